@@ -1,0 +1,79 @@
+"""The engine's one entry point for the builder and the browser worker: spec in, figures out."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, Trajectory
+from .figures import FIGURES, trajectories
+from .optimizers import OPTIMIZERS
+from .spec import SpecError, normalize_spec
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+    return text.replace("-", "\u2212")
+
+
+def _point(p: tuple[float, ...]) -> str:
+    return _fmt(p[0]) if len(p) == 1 else "(" + ", ".join(_fmt(c) for c in p) + ")"
+
+
+def describe(t: Trajectory) -> str:
+    """One sentence, in words and numbers, of where a run ended."""
+    label = OPTIMIZERS[t.optimizer].label
+    end, value = _point(t.points[-1]), _fmt(t.values[-1])
+    if t.status == DIVERGED:
+        return f"{label} diverged at step {t.steps + 1} (last finite point {end}, f = {value})"
+    if t.status == CONVERGED:
+        return f"{label} converged to {end} in {t.steps} steps, f = {value}"
+    if t.status == LEFT_DOMAIN:
+        return f"{label} left the domain at step {t.steps}, at {end}"
+    return f"{label} reached {end} after {t.steps} steps, f = {value}"
+
+
+def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
+    """Figures, run summaries and a one-line text for a demo spec.
+
+    Returns ``{"figures": [...], "runs": [...], "summary": str}``, or raises SpecError.
+    """
+    spec = normalize_spec(raw_spec)
+    paths = trajectories(spec)
+    figures = [FIGURES[kind](spec, paths) for kind in spec["plots"]]
+    runs = [
+        {"optimizer": t.optimizer, "status": t.status, "steps": t.steps,
+         "end": list(t.points[-1]), "value": t.values[-1]}
+        for t in paths
+    ]
+    return {
+        "figures": figures,
+        "runs": runs,
+        "summary": "; ".join(describe(t) for t in paths) + ".",
+    }
+
+
+def _clean(value: Any) -> Any:
+    """JSON cannot hold NaN or infinities: they become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(_clean(value), separators=(",", ":"), allow_nan=False)
+
+
+def render_json(spec_text: str) -> str:
+    """The worker's call: a JSON spec in, JSON ``{"ok": ...}`` or ``{"error": ...}`` out."""
+    try:
+        return to_json({"ok": render_demo(json.loads(spec_text))})
+    except SpecError as exc:
+        return to_json({"error": {"message": str(exc),
+                                  "issues": [{"path": list(i.path), "message": i.message}
+                                             for i in exc.issues]}})

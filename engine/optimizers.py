@@ -1,0 +1,162 @@
+"""Six optimizers as small ``init``/``update`` pairs with explicit state.
+
+``init(dim)`` returns the initial state; ``update(g, state, h)`` takes the gradient
+``g`` (a tuple, one entry per coordinate), the state and the hyper-parameters ``h`` and
+returns ``(step, state)``: the new iterate is ``θ + step``. Ascent is descent on the
+negated gradient (torch's ``maximize=True``), done by the caller.
+
+Update rules and defaults follow ``torch.optim`` (dampening 0, no weight decay), so the
+numbers a reader sees here are the numbers PyTorch gives for the same function.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+Vector = tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Hyper-parameters; ``eps=None`` means the optimizer's own torch default."""
+
+    lr: float
+    momentum: float = 0.9
+    alpha: float = 0.99
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float | None = None
+
+
+class Optimizer(NamedTuple):
+    name: str
+    label: str
+    init: Callable[[int], tuple]
+    update: Callable[[Vector, tuple, Hyper], tuple[Vector, tuple]]
+
+
+# --- gradient descent ---------------------------------------------------------------
+def gd_init(dim: int) -> tuple:
+    return ()
+
+
+def gd_update(g: Vector, state: tuple, h: Hyper) -> tuple[Vector, tuple]:
+    """θ ← θ − η g   (torch.optim.SGD with momentum 0)."""
+    return tuple(-h.lr * gi for gi in g), state
+
+
+# --- momentum (heavy ball) ------------------------------------------------------------
+class MomentumState(NamedTuple):
+    buf: Vector
+
+
+def momentum_init(dim: int) -> MomentumState:
+    return MomentumState((0.0,) * dim)
+
+
+def momentum_update(g: Vector, state: MomentumState, h: Hyper) -> tuple[Vector, MomentumState]:
+    """b ← μ b + g,  θ ← θ − η b   (torch.optim.SGD, momentum μ = 0.9 by default).
+
+    Sutskever et al. and many texts write v ← γ v + η g, θ ← θ − v; with a fixed η the
+    two give the same iterates, but the buffer differs by the factor η.
+    """
+    buf = tuple(h.momentum * b + gi for b, gi in zip(state.buf, g, strict=True))
+    return tuple(-h.lr * b for b in buf), MomentumState(buf)
+
+
+# --- Nesterov -------------------------------------------------------------------------
+def nesterov_update(g: Vector, state: MomentumState, h: Hyper) -> tuple[Vector, MomentumState]:
+    """b ← μ b + g,  θ ← θ − η (g + μ b)   (torch.optim.SGD with nesterov=True).
+
+    This is the "look-ahead" form rewritten at the current iterate; Sutskever's
+    v ← γ v + η ∇f(θ − γ v) gives the same path up to that change of variable.
+    """
+    buf = tuple(h.momentum * b + gi for b, gi in zip(state.buf, g, strict=True))
+    step = tuple(-h.lr * (gi + h.momentum * b) for gi, b in zip(g, buf, strict=True))
+    return step, MomentumState(buf)
+
+
+# --- Adagrad --------------------------------------------------------------------------
+class SumState(NamedTuple):
+    sum_sq: Vector
+
+
+def adagrad_init(dim: int) -> SumState:
+    return SumState((0.0,) * dim)
+
+
+def adagrad_update(g: Vector, state: SumState, h: Hyper) -> tuple[Vector, SumState]:
+    """s ← s + g²,  θ ← θ − η g / (√s + ε)   (torch.optim.Adagrad, ε = 1e-10 outside the root).
+
+    Duchi et al. and some texts put ε inside the root, √(s + ε).
+    """
+    eps = 1e-10 if h.eps is None else h.eps
+    sum_sq = tuple(s + gi * gi for s, gi in zip(state.sum_sq, g, strict=True))
+    step = tuple(-h.lr * gi / (math.sqrt(s) + eps) for gi, s in zip(g, sum_sq, strict=True))
+    return step, SumState(sum_sq)
+
+
+# --- RMSprop --------------------------------------------------------------------------
+class AverageState(NamedTuple):
+    avg_sq: Vector
+
+
+def rmsprop_init(dim: int) -> AverageState:
+    return AverageState((0.0,) * dim)
+
+
+def rmsprop_update(g: Vector, state: AverageState, h: Hyper) -> tuple[Vector, AverageState]:
+    """v ← α v + (1 − α) g²,  θ ← θ − η g / (√v + ε)   (torch.optim.RMSprop: α = 0.99, ε = 1e-8).
+
+    Hinton's lecture notes and Keras use α = 0.9 and put ε inside the root.
+    """
+    eps = 1e-8 if h.eps is None else h.eps
+    a = h.alpha
+    avg = tuple(a * v + (1.0 - a) * gi * gi for v, gi in zip(state.avg_sq, g, strict=True))
+    step = tuple(-h.lr * gi / (math.sqrt(v) + eps) for gi, v in zip(g, avg, strict=True))
+    return step, AverageState(avg)
+
+
+# --- Adam -----------------------------------------------------------------------------
+class AdamState(NamedTuple):
+    t: int
+    m: Vector
+    v: Vector
+
+
+def adam_init(dim: int) -> AdamState:
+    return AdamState(0, (0.0,) * dim, (0.0,) * dim)
+
+
+def adam_update(g: Vector, state: AdamState, h: Hyper) -> tuple[Vector, AdamState]:
+    """Adam with bias correction, as torch.optim.Adam computes it (β = (0.9, 0.999), ε = 1e-8):
+
+    m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
+    θ ← θ − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+
+    Kingma & Ba write θ ← θ − η m̂ / (√v̂ + ε) with m̂, v̂ the corrected moments; it is the
+    same rule with ε scaled by √(1 − β₂ᵗ).
+    """
+    eps = 1e-8 if h.eps is None else h.eps
+    b1, b2, t = h.beta1, h.beta2, state.t + 1
+    m = tuple(b1 * mi + (1.0 - b1) * gi for mi, gi in zip(state.m, g, strict=True))
+    v = tuple(b2 * vi + (1.0 - b2) * gi * gi for vi, gi in zip(state.v, g, strict=True))
+    step_size = h.lr / (1.0 - b1**t)
+    root_bc2 = math.sqrt(1.0 - b2**t)
+    step = tuple(
+        -step_size * mi / (math.sqrt(vi) / root_bc2 + eps) for mi, vi in zip(m, v, strict=True)
+    )
+    return step, AdamState(t, m, v)
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    "gd": Optimizer("gd", "GD", gd_init, gd_update),
+    "momentum": Optimizer("momentum", "Momentum", momentum_init, momentum_update),
+    "nesterov": Optimizer("nesterov", "Nesterov", momentum_init, nesterov_update),
+    "adagrad": Optimizer("adagrad", "Adagrad", adagrad_init, adagrad_update),
+    "rmsprop": Optimizer("rmsprop", "RMSprop", rmsprop_init, rmsprop_update),
+    "adam": Optimizer("adam", "Adam", adam_init, adam_update),
+}
