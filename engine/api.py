@@ -43,8 +43,13 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     paths = trajectories(spec)
     figures = [FIGURES[kind](spec, paths) for kind in spec["plots"]]
     runs = [
-        {"optimizer": t.optimizer, "status": t.status, "steps": t.steps,
-         "end": list(t.points[-1]), "value": t.values[-1]}
+        {
+            "optimizer": t.optimizer,
+            "status": t.status,
+            "steps": t.steps,
+            "end": list(t.points[-1]),
+            "value": t.values[-1],
+        }
         for t in paths
     ]
     return {
@@ -74,6 +79,11 @@ def render_json(spec_text: str) -> str:
     try:
         return to_json({"ok": render_demo(json.loads(spec_text))})
     except SpecError as exc:
-        return to_json({"error": {"message": str(exc),
-                                  "issues": [{"path": list(i.path), "message": i.message}
-                                             for i in exc.issues]}})
+        return to_json(
+            {
+                "error": {
+                    "message": str(exc),
+                    "issues": [{"path": list(i.path), "message": i.message} for i in exc.issues],
+                }
+            }
+        )

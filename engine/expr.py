@@ -239,7 +239,6 @@ class Mul(Node):
 class Div(Node):
     left: Node
     right: Node
-    prec = PREC_MUL
 
     def evaluate(self, env: Mapping[str, float]) -> float:
         return self.left.evaluate(env) / self.right.evaluate(env)
@@ -473,9 +472,14 @@ def power(a: Node, b: Node) -> Node:
             return Pow(a, b)
         if value == int(value) and abs(value) < 1e15:
             return Const(value)
-    if isinstance(a, Pow) and isinstance(a.exponent, Const) and isinstance(b, Const):
-        if a.exponent.value == int(a.exponent.value) and b.value == int(b.value):
-            return power(a.base, Const(a.exponent.value * b.value))
+    if (
+        isinstance(a, Pow)
+        and isinstance(a.exponent, Const)
+        and isinstance(b, Const)
+        and a.exponent.value == int(a.exponent.value)
+        and b.value == int(b.value)
+    ):
+        return power(a.base, Const(a.exponent.value * b.value))
     return Pow(a, b)
 
 
@@ -644,9 +648,7 @@ def parse(text: str, params: Mapping[str, float] | frozenset[str] | tuple[str, .
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1
         column = parser.column(_At(offset))
-        raise ExpressionError(
-            f"not a valid expression: {exc.msg}", column, parser.text
-        ) from None
+        raise ExpressionError(f"not a valid expression: {exc.msg}", column, parser.text) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the expression is too deeply nested", 1, parser.text) from None
     try:

@@ -123,7 +123,7 @@ def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
 def curve_figure(spec: dict[str, Any], paths: list[Trajectory]) -> dict[str, Any]:
     """1-D: the curve f(x) over the domain with each path's iterates (x, f(x))."""
     f = bound_function(spec)
-    (lo, hi), = spec["domain"]
+    ((lo, hi),) = spec["domain"]
     xs = [lo + (hi - lo) * i / (CURVE_SAMPLES - 1) for i in range(CURVE_SAMPLES)]
     curve = {
         "type": "scatter",

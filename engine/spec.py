@@ -131,11 +131,15 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if "domain" in raw:
         domain = _box(raw["domain"], dim, ("domain",), bad) or default_domain
     spec["domain"] = domain
-    default_start = list(entry.start) if entry else [(lo + hi) / 2 + (hi - lo) / 4 for lo, hi in domain]
+    default_start = (
+        list(entry.start) if entry else [(lo + hi) / 2 + (hi - lo) / 4 for lo, hi in domain]
+    )
     start = raw.get("start", default_start)
     if not isinstance(start, list) or len(start) != dim or not all(_is_number(c) for c in start):
-        bad(("start",), f"start must be a list of {dim} number{'s' if dim > 1 else ''}, e.g. "
-            f"{[1.0] * dim}")
+        bad(
+            ("start",),
+            f"start must be a list of {dim} number{'s' if dim > 1 else ''}, e.g. {[1.0] * dim}",
+        )
         start = default_start
     spec["start"] = [float(c) for c in start]
 
@@ -145,11 +149,21 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     for i, name in enumerate(names):
         if name not in OPTIMIZERS:
             path = ("optimizer", i) if isinstance(optimizer, list) else ("optimizer",)
-            bad(path, f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})"
-                f"{_suggest(name, OPTIMIZERS)}")
+            bad(
+                path,
+                f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})"
+                f"{_suggest(name, OPTIMIZERS)}",
+            )
     spec["optimizer"] = [n for n in names if n in OPTIMIZERS] or ["gd"]
-    defaults = {"lr": 0.1, "tol": 0.0, "momentum": 0.9, "alpha": 0.99, "beta1": 0.9,
-                "beta2": 0.999, "eps": None}
+    defaults = {
+        "lr": 0.1,
+        "tol": 0.0,
+        "momentum": 0.9,
+        "alpha": 0.99,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": None,
+    }
     for key, (lo, hi) in NUMBER_KEYS.items():
         value = raw.get(key, defaults[key])
         if value is None and key == "eps":
@@ -173,7 +187,9 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     spec["ascent"] = ascent
     clip = raw.get("clip")
     if clip is not None and not (
-        isinstance(clip, list) and len(clip) == 2 and all(_is_number(c) for c in clip)
+        isinstance(clip, list)
+        and len(clip) == 2
+        and all(_is_number(c) for c in clip)
         and clip[0] < clip[1]
     ):
         bad(("clip",), "clip must be [low, high] with low < high")
@@ -187,8 +203,11 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     for i, kind in enumerate(plot_list):
         if kind not in kinds:
             path = ("plots", i) if isinstance(plots, list) else ("plots",)
-            bad(path, f"plot kind {kind!r} does not fit a {dim}-D function (use one of: "
-                f"{', '.join(kinds)}){_suggest(kind, kinds)}")
+            bad(
+                path,
+                f"plot kind {kind!r} does not fit a {dim}-D function (use one of: "
+                f"{', '.join(kinds)}){_suggest(kind, kinds)}",
+            )
     spec["plots"] = [k for k in plot_list if k in kinds] or [kinds[0]]
 
     spec["controls"] = raw.get("controls", {})

@@ -1,0 +1,1 @@
+"""Downhill's site builder: read → markdown → demos → render → assets → write."""

@@ -1,0 +1,67 @@
+"""Stage 2, markdown: Python-Markdown with pymdown-extensions, demo and check fences.
+
+Math is protected by arithmatex (generic mode) before any other inline processing, so
+MathJax receives exactly what the author wrote. Custom fences are registered through
+superfences; nothing here post-processes the HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import markdown
+
+Formatter = Callable[..., str]
+
+
+def make_markdown(fences: dict[str, Formatter]) -> markdown.Markdown:
+    """A Markdown converter whose custom fences (``demo``, ``check``) call ``fences``."""
+    return markdown.Markdown(
+        extensions=[
+            "pymdownx.arithmatex",
+            "pymdownx.superfences",
+            "pymdownx.highlight",
+            "pymdownx.inlinehilite",
+            "pymdownx.smartsymbols",
+            "pymdownx.tasklist",
+            "tables",
+            "footnotes",
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "smarty",
+            "toc",
+        ],
+        extension_configs={
+            "pymdownx.arithmatex": {"generic": True},
+            "pymdownx.superfences": {
+                "custom_fences": [
+                    {"name": name, "class": name, "format": _fence(fmt)}
+                    for name, fmt in fences.items()
+                ]
+            },
+            "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight"},
+            "toc": {
+                "permalink": "#",
+                "permalink_title": "Link to this section",
+                "toc_depth": "2-3",
+            },
+            "smarty": {"smart_angled_quotes": False},
+        },
+        output_format="html",
+    )
+
+
+def _fence(formatter: Formatter) -> Formatter:
+    def format_fence(
+        src: str,
+        language: str,
+        class_name: str,
+        options: dict[str, Any],
+        md: markdown.Markdown,
+        **kwargs: Any,
+    ) -> str:
+        return formatter(src)
+
+    return format_fence

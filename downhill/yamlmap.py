@@ -1,0 +1,41 @@
+"""Where each key and value of a YAML document sits, so errors can name the exact line."""
+
+from __future__ import annotations
+
+import yaml
+
+
+def key_lines(text: str, first_line: int = 1) -> dict[tuple[str | int, ...], int]:
+    """Map every key path (``("controls", "lr", "min")``, ``("start", 0)``) to its line.
+
+    ``first_line`` is the file line of the document's first line. Raises yaml.YAMLError.
+    """
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    out: dict[tuple[str | int, ...], int] = {}
+    if root is None:
+        return out
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = (*path, key.value)
+                out[sub] = first_line + key.start_mark.line
+                walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                out[(*path, i)] = first_line + item.start_mark.line
+                walk(item, (*path, i))
+
+    walk(root, ())
+    return out
+
+
+def line_of(
+    lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...], default: int
+) -> int:
+    """The line of ``path``, or of its nearest ancestor present, or ``default``."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return default
