@@ -1,0 +1,84 @@
+"""Parity: the engine inside Pyodide (under Node, installed from the site's wheel) agrees
+with CPython."""
+
+import json
+import subprocess
+
+import pytest
+
+from engine.api import to_json
+
+from .conftest import ROOT
+
+CASES = [
+    "from engine import compile_expression, descend\n"
+    "result = descend(compile_expression('x**2 + 5*x + 6').bind(), [-8], lr=0.1, steps=15).to_json()",
+    "from engine import compile_expression, descend\n"
+    "result = descend(compile_expression('x**2 + 5*x + 6').bind(), [-8], lr=0.95, steps=40).to_json()",
+    "from engine import compile_expression, descend, CATALOGUE\n"
+    "f = compile_expression(CATALOGUE['peaks'].formula).bind()\n"
+    "result = descend(f, [-0.5, 0.5], optimizer='adam', lr=0.05, steps=200).to_json()",
+    "from engine import compile_expression, descend, CATALOGUE\n"
+    "result = descend(compile_expression(CATALOGUE['wavy_bowl'].formula).bind(), [1.5, 1.5],"
+    " lr=0.05, steps=100, optimizer='momentum').to_json()",
+    "result = api.render_demo({'function': 'rosenbrock', 'optimizer': ['gd', 'rmsprop'],"
+    " 'lr': 0.001, 'steps': 100, 'plots': ['contour', 'loss']})",
+]
+
+
+def run_in_pyodide(node, site, tmp_path, cases):
+    cases_file = tmp_path / "cases.json"
+    cases_file.write_text(json.dumps(cases))
+    script = ROOT / "tests" / "node" / "engine_in_pyodide.mjs"
+    result = subprocess.run(
+        [node, str(script), str(site / "assets"), str(cases_file)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def run_in_cpython(cases):
+    import engine
+    import engine.api as api
+
+    out = []
+    for case in cases:
+        namespace: dict = {}
+        exec(case, {"engine": engine, "api": api}, namespace)
+        out.append(namespace["result"])
+    return json.loads(to_json(out))
+
+
+def numbers(value):
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from numbers(value[key])
+    elif isinstance(value, list):
+        for item in value:
+            yield from numbers(item)
+    elif isinstance(value, float | int) and not isinstance(value, bool):
+        yield float(value)
+
+
+def test_engine_in_pyodide_matches_cpython(node, built_site, tmp_path):
+    in_pyodide = run_in_pyodide(node, built_site, tmp_path, CASES)
+    in_cpython = run_in_cpython(CASES)
+    identical = total = 0
+    for theirs, ours in zip(in_pyodide, in_cpython, strict=True):
+        a, b = list(numbers(theirs)), list(numbers(ours))
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            assert x == pytest.approx(y, rel=1e-9, abs=1e-12)
+            identical += x == y
+            total += 1
+        # Non-numeric content (statuses, names, layout) is identical.
+        assert json.dumps(theirs, sort_keys=True).count('"') == json.dumps(
+            ours, sort_keys=True
+        ).count('"')
+    print(f"parity: {identical}/{total} numbers bit-identical")
+    # The quadratic cases use only + - *: IEEE arithmetic makes them bit-identical.
+    assert in_pyodide[0] == in_cpython[0] and in_pyodide[1] == in_cpython[1]
