@@ -24,7 +24,7 @@ document.addEventListener('downhill:drawn', (e) => { window.__drawn = e.detail.s
 
 
 def poll(page, expression, timeout=60.0):
-    """Evaluate ``expression`` until truthy (wait_for_function would need eval, which CSP blocks)."""
+    """Evaluate ``expression`` until truthy (wait_for_function needs eval, which CSP blocks)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = page.evaluate(expression)

@@ -12,9 +12,11 @@ from .conftest import ROOT
 
 CASES = [
     "from engine import compile_expression, descend\n"
-    "result = descend(compile_expression('x**2 + 5*x + 6').bind(), [-8], lr=0.1, steps=15).to_json()",
+    "f = compile_expression('x**2 + 5*x + 6').bind()\n"
+    "result = descend(f, [-8], lr=0.1, steps=15).to_json()",
     "from engine import compile_expression, descend\n"
-    "result = descend(compile_expression('x**2 + 5*x + 6').bind(), [-8], lr=0.95, steps=40).to_json()",
+    "f = compile_expression('x**2 + 5*x + 6').bind()\n"
+    "result = descend(f, [-8], lr=0.95, steps=40).to_json()",
     "from engine import compile_expression, descend, CATALOGUE\n"
     "f = compile_expression(CATALOGUE['peaks'].formula).bind()\n"
     "result = descend(f, [-0.5, 0.5], optimizer='adam', lr=0.05, steps=200).to_json()",
