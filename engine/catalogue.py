@@ -73,9 +73,13 @@ CATALOGUE: dict[str, CatalogueEntry] = {
             "x**2 + y**2 + 0.5*sin(3*x) + 0.5*cos(3*y)",
             [(-2.0, 2.0)] * 2,
             (1.5, 1.5),
-            # Found by solving ∇f = 0 (2x + 1.5 cos 3x = 0, 2y − 1.5 sin 3y = 0); the tests
-            # check these against an independent root finder.
-            [Optimum((-0.39827, 0.66693), -0.41896)],
+            # Separable: ∇f = 0 is 2x + 1.5 cos 3x = 0 and 2y − 1.5 sin 3y = 0, solved by
+            # Newton's method to 1e-12 (the tests re-solve them independently with numpy).
+            [
+                Optimum((-0.357818215088449, -0.674475230752768), -0.075142066893877),
+                Optimum((-0.357818215088449, 0.674475230752768), -0.075142066893877),
+                Optimum((-0.357818215088449, 0.0), 0.188606912365021, "saddle"),
+            ],
         ),
         CatalogueEntry(
             "peaks",

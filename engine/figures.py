@@ -1,4 +1,9 @@
-"""Turn a normalized demo spec into Plotly figure dicts (plain JSON types only)."""
+"""Turn a normalized demo spec into Plotly figure dicts (plain JSON types only).
+
+Each figure kind is one function ``kind(spec, runs) -> {"data": [...], "layout": {...}}``.
+Path traces are named by optimizer. Surfaces and grids are cached by function, params and
+domain, so a slider that moves only the start or the rate does not resample them.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,22 @@ from typing import Any
 
 from .descent import Trajectory, descend
 from .expr import BoundExpression, compile_expression
-from .optimizers import OPTIMIZERS
+from .fitting import LOSSES as FIT_LOSSES
+from .fitting import Dataset, fit_line, synthetic_dataset
+from .optimizers import OPTIMIZERS, Hyper
+from .views import (
+    basin_map,
+    directional_derivative,
+    gradient_field,
+    linspace,
+    log_space,
+    lr_sweep,
+    sample_grid,
+)
 
 CURVE_SAMPLES = 241
 GRID_SAMPLES = 60
+SURFACE_SAMPLES = 50
 PATH_COLORS = {
     "gd": "#d62728",
     "momentum": "#1f77b4",
@@ -20,55 +37,76 @@ PATH_COLORS = {
     "rmsprop": "#2ca02c",
     "adam": "#ff7f0e",
 }
+Figure = dict[str, Any]
+Params = tuple[tuple[str, float], ...]
 
 
-def _json_number(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-@lru_cache(maxsize=16)
-def _bound(expression: str, params: tuple[tuple[str, float], ...]) -> BoundExpression:
+# --- cached computations --------------------------------------------------------------
+@lru_cache(maxsize=32)
+def _bound(expression: str, params: Params) -> BoundExpression:
     compiled = compile_expression(expression, tuple(name for name, _ in params))
     return compiled.bind(dict(params))
 
 
+def _key(spec: dict[str, Any]) -> tuple[str, Params]:
+    return spec["expression"], tuple(sorted(spec["params"].items()))
+
+
 def bound_function(spec: dict[str, Any]) -> BoundExpression:
     """The spec's function with its params bound (compiled once per function and params)."""
-    return _bound(spec["expression"], tuple(sorted(spec["params"].items())))
+    return _bound(*_key(spec))
 
 
 @lru_cache(maxsize=16)
-def _grid(
-    expression: str,
-    params: tuple[tuple[str, float], ...],
-    domain: tuple[tuple[float, float], ...],
-    samples: int,
-) -> tuple[list[float], list[float], list[list[float | None]]]:
-    f = _bound(expression, params)
-    (x0, x1), (y0, y1) = domain
-    xs = [x0 + (x1 - x0) * i / (samples - 1) for i in range(samples)]
-    ys = [y0 + (y1 - y0) * j / (samples - 1) for j in range(samples)]
-    value = f.value_at
-    z = [[_json_number(value(x, y)) for x in xs] for y in ys]
-    return xs, ys, z
+def _grid(expression: str, params: Params, domain: tuple, samples: int):
+    return sample_grid(_bound(expression, params), domain, samples)
 
 
 def grid(spec: dict[str, Any], samples: int = GRID_SAMPLES):
-    """Sample f on a samples×samples grid over the domain: (xs, ys, z[row y][col x]).
+    return _grid(*_key(spec), _domain_key(spec), samples)
 
-    NaN (undefined) is None. Cached by function, params, domain and size, so a slider that
-    moves only the start or the rate does not resample the surface.
-    """
-    return _grid(
-        spec["expression"],
-        tuple(sorted(spec["params"].items())),
-        tuple(tuple(r) for r in spec["domain"]),
-        samples,
-    )
+
+@lru_cache(maxsize=8)
+def _basins(
+    expression: str, params: Params, domain: tuple, optimizer: str, lr: float, options: tuple
+):
+    samples, steps, tol = options
+    return basin_map(_bound(expression, params), domain, samples, optimizer, lr, steps, tol)
+
+
+@lru_cache(maxsize=8)
+def _dataset(points: int, w: float, b: float, noise: float, seed: int) -> Dataset:
+    return synthetic_dataset(points, w, b, noise, seed)
+
+
+def dataset(spec: dict[str, Any]) -> Dataset:
+    fit = spec["fit"]
+    return _dataset(fit["points"], fit["w"], fit["b"], fit["noise"], fit["seed"])
+
+
+@lru_cache(maxsize=8)
+def _landscape(data: Dataset, loss: str, domain: tuple, samples: int):
+    value = FIT_LOSSES[loss][0]
+    (w0, w1), (b0, b1) = domain
+    ws, bs = linspace(w0, w1, samples), linspace(b0, b1, samples)
+    everything = range(len(data.xs))
+    return ws, bs, [[value(w, b, data, everything) for w in ws] for b in bs]
+
+
+def _domain_key(spec: dict[str, Any]) -> tuple:
+    return tuple(tuple(r) for r in spec["domain"])
+
+
+# --- runs -----------------------------------------------------------------------------
+def _hyper(spec: dict[str, Any]) -> dict[str, Any]:
+    keys = ("momentum", "alpha", "beta1", "beta2", "eps")
+    return {k: spec[k] for k in keys}
 
 
 def trajectories(spec: dict[str, Any]) -> list[Trajectory]:
-    """One trajectory per optimizer named in the spec, in order."""
+    """One run per optimizer named in the spec, in order (a line fit is a run too)."""
+    if spec["fit"] is not None:
+        return [_fit_run(spec, name) for name in spec["optimizer"]]
     f = bound_function(spec)
     return [
         descend(
@@ -80,36 +118,54 @@ def trajectories(spec: dict[str, Any]) -> list[Trajectory]:
             tol=spec["tol"],
             ascent=spec["ascent"],
             clip=tuple(spec["clip"]) if spec["clip"] else None,
-            momentum=spec["momentum"],
-            alpha=spec["alpha"],
-            beta1=spec["beta1"],
-            beta2=spec["beta2"],
-            eps=spec["eps"],
+            **_hyper(spec),
         )
         for name in spec["optimizer"]
     ]
 
 
-def _path_trace(t: Trajectory, y_from_values: bool) -> dict[str, Any]:
-    xs = [p[0] for p in t.points]
-    ys = t.values if y_from_values else [p[1] for p in t.points]
-    return {
+def _fit_run(spec: dict[str, Any], optimizer: str) -> Trajectory:
+    fit = spec["fit"]
+    result = fit_line(
+        dataset(spec),
+        spec["start"],
+        fit["loss"],
+        fit["method"],
+        spec["lr"],
+        spec["steps"],
+        fit["batch_size"],
+        fit["seed"],
+        optimizer,
+        Hyper(spec["lr"], **_hyper(spec)),
+    )
+    return Trajectory(optimizer, result.params, result.losses, [], [], result.status)
+
+
+# --- pieces ---------------------------------------------------------------------------
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _path_trace(t: Trajectory, y_from_values: bool, **extra: Any) -> dict[str, Any]:
+    trace = {
         "type": "scatter",
         "mode": "lines+markers",
         "name": t.optimizer,
         "legendgroup": t.optimizer,
-        "x": xs,
-        "y": ys,
+        "x": [p[0] for p in t.points],
+        "y": t.values if y_from_values else [p[1] for p in t.points],
         "line": {"color": PATH_COLORS[t.optimizer], "width": 2},
         "marker": {"size": 6},
         "hovertemplate": f"{OPTIMIZERS[t.optimizer].label}<br>step %{{pointNumber}}"
         "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     }
+    trace.update(extra)
+    return trace
 
 
 def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
-    layout = {
-        "margin": {"l": 50, "r": 10, "t": 10, "b": 45},
+    layout: dict[str, Any] = {
+        "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
         "xaxis": {"title": {"text": title_x}},
         "yaxis": {"title": {"text": title_y}},
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
@@ -120,56 +176,414 @@ def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def curve_figure(spec: dict[str, Any], paths: list[Trajectory]) -> dict[str, Any]:
-    """1-D: the curve f(x) over the domain with each path's iterates (x, f(x))."""
-    f = bound_function(spec)
-    ((lo, hi),) = spec["domain"]
-    xs = [lo + (hi - lo) * i / (CURVE_SAMPLES - 1) for i in range(CURVE_SAMPLES)]
-    curve = {
-        "type": "scatter",
-        "mode": "lines",
-        "name": "f",
-        "x": xs,
-        "y": [_json_number(f.value_at(x)) for x in xs],
-        "line": {"color": "#555", "width": 2},
-        "hoverinfo": "skip",
-    }
-    data = [curve] + [_path_trace(t, y_from_values=True) for t in paths]
-    return {"data": data, "layout": _layout("x", "f(x)")}
-
-
-def contour_figure(spec: dict[str, Any], paths: list[Trajectory]) -> dict[str, Any]:
-    """2-D: filled contours of f over the domain with each path on top."""
-    xs, ys, z = grid(spec)
-    contour = {
+def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    g = grid(spec)
+    trace = {
         "type": "contour",
         "name": "f",
-        "x": xs,
-        "y": ys,
-        "z": z,
+        "x": g.xs,
+        "y": g.ys,
+        "z": [[_finite_or_none(v) for v in row] for row in g.z],
         "colorscale": "Viridis",
         "ncontours": 30,
         "contours": {"coloring": "heatmap"},
         "colorbar": {"thickness": 12},
         "hoverinfo": "skip",
     }
-    data = [contour] + [_path_trace(t, y_from_values=False) for t in paths]
-    (x0, x1), (y0, y1) = spec["domain"]
-    layout = _layout("x", "y")
-    layout["xaxis"]["range"] = [x0, x1]
-    layout["yaxis"]["range"] = [y0, y1]
+    trace.update(extra)
+    return trace
+
+
+def _ranges(layout: dict[str, Any], domain: list[list[float]]) -> dict[str, Any]:
+    layout["xaxis"]["range"] = list(domain[0])
+    layout["yaxis"]["range"] = list(domain[1])
+    return layout
+
+
+# --- figure kinds -----------------------------------------------------------------------
+def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """1-D: the curve f(x) over the domain with each path's iterates (x, f(x))."""
+    f = bound_function(spec)
+    ((lo, hi),) = spec["domain"]
+    xs = linspace(lo, hi, CURVE_SAMPLES)
+    line = {
+        "type": "scatter",
+        "mode": "lines",
+        "name": "f",
+        "x": xs,
+        "y": [_finite_or_none(f.value_at(x)) for x in xs],
+        "line": {"color": "#777", "width": 2},
+        "hoverinfo": "skip",
+    }
+    data = [line] + [_path_trace(t, y_from_values=True) for t in runs]
+    return {"data": data, "layout": _layout("x", "f(x)")}
+
+
+def contour(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """2-D: filled contours of f over the domain with each path on top."""
+    data = [_contour_trace(spec)] + [_path_trace(t, y_from_values=False) for t in runs]
+    return {"data": data, "layout": _ranges(_layout("x", "y"), spec["domain"])}
+
+
+def race(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """Several optimizers on one contour, each path ending in a labelled star."""
+    figure = contour(spec, runs)
+    for t in runs:
+        end = t.points[-1]
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{t.optimizer} end",
+                "legendgroup": t.optimizer,
+                "showlegend": False,
+                "x": [end[0]],
+                "y": [end[1]],
+                "marker": {
+                    "symbol": "star",
+                    "size": 14,
+                    "color": PATH_COLORS[t.optimizer],
+                    "line": {"color": "white", "width": 1},
+                },
+                "hovertemplate": f"{OPTIMIZERS[t.optimizer].label}: {t.status} after "
+                f"{t.steps} steps<extra></extra>",
+            }
+        )
+    return figure
+
+
+def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """3-D surface of f with each path drawn on it (lifted a hair so it stays visible)."""
+    g = grid(spec, SURFACE_SAMPLES)
+    finite = [v for row in g.z for v in row if math.isfinite(v)]
+    lift = 0.01 * (max(finite) - min(finite)) if finite else 0.0
+    data: list[dict[str, Any]] = [
+        {
+            "type": "surface",
+            "name": "f",
+            "x": g.xs,
+            "y": g.ys,
+            "z": [[_finite_or_none(v) for v in row] for row in g.z],
+            "colorscale": "Viridis",
+            "showscale": False,
+            "opacity": 0.92,
+            "hoverinfo": "skip",
+        }
+    ]
+    for t in runs:
+        data.append(
+            {
+                "type": "scatter3d",
+                "mode": "lines+markers",
+                "name": t.optimizer,
+                "legendgroup": t.optimizer,
+                "x": [p[0] for p in t.points],
+                "y": [p[1] for p in t.points],
+                "z": [v + lift for v in t.values],
+                "line": {"color": PATH_COLORS[t.optimizer], "width": 5},
+                "marker": {"size": 3, "color": PATH_COLORS[t.optimizer]},
+            }
+        )
+    layout = _layout("x", "y", height=460)
+    layout["margin"] = {"l": 0, "r": 0, "t": 10, "b": 0}
+    layout["scene"] = {
+        "xaxis": {"title": {"text": "x"}},
+        "yaxis": {"title": {"text": "y"}},
+        "zaxis": {"title": {"text": "f"}},
+        "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.0}},
+    }
     return {"data": data, "layout": layout}
 
 
-def loss_figure(spec: dict[str, Any], paths: list[Trajectory]) -> dict[str, Any]:
-    """f at each iteration, one line per optimizer."""
+def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """Contour lines with gradient arrows (−∇f when descending, ∇f when climbing)."""
+    arrows = gradient_field(
+        bound_function(spec), spec["domain"], spec["arrows"], descent=not spec["ascent"]
+    )
+    label = "∇f" if spec["ascent"] else "−∇f"
+    data = [
+        _contour_trace(spec, contours={"coloring": "lines"}, showscale=False, ncontours=20),
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": label,
+            "x": [_finite_or_none(v) for v in arrows.x],
+            "y": [_finite_or_none(v) for v in arrows.y],
+            "line": {"color": "#444", "width": 1.2},
+            "hoverinfo": "skip",
+        },
+    ] + [_path_trace(t, y_from_values=False) for t in runs]
+    layout = _ranges(_layout("x", "y"), spec["domain"])
+    layout["yaxis"]["scaleanchor"] = "x"
+    return {"data": data, "layout": layout}
+
+
+def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """The loss at each iteration, one line per optimizer."""
+    data = [
+        _path_trace(
+            t,
+            y_from_values=True,
+            x=list(range(len(t.values))),
+            hovertemplate="step %{x}<br>f = %{y:.6g}<extra></extra>",
+        )
+        for t in runs
+    ]
+    return {"data": data, "layout": _layout("iteration", "loss" if spec["fit"] else "f")}
+
+
+def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """Small multiples: the same demo side by side for each value of one key."""
+    ((key, values),) = spec["compare"].items()
+    base = curve if spec["dim"] == 1 else contour
+    data: list[dict[str, Any]] = []
+    layout = _layout("", "", height=340)
+    layout["annotations"] = []
+    count = len(values)
+    gap = 0.04
+    width = (1 - gap * (count - 1)) / count
+    for i, value in enumerate(values):
+        variant = dict(spec, **({key: [value]} if key == "optimizer" else {key: value}))
+        variant_runs = trajectories(variant)
+        panel = base(variant, variant_runs)
+        suffix = "" if i == 0 else str(i + 1)
+        for trace in panel["data"]:
+            trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}", showlegend=False)
+            trace["meta"] = {key: value}
+            if trace["type"] == "contour":
+                trace["showscale"] = False
+            data.append(trace)
+        lo = i * (width + gap)
+        layout[f"xaxis{suffix}"] = {"domain": [lo, lo + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+        if spec["dim"] == 2:
+            layout[f"xaxis{suffix}"]["range"] = list(spec["domain"][0])
+            layout[f"yaxis{suffix}"]["range"] = list(spec["domain"][1])
+        run = variant_runs[0]
+        layout["annotations"].append(
+            {
+                "text": f"{key} = {value}: {run.status.replace('_', ' ')}",
+                "xref": "paper",
+                "yref": "paper",
+                "x": lo + width / 2,
+                "y": 1.0,
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        )
+    layout["margin"]["t"] = 30
+    return {"data": data, "layout": layout}
+
+
+def basins(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """Basins of attraction: which minimum each start reaches, and in how many steps."""
+    o = spec["basins"]
+    result = _basins(
+        *_key(spec),
+        _domain_key(spec),
+        spec["optimizer"][0],
+        spec["lr"],
+        (o["samples"], o["steps"], o["tol"]),
+    )
+    count = max(len(result.minima), 1)
+    palette = [
+        "#4e79a7",
+        "#f28e2b",
+        "#59a14f",
+        "#e15759",
+        "#76b7b2",
+        "#edc948",
+        "#b07aa1",
+        "#ff9da7",
+        "#9c755f",
+        "#bab0ac",
+    ]
+    scale = [[0.0, "#dddddd"], [1 / (count + 1), "#dddddd"]]
+    for k in range(count):
+        color = palette[k % len(palette)]
+        scale += [[(k + 1) / (count + 1), color], [(k + 2) / (count + 1), color]]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "heatmap",
+            "name": "basins",
+            "x": result.xs,
+            "y": result.ys,
+            "z": result.labels,
+            "customdata": result.steps,
+            "zmin": -1,
+            "zmax": count - 1,
+            "colorscale": scale,
+            "showscale": False,
+            "hovertemplate": "start (%{x:.3g}, %{y:.3g})<br>minimum %{z}"
+            "<br>%{customdata} steps<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "name": "minima",
+            "x": [p[0] for p in result.minima],
+            "y": [p[1] for p in result.minima],
+            "text": [f"{k}: f = {v:.3g}" for k, v in enumerate(result.values)],
+            "textposition": "top center",
+            "marker": {"symbol": "x", "size": 11, "color": "black"},
+        },
+    ]
+    return {"data": data, "layout": _ranges(_layout("start x", "start y"), spec["domain"])}
+
+
+def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """Steps to converge against the learning rate (log axis); diverged rates marked ×."""
+    o = spec["sweep"]
+    rates = log_space(o["min"], o["max"], o["count"])
+    f = bound_function(spec)
     data = []
-    for t in paths:
-        trace = _path_trace(t, y_from_values=True)
-        trace["x"] = list(range(len(t.values)))
-        trace["hovertemplate"] = "step %{x}<br>f = %{y:.6g}<extra></extra>"
-        data.append(trace)
-    return {"data": data, "layout": _layout("iteration", "f")}
+    for name in spec["optimizer"]:
+        points = lr_sweep(f, spec["start"], rates, name, o["steps"], o["tol"], **_hyper(spec))
+        converged = [p for p in points if p.status == "converged"]
+        failed = [p for p in points if p.status != "converged"]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "legendgroup": name,
+                "x": [p.lr for p in converged],
+                "y": [p.steps for p in converged],
+                "line": {"color": PATH_COLORS[name]},
+                "hovertemplate": "lr %{x:.3g}: converged in %{y} steps<extra></extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{name} did not converge",
+                "legendgroup": name,
+                "x": [p.lr for p in failed],
+                "y": [p.steps for p in failed],
+                "text": [p.status.replace("_", " ") for p in failed],
+                "marker": {"symbol": "x", "size": 9, "color": PATH_COLORS[name]},
+                "hovertemplate": "lr %{x:.3g}: %{text} at step %{y}<extra></extra>",
+            }
+        )
+    layout = _layout("learning rate", "steps")
+    layout["xaxis"]["type"] = "log"
+    return {"data": data, "layout": layout}
 
 
-FIGURES = {"curve": curve_figure, "contour": contour_figure, "loss": loss_figure}
+def directional(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """D_v f at the start point as the direction v = (cos θ, sin θ) turns through 360°."""
+    f = bound_function(spec)
+    angles = linspace(0.0, 360.0, 181)
+    values = directional_derivative(f, spec["start"], angles)
+    chosen = spec["angle"] % 360.0
+    (at,) = directional_derivative(f, spec["start"], [chosen])
+    norm = math.hypot(*f.gradient(spec["start"]))
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "∇f·v",
+            "x": angles,
+            "y": values,
+            "line": {"color": "#1f77b4", "width": 2},
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "±|∇f|",
+            "x": [0, 360, None, 0, 360],
+            "y": [norm, norm, None, -norm, -norm],
+            "line": {"color": "#999", "dash": "dot"},
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "θ",
+            "x": [chosen],
+            "y": [at],
+            "marker": {"size": 12, "color": "#d62728"},
+        },
+    ]
+    layout = _layout("direction θ (degrees)", "directional derivative")
+    layout["xaxis"]["range"] = [0, 360]
+    layout["xaxis"]["dtick"] = 45
+    return {"data": data, "layout": layout}
+
+
+def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """The data, the starting line (faint) and each optimizer's current line."""
+    data_set = dataset(spec)
+    lo, hi = min(data_set.xs), max(data_set.xs)
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "data",
+            "x": list(data_set.xs),
+            "y": list(data_set.ys),
+            "marker": {"color": "#555", "size": 6},
+        }
+    ]
+    w0, b0 = runs[0].points[0]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "start",
+            "x": [lo, hi],
+            "y": [w0 * lo + b0, w0 * hi + b0],
+            "line": {"color": "#bbb", "dash": "dot"},
+        }
+    )
+    for t in runs:
+        w, b = t.points[-1]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": t.optimizer,
+                "legendgroup": t.optimizer,
+                "x": [lo, hi],
+                "y": [w * lo + b, w * hi + b],
+                "line": {"color": PATH_COLORS[t.optimizer], "width": 3},
+                "hovertemplate": f"w = {w:.4g}, b = {b:.4g}<extra></extra>",
+            }
+        )
+    return {"data": data, "layout": _layout("x", "y")}
+
+
+def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """The loss over (w, b) with each optimizer's path through it."""
+    ws, bs, z = _landscape(dataset(spec), spec["fit"]["loss"], _domain_key(spec), GRID_SAMPLES)
+    data = [
+        {
+            "type": "contour",
+            "name": "loss",
+            "x": ws,
+            "y": bs,
+            "z": z,
+            "colorscale": "Viridis",
+            "ncontours": 30,
+            "contours": {"coloring": "heatmap"},
+            "colorbar": {"thickness": 12},
+            "hoverinfo": "skip",
+        }
+    ] + [_path_trace(t, y_from_values=False) for t in runs]
+    return {"data": data, "layout": _ranges(_layout("w", "b"), spec["domain"])}
+
+
+FIGURES = {
+    "curve": curve,
+    "contour": contour,
+    "race": race,
+    "surface": surface,
+    "field": field,
+    "loss": loss,
+    "multiples": multiples,
+    "basins": basins,
+    "sweep": sweep,
+    "directional": directional,
+    "fit": fit,
+    "landscape": landscape,
+}

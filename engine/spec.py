@@ -2,39 +2,81 @@
 
 :func:`normalize_spec` checks an author's (or a reader's) dict and fills defaults. Every
 problem is reported, not just the first, each with the key path it concerns so that the
-builder can point at the YAML line.
+builder can point at the YAML line. A demo descends either on a ``function`` (a catalogue
+name or an expression) or, with ``fit``, on the loss of a line fitted to synthetic data.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .catalogue import CATALOGUE
 from .expr import ExpressionError, compile_expression
+from .fitting import LOSSES, METHODS
 from .optimizers import OPTIMIZERS
 
-PLOT_KINDS_1D = ("curve", "loss")
-PLOT_KINDS_2D = ("contour", "loss")
+PLOT_KINDS = {
+    1: ("curve", "loss", "sweep", "multiples"),
+    2: (
+        "contour",
+        "surface",
+        "field",
+        "race",
+        "loss",
+        "basins",
+        "sweep",
+        "multiples",
+        "directional",
+    ),
+    "fit": ("fit", "landscape", "loss"),
+}
+ALL_PLOT_KINDS = tuple(dict.fromkeys(k for kinds in PLOT_KINDS.values() for k in kinds))
 
 NUMBER_KEYS = {
-    # key: (minimum, maximum) — inclusive bounds an author may use
-    "lr": (0.0, 1e3),
-    "tol": (0.0, 1e3),
-    "momentum": (0.0, 1.0),
-    "alpha": (0.0, 1.0),
-    "beta1": (0.0, 1.0),
-    "beta2": (0.0, 1.0),
-    "eps": (0.0, 1.0),
+    # key: (default, minimum, maximum) — inclusive bounds an author may use
+    "lr": (0.1, 0.0, 1e3),
+    "tol": (0.0, 0.0, 1e3),
+    "momentum": (0.9, 0.0, 1.0),
+    "alpha": (0.99, 0.0, 1.0),
+    "beta1": (0.9, 0.0, 1.0),
+    "beta2": (0.999, 0.0, 1.0),
+    "angle": (0.0, -360.0, 360.0),
 }
 MAX_STEPS = 5000
+
+FIT_KEYS = {
+    # key: (default, check, description)
+    "points": (30, lambda v: isinstance(v, int) and 2 <= v <= 1000, "a whole number 2..1000"),
+    "w": (2.0, lambda v: _is_number(v), "a number"),
+    "b": (1.0, lambda v: _is_number(v), "a number"),
+    "noise": (1.0, lambda v: _is_number(v) and v >= 0, "a number ≥ 0"),
+    "seed": (0, lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "loss": ("mse", lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}"),
+    "method": ("batch", lambda v: v in METHODS, f"one of {', '.join(METHODS)}"),
+    "batch_size": (8, lambda v: isinstance(v, int) and v >= 1, "a whole number ≥ 1"),
+    "landscape": ([[-2.0, 6.0], [-4.0, 6.0]], lambda v: _pair_of_ranges(v), "[[w0, w1], [b0, b1]]"),
+}
+SWEEP_KEYS = {
+    "min": (1e-3, lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "max": (1.0, lambda v: _is_number(v) and v > 0, "a number > 0"),
+    "count": (25, lambda v: isinstance(v, int) and 2 <= v <= 200, "a whole number 2..200"),
+    "steps": (500, lambda v: isinstance(v, int) and 1 <= v <= MAX_STEPS, "a whole number"),
+    "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
+}
+BASIN_KEYS = {
+    "samples": (30, lambda v: isinstance(v, int) and 4 <= v <= 80, "a whole number 4..80"),
+    "steps": (300, lambda v: isinstance(v, int) and 1 <= v <= MAX_STEPS, "a whole number"),
+    "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
+}
 
 KEYS = (
     "function",
     "params",
+    "fit",
     "domain",
     "start",
     "optimizer",
@@ -49,6 +91,11 @@ KEYS = (
     "ascent",
     "clip",
     "plots",
+    "compare",
+    "sweep",
+    "basins",
+    "arrows",
+    "angle",
     "controls",
     "id",
     "caption",
@@ -79,9 +126,43 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _suggest(word: str, choices: Any) -> str:
+def _pair_of_ranges(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(
+            isinstance(r, list) and len(r) == 2 and all(_is_number(v) for v in r) and r[0] < r[1]
+            for r in value
+        )
+    )
+
+
+def suggest(word: Any, choices: Any) -> str:
     hint = difflib.get_close_matches(str(word), list(choices), n=1)
     return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+Bad = Callable[[tuple[str | int, ...], str], None]
+
+
+def _options(raw: Any, key: str, table: dict[str, tuple], bad: Bad) -> dict[str, Any]:
+    """Validate a nested mapping such as ``fit:`` or ``sweep:`` against its table."""
+    out = {name: default for name, (default, _, _) in table.items()}
+    if raw is None or raw is True:
+        return out
+    if not isinstance(raw, Mapping):
+        bad((key,), f"{key} must be a mapping of options ({', '.join(table)})")
+        return out
+    for name, value in raw.items():
+        if name not in table:
+            bad((key, name), f"unknown {key} option {name!r}{suggest(name, table)}")
+            continue
+        _, check, description = table[name]
+        if not check(value):
+            bad((key, name), f"{key}.{name} must be {description}, got {value!r}")
+            continue
+        out[name] = value
+    return out
 
 
 def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,55 +176,73 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise SpecError([SpecIssue((), "a demo must be a mapping of keys to values")])
     for key in raw:
         if key not in KEYS:
-            bad((key,), f"unknown key {key!r}{_suggest(key, KEYS)}")
-
+            bad((key,), f"unknown key {key!r}{suggest(key, KEYS)}")
     spec: dict[str, Any] = {}
 
-    # function and params -------------------------------------------------------------
+    # What is descended on: a function, or a line fit --------------------------------
     params = raw.get("params", {})
     if not isinstance(params, Mapping) or not all(_is_number(v) for v in params.values()):
         bad(("params",), "params must map names to numbers, e.g. {a: 1.5}")
         params = {}
     spec["params"] = {str(k): float(v) for k, v in params.items()}
-    function = raw.get("function")
-    entry = None
-    expression = None
-    if function is None:
-        bad(("function",), "every demo needs a function: a catalogue name or an expression")
+    function, entry, dim = raw.get("function"), None, 2
+    spec["fit"] = None
+    if "fit" in raw:
+        if function is not None:
+            bad(("fit",), "a demo has either a function or a fit, not both")
+        spec["fit"] = _options(raw["fit"], "fit", FIT_KEYS, bad)
+        spec["expression"] = None
+        kind: int | str = "fit"
+    elif function is None:
+        bad(
+            ("function",),
+            "every demo needs a function (a catalogue name or an expression) or a fit",
+        )
+        spec["expression"] = None
+        kind = 1
     elif not isinstance(function, str):
         bad(("function",), "function must be text: a catalogue name or an expression")
+        spec["expression"] = None
+        kind = 1
     else:
         entry = CATALOGUE.get(function)
         text = entry.formula if entry else function
+        spec["expression"] = text
         try:
-            expression = compile_expression(text, tuple(spec["params"]))
+            dim = compile_expression(text, tuple(spec["params"])).dim
         except ExpressionError as exc:
-            hint = _suggest(function, CATALOGUE) if function.isidentifier() else ""
+            hint = suggest(function, CATALOGUE) if function.isidentifier() else ""
             bad(("function",), f"{exc}{hint}")
+            dim = 1
+        kind = dim
     spec["function"] = function
-    spec["expression"] = entry.formula if entry else function
-    dim = expression.dim if expression else 1
+    spec["dim"] = dim
 
-    # domain and start ------------------------------------------------------------------
-    default_domain = entry.domain if entry else ([(-10.0, 10.0)] if dim == 1 else [(-3.0, 3.0)] * 2)
+    # Domain and start -----------------------------------------------------------------
+    if kind == "fit":
+        default_domain = spec["fit"]["landscape"]
+    elif entry:
+        default_domain = entry.domain
+    else:
+        default_domain = [(-10.0, 10.0)] if dim == 1 else [(-3.0, 3.0)] * 2
     default_domain = [[float(lo), float(hi)] for lo, hi in default_domain]
-    domain = default_domain
+    spec["domain"] = default_domain
     if "domain" in raw:
-        domain = _box(raw["domain"], dim, ("domain",), bad) or default_domain
-    spec["domain"] = domain
-    default_start = (
-        list(entry.start) if entry else [(lo + hi) / 2 + (hi - lo) / 4 for lo, hi in domain]
-    )
+        spec["domain"] = _box(raw["domain"], dim, bad) or default_domain
+    if kind == "fit":
+        default_start = [0.0, 0.0]
+    elif entry:
+        default_start = list(entry.start)
+    else:
+        default_start = [lo + 0.75 * (hi - lo) for lo, hi in spec["domain"]]
     start = raw.get("start", default_start)
     if not isinstance(start, list) or len(start) != dim or not all(_is_number(c) for c in start):
-        bad(
-            ("start",),
-            f"start must be a list of {dim} number{'s' if dim > 1 else ''}, e.g. {[1.0] * dim}",
-        )
+        example = [1.0] * dim
+        bad(("start",), f"start must be a list of {dim} number(s), e.g. {example}")
         start = default_start
     spec["start"] = [float(c) for c in start]
 
-    # optimizers and hyper-parameters ----------------------------------------------------
+    # Optimizers and hyper-parameters ---------------------------------------------------
     optimizer = raw.get("optimizer", "gd")
     names = optimizer if isinstance(optimizer, list) else [optimizer]
     for i, name in enumerate(names):
@@ -152,32 +251,25 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
             bad(
                 path,
                 f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})"
-                f"{_suggest(name, OPTIMIZERS)}",
+                f"{suggest(name, OPTIMIZERS)}",
             )
-    spec["optimizer"] = [n for n in names if n in OPTIMIZERS] or ["gd"]
-    defaults = {
-        "lr": 0.1,
-        "tol": 0.0,
-        "momentum": 0.9,
-        "alpha": 0.99,
-        "beta1": 0.9,
-        "beta2": 0.999,
-        "eps": None,
-    }
-    for key, (lo, hi) in NUMBER_KEYS.items():
-        value = raw.get(key, defaults[key])
-        if value is None and key == "eps":
-            spec[key] = None
-            continue
+    spec["optimizer"] = list(dict.fromkeys(n for n in names if n in OPTIMIZERS)) or ["gd"]
+    for key, (default, lo, hi) in NUMBER_KEYS.items():
+        value = raw.get(key, default)
         if not _is_number(value):
-            bad((key,), f"{key} must be a number")
-            value = defaults[key]
+            bad((key,), f"{key} must be a number, got {value!r}")
+            value = default
         elif not lo <= value <= hi:
             bad((key,), f"{key} = {value} is out of range; use a value from {lo:g} to {hi:g}")
-        spec[key] = float(value) if value is not None else None
+        spec[key] = float(value)
+    eps = raw.get("eps")
+    if eps is not None and not (_is_number(eps) and 0 < eps <= 1):
+        bad(("eps",), f"eps must be a small positive number such as 1e-8, got {eps!r}")
+        eps = None
+    spec["eps"] = float(eps) if eps is not None else None
     steps = raw.get("steps", 50)
     if not isinstance(steps, int) or isinstance(steps, bool) or not 0 <= steps <= MAX_STEPS:
-        bad(("steps",), f"steps must be a whole number from 0 to {MAX_STEPS}")
+        bad(("steps",), f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps!r}")
         steps = 50
     spec["steps"] = steps
     ascent = raw.get("ascent", False)
@@ -196,33 +288,66 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         clip = None
     spec["clip"] = [float(c) for c in clip] if clip else None
 
-    # plots ---------------------------------------------------------------------------
-    kinds = PLOT_KINDS_1D if dim == 1 else PLOT_KINDS_2D
+    # Views --------------------------------------------------------------------------
+    kinds = PLOT_KINDS[kind]
     plots = raw.get("plots", kinds[0])
     plot_list = plots if isinstance(plots, list) else [plots]
-    for i, kind in enumerate(plot_list):
-        if kind not in kinds:
+    for i, plot in enumerate(plot_list):
+        if plot not in kinds:
             path = ("plots", i) if isinstance(plots, list) else ("plots",)
+            what = "a line fit" if kind == "fit" else f"a {dim}-D function"
             bad(
                 path,
-                f"plot kind {kind!r} does not fit a {dim}-D function (use one of: "
-                f"{', '.join(kinds)}){_suggest(kind, kinds)}",
+                f"plot kind {plot!r} does not fit {what} (use one of: {', '.join(kinds)})"
+                f"{suggest(plot, kinds)}",
             )
-    spec["plots"] = [k for k in plot_list if k in kinds] or [kinds[0]]
+    spec["plots"] = [p for p in plot_list if p in kinds] or [kinds[0]]
+    spec["sweep"] = _options(raw.get("sweep"), "sweep", SWEEP_KEYS, bad)
+    if spec["sweep"]["min"] >= spec["sweep"]["max"]:
+        bad(("sweep", "min"), "sweep.min must be below sweep.max")
+    spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
+    arrows = raw.get("arrows", 15)
+    if not isinstance(arrows, int) or not 3 <= arrows <= 40:
+        bad(("arrows",), "arrows must be a whole number from 3 to 40 (arrows per side)")
+        arrows = 15
+    spec["arrows"] = arrows
+    spec["compare"] = _compare(raw.get("compare"), bad)
+    if "multiples" in spec["plots"] and spec["compare"] is None:
+        bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
 
     spec["controls"] = raw.get("controls", {})
     spec["id"] = raw.get("id")
     spec["caption"] = raw.get("caption")
-    spec["dim"] = dim
     if issues:
         raise SpecError(issues)
     return spec
 
 
-def _box(value: Any, dim: int, path: tuple[str, ...], bad: Any) -> list[list[float]] | None:
+COMPARABLE = ("lr", "momentum", "steps", "optimizer")
+
+
+def _compare(value: Any, bad: Bad) -> dict[str, list] | None:
+    if value is None:
+        return None
+    if not (isinstance(value, Mapping) and len(value) == 1):
+        bad(("compare",), "compare names one key and its values, e.g. {lr: [0.01, 0.1, 0.5]}")
+        return None
+    ((key, values),) = value.items()
+    if key not in COMPARABLE:
+        bad(
+            ("compare", key),
+            f"compare can vary one of {', '.join(COMPARABLE)}{suggest(key, COMPARABLE)}",
+        )
+        return None
+    if not isinstance(values, list) or not 2 <= len(values) <= 4:
+        bad(("compare", key), "compare takes a list of 2 to 4 values")
+        return None
+    return {key: values}
+
+
+def _box(value: Any, dim: int, bad: Bad) -> list[list[float]] | None:
     """Accept ``[lo, hi]`` (every axis) or ``[[lo, hi], [lo, hi]]`` (one per axis)."""
-    pair = isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)
-    if pair:
+    if isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
         value = [value] * dim
     ok = (
         isinstance(value, list)
@@ -233,6 +358,6 @@ def _box(value: Any, dim: int, path: tuple[str, ...], bad: Any) -> list[list[flo
         )
     )
     if not ok:
-        bad(path, "domain must be [low, high] or one [low, high] per axis, with low < high")
+        bad(("domain",), "domain must be [low, high] or one [low, high] per axis, with low < high")
         return None
     return [[float(lo), float(hi)] for lo, hi in value]

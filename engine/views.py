@@ -1,0 +1,194 @@
+"""Views over a function: grids, gradient fields, directional derivatives, basins, sweeps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .descent import CONVERGED, DIVERGED, descend
+from .expr import BoundExpression
+
+Box = Sequence[Sequence[float]]
+
+
+def linspace(lo: float, hi: float, count: int) -> list[float]:
+    if count == 1:
+        return [(lo + hi) / 2]
+    return [lo + (hi - lo) * i / (count - 1) for i in range(count)]
+
+
+def central_gradient(
+    f: BoundExpression, point: Sequence[float], h: float = 1e-5
+) -> tuple[float, ...]:
+    """∂f/∂xᵢ ≈ (f(x + h eᵢ) − f(x − h eᵢ)) / 2h, with error O(h²)."""
+    out = []
+    for i in range(len(point)):
+        up = [*point]
+        down = [*point]
+        up[i] += h
+        down[i] -= h
+        out.append((f.value(up) - f.value(down)) / (2 * h))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """f sampled on a rectangle: ``z[j][i] = f(xs[i], ys[j])``, NaN where undefined."""
+
+    xs: list[float]
+    ys: list[float]
+    z: list[list[float]]
+
+
+def sample_grid(f: BoundExpression, domain: Box, samples: int) -> Grid:
+    (x0, x1), (y0, y1) = domain
+    xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
+    value = f.value_at
+    return Grid(xs, ys, [[value(x, y) for x in xs] for y in ys])
+
+
+@dataclass(frozen=True)
+class Field:
+    """Gradient arrows as one polyline: shafts and heads separated by NaN breaks."""
+
+    x: list[float]
+    y: list[float]
+
+
+def gradient_field(
+    f: BoundExpression, domain: Box, samples: int = 15, descent: bool = False
+) -> Field:
+    """Arrows of ∇f (or −∇f with ``descent``) on a grid, scaled so the longest spans one cell.
+
+    Each arrow is a shaft and a two-stroke head; NaN separates arrows so that one Plotly
+    line trace draws them all.
+    """
+    (x0, x1), (y0, y1) = domain
+    xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
+    cell = min((x1 - x0), (y1 - y0)) / max(samples - 1, 1)
+    vectors = []
+    for y in ys:
+        for x in xs:
+            gx, gy = f.gradient((x, y))
+            if math.isfinite(gx) and math.isfinite(gy):
+                sign = -1.0 if descent else 1.0
+                vectors.append((x, y, sign * gx, sign * gy))
+    longest = max((math.hypot(gx, gy) for _, _, gx, gy in vectors), default=0.0)
+    scale = 0.9 * cell / longest if longest > 0 else 0.0
+    px: list[float] = []
+    py: list[float] = []
+    for x, y, gx, gy in vectors:
+        dx, dy = gx * scale, gy * scale
+        length = math.hypot(dx, dy)
+        if length < 1e-12:
+            continue
+        tx, ty = x + dx, y + dy
+        head = 0.3 * length
+        ux, uy = dx / length, dy / length
+        # Two head strokes at ±25° back from the tip.
+        c, s = math.cos(math.radians(25)), math.sin(math.radians(25))
+        left = (tx - head * (ux * c - uy * s), ty - head * (uy * c + ux * s))
+        right = (tx - head * (ux * c + uy * s), ty - head * (uy * c - ux * s))
+        px += [x, tx, math.nan, left[0], tx, right[0], math.nan]
+        py += [y, ty, math.nan, left[1], ty, right[1], math.nan]
+    return Field(px, py)
+
+
+def directional_derivative(
+    f: BoundExpression, point: Sequence[float], angles_deg: Sequence[float]
+) -> list[float]:
+    """D_v f = ∇f · v for the unit vector v = (cos θ, sin θ), one value per angle."""
+    gx, gy = f.gradient(point)
+    return [gx * math.cos(math.radians(a)) + gy * math.sin(math.radians(a)) for a in angles_deg]
+
+
+@dataclass(frozen=True)
+class BasinMap:
+    """For each grid start: the index of the minimum it reached (−1: none) and the steps."""
+
+    xs: list[float]
+    ys: list[float]
+    labels: list[list[int]]
+    steps: list[list[int]]
+    minima: list[tuple[float, float]]
+    values: list[float]
+
+
+def basin_map(
+    f: BoundExpression,
+    domain: Box,
+    samples: int = 40,
+    optimizer: str = "gd",
+    lr: float = 0.01,
+    steps: int = 500,
+    tol: float = 1e-8,
+    **hyper: float,
+) -> BasinMap:
+    """Run a descent from every grid point and cluster the end points into minima.
+
+    A run counts when it converged (or ended with ‖∇f‖ small); end points closer than 2% of
+    the domain's diagonal are one minimum. Minima are numbered by increasing f.
+    """
+    (x0, x1), (y0, y1) = domain
+    xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
+    radius = 0.02 * math.hypot(x1 - x0, y1 - y0)
+    centres: list[list[float]] = []  # running sums: [sx, sy, count]
+    raw: list[list[tuple[int, int]]] = []
+    for y in ys:
+        row = []
+        for x in xs:
+            t = descend(f, (x, y), optimizer, lr, steps, tol, **hyper)
+            end = t.points[-1]
+            settled = t.status == CONVERGED or (
+                t.status != DIVERGED and math.hypot(*t.gradients[-1]) < 1e-3
+            )
+            label = -1
+            if settled:
+                for k, (sx, sy, n) in enumerate(centres):
+                    if math.hypot(end[0] - sx / n, end[1] - sy / n) < radius:
+                        label = k
+                        centres[k] = [sx + end[0], sy + end[1], n + 1]
+                        break
+                else:
+                    centres.append([end[0], end[1], 1])
+                    label = len(centres) - 1
+            row.append((label, t.steps))
+        raw.append(row)
+    points = [(sx / n, sy / n) for sx, sy, n in centres]
+    values = [f.value(p) for p in points]
+    order = sorted(range(len(points)), key=lambda k: values[k])
+    rank = {old: new for new, old in enumerate(order)}
+    labels = [[rank.get(label, -1) for label, _ in row] for row in raw]
+    counts = [[n for _, n in row] for row in raw]
+    return BasinMap(xs, ys, labels, counts, [points[k] for k in order], [values[k] for k in order])
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    lr: float
+    steps: int
+    status: str
+    value: float
+
+
+def lr_sweep(
+    f: BoundExpression,
+    start: Sequence[float],
+    rates: Sequence[float],
+    optimizer: str = "gd",
+    steps: int = 500,
+    tol: float = 1e-8,
+    **hyper: float,
+) -> list[SweepPoint]:
+    """Steps to converge (or the status it ended with) for each learning rate."""
+    out = []
+    for lr in rates:
+        t = descend(f, start, optimizer, lr, steps, tol, **hyper)
+        out.append(SweepPoint(lr, t.steps, t.status, t.values[-1]))
+    return out
+
+
+def log_space(lo: float, hi: float, count: int) -> list[float]:
+    a, b = math.log10(lo), math.log10(hi)
+    return [10 ** (a + (b - a) * i / (count - 1)) for i in range(count)]
