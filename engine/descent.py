@@ -27,8 +27,12 @@ class Trajectory:
     points: list[tuple[float, ...]]
     values: list[float]
     gradients: list[tuple[float, ...]]
-    step_sizes: list[float]
     status: str
+
+    @property
+    def step_sizes(self) -> list[float]:
+        """‖points[k] − points[k−1]‖ for k = 1…steps (derived, so the hot loop skips it)."""
+        return [math.dist(a, b) for a, b in zip(self.points, self.points[1:])]  # noqa: B905
 
     @property
     def steps(self) -> int:
@@ -44,10 +48,6 @@ class Trajectory:
             "status": self.status,
             "steps": self.steps,
         }
-
-
-def _finite(values: Sequence[float]) -> bool:
-    return all(math.isfinite(v) for v in values)
 
 
 def descend(
@@ -76,38 +76,38 @@ def descend(
     ``domain`` are those of :class:`~engine.optimizers.Hyper`.
     """
     opt = OPTIMIZERS[optimizer]
+    update = opt.update
     h = Hyper(lr, momentum, alpha, beta1, beta2, eps)
+    value_and_gradient = f.value_and_gradient_at
     point = tuple(float(c) for c in start)
-    value = f.value(point)
-    grad = f.gradient(point)
-    points, values, gradients, step_sizes = [point], [value], [grad], []
-    if not (math.isfinite(value) and _finite(grad)):
-        return Trajectory(optimizer, points[:1], values, gradients, step_sizes, DIVERGED)
+    value, grad = value_and_gradient(*point)
+    points, values, gradients = [point], [value], [grad]
+    if not math.isfinite(value + sum(grad)):
+        return Trajectory(optimizer, points, values, gradients, DIVERGED)
     state = opt.init(len(point))
     status = MAX_STEPS
+    grad_norm = math.hypot(*grad)
     for _ in range(steps):
-        if math.sqrt(sum(g * g for g in grad)) < tol:
+        if grad_norm < tol:
             status = CONVERGED
             break
-        direction = tuple(-g for g in grad) if ascent else grad
-        step, state = opt.update(direction, state, h)
-        new = tuple(p + s for p, s in zip(point, step, strict=True))
+        step, state = update(tuple([-g for g in grad]) if ascent else grad, state, h)
+        new = tuple([p + s for p, s in zip(point, step)])  # noqa: B905 - same length
         if clip is not None:
-            new = tuple(min(max(c, clip[0]), clip[1]) for c in new)
-        new_value = f.value(new)
-        new_grad = f.gradient(new)
+            new = tuple([min(max(c, clip[0]), clip[1]) for c in new])
+        new_value, new_grad = value_and_gradient(*new)
+        new_norm = math.hypot(*new_grad)
+        # NaN fails every comparison and makes a norm NaN or infinite: three checks cover
+        # every value, gradient and coordinate (this is the hot loop of every demo).
         if not (
-            math.isfinite(new_value)
-            and _finite(new)
-            and _finite(new_grad)
-            and abs(new_value) <= EXPLODING_VALUE
-            and all(abs(c) <= EXPLODING_COORDINATE for c in new)
+            abs(new_value) <= EXPLODING_VALUE
+            and new_norm < math.inf
+            and math.hypot(*new) <= EXPLODING_COORDINATE
         ):
             status = DIVERGED
             break
-        step_sizes.append(math.sqrt(sum((a - b) ** 2 for a, b in zip(new, point, strict=True))))
         previous_value = value
-        point, value, grad = new, new_value, new_grad
+        point, value, grad, grad_norm = new, new_value, new_grad, new_norm
         points.append(point)
         values.append(value)
         gradients.append(grad)
@@ -117,7 +117,7 @@ def descend(
         if abs(value - previous_value) < tol:
             status = CONVERGED
             break
-    return Trajectory(optimizer, points, values, gradients, step_sizes, status)
+    return Trajectory(optimizer, points, values, gradients, status)
 
 
 def _inside(point: Sequence[float], domain: Sequence[tuple[float, float]]) -> bool:

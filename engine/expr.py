@@ -17,6 +17,7 @@ import ast
 import difflib
 import math
 import types
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ class ExpressionError(ValueError):
 # ---------------------------------------------------------------------------
 # Tree
 # ---------------------------------------------------------------------------
+Emit = Callable[["Node"], str] | None
 # Precedence for printing: higher binds tighter.
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 1, 2, 3, 4, 5
 
@@ -62,7 +64,7 @@ class Node:
     def diff(self, var: str) -> Node:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def python(self) -> str:  # pragma: no cover - abstract
+    def python(self, emit: Emit) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def latex(self) -> str:  # pragma: no cover - abstract
@@ -89,7 +91,7 @@ class Const(Node):
     def diff(self, var: str) -> Node:
         return ZERO
 
-    def python(self) -> str:
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
         return repr(float(self.value)) if self.value >= 0 else f"({float(self.value)!r})"
 
     def latex(self) -> str:
@@ -119,7 +121,7 @@ class Sym(Node):
     def diff(self, var: str) -> Node:
         return ONE if self.name == var else ZERO
 
-    def python(self) -> str:
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
         return self.name
 
     def latex(self) -> str:
@@ -134,8 +136,13 @@ def _wrap(node: Node, prec: int, text: str | None = None) -> str:
     return rf"\left({body}\right)" if node.prec < prec else body
 
 
-def _pywrap(node: Node) -> str:
-    return f"({node.python()})"
+def _code(node: Node, emit: Emit) -> str:
+    """Python source of ``node``; ``emit`` may substitute shared subexpressions."""
+    return emit(node) if emit else node.python()
+
+
+def _pywrap(node: Node, emit: Emit) -> str:
+    return f"({_code(node, emit)})"
 
 
 @dataclass(frozen=True)
@@ -149,8 +156,8 @@ class Neg(Node):
     def diff(self, var: str) -> Node:
         return neg(self.arg.diff(var))
 
-    def python(self) -> str:
-        return f"(-{_pywrap(self.arg)})"
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        return f"(-{_pywrap(self.arg, emit)})"
 
     def latex(self) -> str:
         return "-" + _wrap(self.arg, PREC_MUL)
@@ -171,8 +178,8 @@ class Add(Node):
     def diff(self, var: str) -> Node:
         return add(self.left.diff(var), self.right.diff(var))
 
-    def python(self) -> str:
-        return f"({self.left.python()} + {self.right.python()})"
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        return f"({_code(self.left, emit)} + {_code(self.right, emit)})"
 
     def latex(self) -> str:
         right = self.right
@@ -198,8 +205,8 @@ class Sub(Node):
     def diff(self, var: str) -> Node:
         return sub(self.left.diff(var), self.right.diff(var))
 
-    def python(self) -> str:
-        return f"({self.left.python()} - {self.right.python()})"
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        return f"({_code(self.left, emit)} - {_code(self.right, emit)})"
 
     def latex(self) -> str:
         return f"{self.left.latex()} - {_wrap(self.right, PREC_MUL)}"
@@ -221,8 +228,8 @@ class Mul(Node):
         # (uv)' = u'v + uv'
         return add(mul(self.left.diff(var), self.right), mul(self.left, self.right.diff(var)))
 
-    def python(self) -> str:
-        return f"({self.left.python()} * {self.right.python()})"
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        return f"({_code(self.left, emit)} * {_code(self.right, emit)})"
 
     def latex(self) -> str:
         left = _wrap(self.left, PREC_MUL)
@@ -251,8 +258,10 @@ class Div(Node):
             return div(u.diff(var), v)
         return div(sub(mul(u.diff(var), v), mul(u, dv)), power(v, TWO))
 
-    def python(self) -> str:
-        return f"({self.left.python()} / {self.right.python()})"
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        if isinstance(self.left, Const) and isinstance(self.right, Const) and self.right.value:
+            return repr(self.left.value / self.right.value)  # 1/3 kept as a fraction for LaTeX
+        return f"({_code(self.left, emit)} / {_code(self.right, emit)})"
 
     def latex(self) -> str:
         return rf"\frac{{{self.left.latex()}}}{{{self.right.latex()}}}"
@@ -284,11 +293,14 @@ class Pow(Node):
         # (u^v)' = u^v (v' ln u + v u'/u)
         return mul(self, add(mul(dv, call("log", u)), div(mul(v, du), u)))
 
-    def python(self) -> str:
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        base = _code(self.base, emit)
+        if _is(self.exponent, 2) and base.isidentifier():
+            return f"({base} * {base})"  # faster than ** 2, and exactly as rounded
         if isinstance(self.exponent, Const) and self.exponent.value == int(self.exponent.value):
-            # Integer powers of a float never go complex; ** is exact for squares and fast.
-            return f"({_pywrap(self.base)} ** {int(self.exponent.value)})"
-        return f"_pow({self.base.python()}, {self.exponent.python()})"
+            # Integer powers of a float never go complex.
+            return f"(({base}) ** {int(self.exponent.value)})"
+        return f"_pow({base}, {_code(self.exponent, emit)})"
 
     def latex(self) -> str:
         base = self.base
@@ -320,16 +332,16 @@ class Function:
 
 
 FUNCTIONS: dict[str, Function] = {
-    "exp": Function("_m.exp", lambda u: call("exp", u), r"\exp"),
-    "log": Function("_m.log", lambda u: div(ONE, u), r"\ln"),
-    "sqrt": Function("_m.sqrt", lambda u: div(ONE, mul(TWO, call("sqrt", u))), r"\sqrt"),
-    "sin": Function("_m.sin", lambda u: call("cos", u), r"\sin"),
-    "cos": Function("_m.cos", lambda u: neg(call("sin", u)), r"\cos"),
-    "tan": Function("_m.tan", lambda u: div(ONE, power(call("cos", u), TWO)), r"\tan"),
-    "tanh": Function("_m.tanh", lambda u: sub(ONE, power(call("tanh", u), TWO)), r"\tanh"),
-    "sinh": Function("_m.sinh", lambda u: call("cosh", u), r"\sinh"),
-    "cosh": Function("_m.cosh", lambda u: call("sinh", u), r"\cosh"),
-    "atan": Function("_m.atan", lambda u: div(ONE, add(ONE, power(u, TWO))), r"\arctan"),
+    "exp": Function("_exp", lambda u: call("exp", u), r"\exp"),
+    "log": Function("_log", lambda u: div(ONE, u), r"\ln"),
+    "sqrt": Function("_sqrt", lambda u: div(ONE, mul(TWO, call("sqrt", u))), r"\sqrt"),
+    "sin": Function("_sin", lambda u: call("cos", u), r"\sin"),
+    "cos": Function("_cos", lambda u: neg(call("sin", u)), r"\cos"),
+    "tan": Function("_tan", lambda u: div(ONE, power(call("cos", u), TWO)), r"\tan"),
+    "tanh": Function("_tanh", lambda u: sub(ONE, power(call("tanh", u), TWO)), r"\tanh"),
+    "sinh": Function("_sinh", lambda u: call("cosh", u), r"\sinh"),
+    "cosh": Function("_cosh", lambda u: call("sinh", u), r"\cosh"),
+    "atan": Function("_atan", lambda u: div(ONE, add(ONE, power(u, TWO))), r"\arctan"),
     "abs": Function("abs", lambda u: call("sign", u), ""),
     # Not accepted from authors; appears only as the derivative of abs.
     "sign": Function("_sign", lambda u: ZERO, r"\operatorname{sgn}"),
@@ -349,8 +361,8 @@ class Call(Node):
         # chain rule: f(u)' = f'(u) u'
         return mul(FUNCTIONS[self.func].derivative(self.arg), self.arg.diff(var))
 
-    def python(self) -> str:
-        return f"{FUNCTIONS[self.func].python}({self.arg.python()})"
+    def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
+        return f"{FUNCTIONS[self.func].python}({_code(self.arg, emit)})"
 
     def latex_argument(self) -> str:
         return rf"\left({self.arg.latex()}\right)"
@@ -635,8 +647,9 @@ def parse(text: str, params: Mapping[str, float] | frozenset[str] | tuple[str, .
         )
     if not text.strip():
         raise ExpressionError("the expression is empty", 1, text)
-    if "\n" in text.strip() or "\r" in text:
-        raise ExpressionError("the expression must fit on one line", text.index("\n") + 1, text)
+    breaks = [i for i, ch in enumerate(text.strip()) if ch in "\r\n"]
+    if breaks:
+        raise ExpressionError("the expression must fit on one line", breaks[0] + 1, text.strip())
     param_names = frozenset(params)
     for name in param_names:
         if name in VARIABLES or name in CONSTANTS or name in FUNCTIONS or not name.isidentifier():
@@ -644,7 +657,9 @@ def parse(text: str, params: Mapping[str, float] | frozenset[str] | tuple[str, .
     translated, inserted = _translate_caret(text.strip())
     parser = _Parser(text.strip(), inserted, param_names)
     try:
-        tree = ast.parse(translated, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": we report our own
+            warnings.simplefilter("ignore")
+            tree = ast.parse(translated, mode="eval")
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1
         column = parser.column(_At(offset))
@@ -667,7 +682,10 @@ class _At:
 # ---------------------------------------------------------------------------
 _BASE_NAMESPACE: dict[str, object] = {
     "__builtins__": {},
-    "_m": math,
+    **{
+        f"_{name}": getattr(math, name)
+        for name in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan")
+    },
     "_pow": _pow,
     "_sign": _sign,
     "abs": abs,
@@ -675,12 +693,49 @@ _BASE_NAMESPACE: dict[str, object] = {
 _UNDEFINED = (ValueError, ZeroDivisionError, OverflowError, TypeError)
 
 
-def _function_source(name: str, args: str, body: str, fallback: str) -> str:
-    # Any arithmetic fault (log of a negative, 1/0, overflow) means "undefined here".
+def _children(node: Node) -> tuple[Node, ...]:
+    return tuple(v for v in vars(node).values() if isinstance(v, Node))
+
+
+def _function_source(name: str, args: str, outputs: list[Node], shape: str, fallback: str) -> str:
+    """Source of ``def name(args)`` returning ``shape`` filled with the outputs' code.
+
+    Subexpressions that occur more than once across the outputs (the exp(...) factors of a
+    function and of its partials, say) are computed once into temporaries. Any arithmetic
+    fault (log of a negative, 1/0, overflow) returns ``fallback``: "undefined here".
+    """
+    counts: dict[Node, int] = {}
+
+    def count(node: Node) -> None:
+        if isinstance(node, Const | Sym):
+            return
+        counts[node] = counts.get(node, 0) + 1
+        if counts[node] == 1:
+            for child in _children(node):
+                count(child)
+            if isinstance(node, Pow) and _is(node.exponent, 2):
+                count(node.base)  # a squared base is used twice: b * b
+
+    for output in outputs:
+        count(output)
+    temps: dict[Node, str] = {}
+    lines: list[str] = []
+
+    def emit(node: Node) -> str:
+        if node in temps:
+            return temps[node]
+        code = node.python(emit)
+        if counts.get(node, 0) > 1:
+            temps[node] = f"_t{len(temps)}"
+            lines.append(f"        {temps[node]} = {code}\n")
+            return temps[node]
+        return code
+
+    results = [emit(output) for output in outputs]
+    body = shape.format(*results)
     return (
         f"def {name}({args}):\n"
-        f"    try:\n"
-        f"        return {body}\n"
+        f"    try:\n" + "".join(lines) + f"        return {body}\n"
         f"    except _UNDEFINED:\n"
         f"        return {fallback}\n"
     )
@@ -719,10 +774,15 @@ class Expression:
         if missing:
             raise ExpressionError(f"no value given for parameter {missing[0]!r}", 0, self.text)
         namespace = dict(_BASE_NAMESPACE)
-        namespace.update(_UNDEFINED=_UNDEFINED, _nan=math.nan, _nans=(math.nan,) * self.dim)
+        nans = (math.nan,) * self.dim
+        namespace.update(
+            _UNDEFINED=_UNDEFINED, _nan=math.nan, _nans=nans, _both_nan=(math.nan, nans)
+        )
         namespace.update({p: float(values[p]) for p in self.params})
-        exec(self.code, namespace)  # defines _value, _gradient from our generated source
-        return BoundExpression(self, namespace["_value"], namespace["_gradient"])  # type: ignore[arg-type]
+        exec(self.code, namespace)  # defines _value, _gradient, _value_and_gradient
+        return BoundExpression(
+            self, namespace["_value"], namespace["_gradient"], namespace["_value_and_gradient"]
+        )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -732,6 +792,7 @@ class BoundExpression:
     expression: Expression
     value_at: Callable[..., float]
     gradient_at: Callable[..., tuple[float, ...]]
+    value_and_gradient_at: Callable[..., tuple[float, tuple[float, ...]]]
 
     @property
     def dim(self) -> int:
@@ -760,9 +821,14 @@ def compile_expression(
     variables = VARIABLES[:dim]
     partials = tuple(tree.diff(v) for v in variables)
     args = ", ".join(variables)
-    grad_body = "(" + ", ".join(p.python() for p in partials) + ",)"
-    source = _function_source("_value", args, tree.python(), "_nan") + _function_source(
-        "_gradient", args, grad_body, "_nans"
+    slots = ", ".join(f"{{{k + 1}}}" for k in range(dim))
+    grad_shape = "(" + ", ".join(f"{{{k}}}" for k in range(dim)) + ",)"
+    source = (
+        _function_source("_value", args, [tree], "{0}", "_nan")
+        + _function_source("_gradient", args, list(partials), grad_shape, "_nans")
+        + _function_source(
+            "_value_and_gradient", args, [tree, *partials], f"({{0}}, ({slots},))", "_both_nan"
+        )
     )
     code = compile(source, "<downhill expression>", "exec")
     return Expression(text, tree, partials, variables, tuple(sorted(params)), code)

@@ -138,7 +138,7 @@ def _fit_run(spec: dict[str, Any], optimizer: str) -> Trajectory:
         optimizer,
         Hyper(spec["lr"], **_hyper(spec)),
     )
-    return Trajectory(optimizer, result.params, result.losses, [], [], result.status)
+    return Trajectory(optimizer, result.params, result.losses, [], result.status)
 
 
 # --- pieces ---------------------------------------------------------------------------

@@ -5,6 +5,9 @@
 returns ``(step, state)``: the new iterate is ``θ + step``. Ascent is descent on the
 negated gradient (torch's ``maximize=True``), done by the caller.
 
+Vectors are tuples built with list comprehensions (no ``zip(strict=True)``): this is the
+innermost loop of every demo, and that form is about twice as fast in Pyodide.
+
 Update rules and defaults follow ``torch.optim`` (dampening 0, no weight decay), so the
 numbers a reader sees here are the numbers PyTorch gives for the same function.
 """
@@ -45,7 +48,7 @@ def gd_init(dim: int) -> tuple:
 
 def gd_update(g: Vector, state: tuple, h: Hyper) -> tuple[Vector, tuple]:
     """θ ← θ − η g   (torch.optim.SGD with momentum 0)."""
-    return tuple(-h.lr * gi for gi in g), state
+    return tuple([-h.lr * gi for gi in g]), state
 
 
 # --- momentum (heavy ball) ------------------------------------------------------------
@@ -63,8 +66,8 @@ def momentum_update(g: Vector, state: MomentumState, h: Hyper) -> tuple[Vector, 
     Sutskever et al. and many texts write v ← γ v + η g, θ ← θ − v; with a fixed η the
     two give the same iterates, but the buffer differs by the factor η.
     """
-    buf = tuple(h.momentum * b + gi for b, gi in zip(state.buf, g, strict=True))
-    return tuple(-h.lr * b for b in buf), MomentumState(buf)
+    buf = tuple([h.momentum * b + gi for b, gi in zip(state.buf, g)])
+    return tuple([-h.lr * b for b in buf]), MomentumState(buf)
 
 
 # --- Nesterov -------------------------------------------------------------------------
@@ -74,8 +77,8 @@ def nesterov_update(g: Vector, state: MomentumState, h: Hyper) -> tuple[Vector, 
     This is the "look-ahead" form rewritten at the current iterate; Sutskever's
     v ← γ v + η ∇f(θ − γ v) gives the same path up to that change of variable.
     """
-    buf = tuple(h.momentum * b + gi for b, gi in zip(state.buf, g, strict=True))
-    step = tuple(-h.lr * (gi + h.momentum * b) for gi, b in zip(g, buf, strict=True))
+    buf = tuple([h.momentum * b + gi for b, gi in zip(state.buf, g)])
+    step = tuple([-h.lr * (gi + h.momentum * b) for gi, b in zip(g, buf)])
     return step, MomentumState(buf)
 
 
@@ -94,8 +97,8 @@ def adagrad_update(g: Vector, state: SumState, h: Hyper) -> tuple[Vector, SumSta
     Duchi et al. and some texts put ε inside the root, √(s + ε).
     """
     eps = 1e-10 if h.eps is None else h.eps
-    sum_sq = tuple(s + gi * gi for s, gi in zip(state.sum_sq, g, strict=True))
-    step = tuple(-h.lr * gi / (math.sqrt(s) + eps) for gi, s in zip(g, sum_sq, strict=True))
+    sum_sq = tuple([s + gi * gi for s, gi in zip(state.sum_sq, g)])
+    step = tuple([-h.lr * gi / (math.sqrt(s) + eps) for gi, s in zip(g, sum_sq)])
     return step, SumState(sum_sq)
 
 
@@ -115,8 +118,8 @@ def rmsprop_update(g: Vector, state: AverageState, h: Hyper) -> tuple[Vector, Av
     """
     eps = 1e-8 if h.eps is None else h.eps
     a = h.alpha
-    avg = tuple(a * v + (1.0 - a) * gi * gi for v, gi in zip(state.avg_sq, g, strict=True))
-    step = tuple(-h.lr * gi / (math.sqrt(v) + eps) for gi, v in zip(g, avg, strict=True))
+    avg = tuple([a * v + (1.0 - a) * gi * gi for v, gi in zip(state.avg_sq, g)])
+    step = tuple([-h.lr * gi / (math.sqrt(v) + eps) for gi, v in zip(g, avg)])
     return step, AverageState(avg)
 
 
@@ -137,18 +140,17 @@ def adam_update(g: Vector, state: AdamState, h: Hyper) -> tuple[Vector, AdamStat
     m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
     θ ← θ − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
 
-    Kingma & Ba write θ ← θ − η m̂ / (√v̂ + ε) with m̂, v̂ the corrected moments; it is the
-    same rule with ε scaled by √(1 − β₂ᵗ).
+    That is Kingma & Ba's Algorithm 1, θ ← θ − η m̂ / (√v̂ + ε) with m̂, v̂ the corrected
+    moments; their "efficient" reordering, η√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε̂), puts ε
+    elsewhere and gives slightly different numbers.
     """
     eps = 1e-8 if h.eps is None else h.eps
     b1, b2, t = h.beta1, h.beta2, state.t + 1
-    m = tuple(b1 * mi + (1.0 - b1) * gi for mi, gi in zip(state.m, g, strict=True))
-    v = tuple(b2 * vi + (1.0 - b2) * gi * gi for vi, gi in zip(state.v, g, strict=True))
+    m = tuple([b1 * mi + (1.0 - b1) * gi for mi, gi in zip(state.m, g)])
+    v = tuple([b2 * vi + (1.0 - b2) * gi * gi for vi, gi in zip(state.v, g)])
     step_size = h.lr / (1.0 - b1**t)
     root_bc2 = math.sqrt(1.0 - b2**t)
-    step = tuple(
-        -step_size * mi / (math.sqrt(vi) / root_bc2 + eps) for mi, vi in zip(m, v, strict=True)
-    )
+    step = tuple([-step_size * mi / (math.sqrt(vi) / root_bc2 + eps) for mi, vi in zip(m, v)])
     return step, AdamState(t, m, v)
 
 

@@ -76,3 +76,22 @@ def browser():
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fuzz", action="store_true", help="run the parser fuzzer with 100,000 examples"
+    )
+
+
+def pytest_configure(config):
+    from hypothesis import HealthCheck, settings
+
+    common = {
+        "deadline": 1000,
+        "suppress_health_check": [HealthCheck.too_slow],
+        "derandomize": True,
+    }
+    settings.register_profile("default", max_examples=200, **common)
+    settings.register_profile("fuzz", max_examples=100_000, **common)
+    settings.load_profile("fuzz" if config.getoption("--fuzz") else "default")

@@ -9,6 +9,7 @@ import pytest
 from engine.api import to_json
 
 from .conftest import ROOT
+from .test_views import SPECS
 
 CASES = [
     "from engine import compile_expression, descend\n"
@@ -25,6 +26,13 @@ CASES = [
     " lr=0.05, steps=100, optimizer='momentum').to_json()",
     "result = api.render_demo({'function': 'rosenbrock', 'optimizer': ['gd', 'rmsprop'],"
     " 'lr': 0.001, 'steps': 100, 'plots': ['contour', 'loss']})",
+]
+# Every figure kind, for a 1-D function, a 2-D function and a line fit.
+CASES += [
+    f"from engine.spec import PLOT_KINDS\n"
+    f"spec = {spec!r}\n"
+    f"result = api.render_demo(dict(spec, plots=list(PLOT_KINDS[{kind!r}])))"
+    for kind, spec in SPECS.items()
 ]
 
 

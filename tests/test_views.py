@@ -1,0 +1,115 @@
+"""Views, line fitting and figures."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from engine import CATALOGUE, compile_expression, render_demo
+from engine.figures import _grid, grid
+from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
+from engine.spec import PLOT_KINDS, normalize_spec
+from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
+
+
+def test_gradient_field_arrows_point_downhill():
+    f = compile_expression("x**2 + 3*y**2").bind()
+    arrows = gradient_field(f, [[-1, 1], [-1, 1]], samples=5, descent=True)
+    # Each arrow is 7 numbers: shaft start, tip, break, head, tip, head, break.
+    xs, ys = arrows.x, arrows.y
+    assert len(xs) % 7 == 0
+    for i in range(0, len(xs), 7):
+        x, y, tx, ty = xs[i], ys[i], xs[i + 1], ys[i + 1]
+        gx, gy = f.gradient((x, y))
+        # −∇f direction, and the longest arrow is 0.9 of a cell (0.5 here).
+        assert (tx - x) * gx + (ty - y) * gy < 0
+        assert math.hypot(tx - x, ty - y) <= 0.45 + 1e-12
+
+
+def test_directional_derivative_peaks_along_the_gradient():
+    f = compile_expression("x**2 + y**2").bind()
+    point = (1.0, 1.0)  # ∇f = (2, 2), |∇f| = 2√2, pointing at 45°
+    values = directional_derivative(f, point, [45, 135, 225])
+    assert values == pytest.approx([2 * math.sqrt(2), 0.0, -2 * math.sqrt(2)], abs=1e-12)
+
+
+def test_basin_map_finds_himmelblaus_four_minima():
+    entry = CATALOGUE["himmelblau"]
+    f = compile_expression(entry.formula).bind()
+    result = basin_map(f, entry.domain, samples=12, lr=0.01, steps=600, tol=1e-10)
+    assert len(result.minima) == 4
+    for found in result.minima:
+        assert any(math.dist(found, o.point) < 1e-3 for o in entry.minima)
+    # A start right next to (3, 2) lands in the basin of (3, 2).
+    label = next(k for k, p in enumerate(result.minima) if math.dist(p, (3, 2)) < 1e-3)
+    i = min(range(12), key=lambda i: abs(result.xs[i] - 3.2))
+    j = min(range(12), key=lambda j: abs(result.ys[j] - 2.3))
+    assert result.labels[j][i] == label
+
+
+def test_lr_sweep_converges_below_one_and_diverges_above():
+    f = compile_expression("x**2 + 5*x + 6").bind()
+    points = lr_sweep(f, [-8.0], [0.05, 0.1, 0.3, 0.5, 0.9, 1.1], steps=2000, tol=1e-10)
+    assert [p.status for p in points[:5]] == ["converged"] * 5
+    assert points[5].status == "diverged"
+    assert points[0].steps > points[1].steps > points[2].steps > points[3].steps
+
+
+def test_loss_gradients_against_numpy():
+    data = synthetic_dataset(20, 2.0, 1.0, 0.5, seed=3)
+    x, y = np.array(data.xs), np.array(data.ys)
+    w, b = 0.7, -0.3
+    r = w * x + b - y
+    everything = range(20)
+    assert mse_gradient(w, b, data, everything) == pytest.approx(
+        (np.mean(2 * r * x), np.mean(2 * r)), rel=1e-12
+    )
+    assert mae_gradient(w, b, data, everything) == pytest.approx(
+        (np.mean(np.sign(r) * x), np.mean(np.sign(r))), rel=1e-12
+    )
+
+
+def test_batch_descent_reaches_least_squares_and_seeds_reproduce():
+    data = synthetic_dataset(30, 2.0, 1.0, 1.0, seed=0)
+    fit = fit_line(data, (0.0, 0.0), "mse", "batch", lr=0.02, steps=3000)
+    assert fit.params[-1] == pytest.approx(least_squares(data), abs=1e-6)
+    x, y = np.array(data.xs), np.array(data.ys)
+    assert least_squares(data) == pytest.approx(tuple(np.polyfit(x, y, 1)), rel=1e-10)
+    a = fit_line(data, (0.0, 0.0), "mse", "minibatch", lr=0.02, steps=50, batch_size=5, seed=4)
+    b = fit_line(data, (0.0, 0.0), "mse", "minibatch", lr=0.02, steps=50, batch_size=5, seed=4)
+    c = fit_line(data, (0.0, 0.0), "mse", "minibatch", lr=0.02, steps=50, batch_size=5, seed=5)
+    assert a == b and a.params != c.params
+
+
+SPECS = {
+    1: {"function": "x**2 + 5*x + 6", "start": [-8], "compare": {"lr": [0.1, 0.5, 0.9]}},
+    2: {
+        "function": "himmelblau",
+        "optimizer": ["gd", "adam"],
+        "lr": 0.01,
+        "steps": 40,
+        "compare": {"lr": [0.001, 0.01]},
+        "basins": {"samples": 8, "steps": 200},
+    },
+    "fit": {"fit": {"method": "stochastic"}, "lr": 0.01, "steps": 30},
+}
+
+
+@pytest.mark.parametrize(("kind", "plot"), [(k, p) for k, ps in PLOT_KINDS.items() for p in ps])
+def test_every_figure_kind_renders_json_with_paths_named_by_optimizer(kind, plot):
+    result = render_demo({**SPECS[kind], "plots": [plot]})
+    figure = json.loads(json.dumps(result["figures"][0], allow_nan=False))
+    assert figure["data"] and "layout" in figure
+    names = {t.get("name") for t in figure["data"]}
+    if plot not in ("basins", "directional", "multiples"):
+        assert set(normalize_spec(SPECS[kind])["optimizer"]) & names
+
+
+def test_grid_is_cached_across_slider_moves():
+    spec = normalize_spec({"function": "peaks"})
+    grid(spec)
+    before = _grid.cache_info().hits
+    render_demo({"function": "peaks", "lr": 0.2})
+    render_demo({"function": "peaks", "lr": 0.3, "start": [0.1, 0.2]})
+    assert _grid.cache_info().hits == before + 2
