@@ -11,10 +11,11 @@ import base64
 import hashlib
 import io
 import json
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .write import place
 
 ENGINE_DIST = "downhill_engine"
 ENGINE_PACKAGE = "downhill-engine"
@@ -31,19 +32,51 @@ class MissingAssets(Exception):
 class VendorFile:
     package: str  # npm package folder under node_modules
     source: str  # path inside the package (a folder copies recursively)
-    target: str  # path under site/assets/vendor/
+    target: str  # path under the package's versioned folder in assets/vendor/
 
 
 VENDOR_FILES = (
-    VendorFile("pyodide", "pyodide.mjs", "pyodide/pyodide.mjs"),
-    VendorFile("pyodide", "pyodide.asm.mjs", "pyodide/pyodide.asm.mjs"),
-    VendorFile("pyodide", "pyodide.asm.wasm", "pyodide/pyodide.asm.wasm"),
-    VendorFile("pyodide", "python_stdlib.zip", "pyodide/python_stdlib.zip"),
-    VendorFile("plotly.js-dist-min", "plotly.min.js", "plotly/plotly.min.js"),
-    VendorFile("mathjax", "tex-chtml.js", "mathjax/tex-chtml.js"),
-    VendorFile("mathjax", "input/tex/extensions", "mathjax/input/tex/extensions"),
-    VendorFile("@mathjax/mathjax-newcm-font", "chtml", "mathjax/fonts/mathjax-newcm-font/chtml"),
+    VendorFile("pyodide", "pyodide.mjs", "pyodide.mjs"),
+    VendorFile("pyodide", "pyodide.asm.mjs", "pyodide.asm.mjs"),
+    VendorFile("pyodide", "pyodide.asm.wasm", "pyodide.asm.wasm"),
+    VendorFile("pyodide", "python_stdlib.zip", "python_stdlib.zip"),
+    VendorFile("plotly.js-dist-min", "plotly.min.js", "plotly.min.js"),
+    VendorFile(
+        "plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", "plotly-cartesian.min.js"
+    ),
+    VendorFile("plotly.js-gl3d-dist-min", "plotly-gl3d.min.js", "plotly-gl3d.min.js"),
+    VendorFile("mathjax", "tex-chtml.js", "tex-chtml.js"),
+    VendorFile("mathjax", "input/tex/extensions", "input/tex/extensions"),
+    VendorFile("@mathjax/mathjax-newcm-font", "chtml", "fonts/mathjax-newcm-font/chtml"),
 )
+# Plotly bundles by the trace types they contain (from each package's README), smallest first.
+PLOTLY_BUNDLES = (
+    (
+        "plotly.js-cartesian-dist-min",
+        "plotly-cartesian.min.js",
+        {
+            "bar",
+            "box",
+            "contour",
+            "heatmap",
+            "histogram",
+            "histogram2d",
+            "histogram2dcontour",
+            "image",
+            "pie",
+            "scatter",
+            "scatterternary",
+            "violin",
+        },
+    ),
+    (
+        "plotly.js-gl3d-dist-min",
+        "plotly-gl3d.min.js",
+        {"cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"},
+    ),
+    ("plotly.js-dist-min", "plotly.min.js", None),
+)
+CDN = "https://cdn.jsdelivr.net/npm"
 
 
 def package_version(node_modules: Path, package: str) -> str:
@@ -56,17 +89,56 @@ def package_version(node_modules: Path, package: str) -> str:
     return json.loads(manifest.read_text())["version"]
 
 
-def copy_vendor(node_modules: Path, assets: Path) -> None:
-    """Copy the pinned browser runtimes into ``assets/vendor``."""
+def vendor_folder(package: str, version: str) -> str:
+    """``@mathjax/mathjax-newcm-font`` 4.1.3 → ``mathjax-newcm-font-4.1.3``."""
+    return f"{package.rsplit('/', 1)[-1]}-{version}"
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Where each runtime is loaded from: self-hosted (default) or a pinned CDN."""
+
+    urls: dict[str, str]  # (package, file) joined as "package/file" → URL
+    integrity: dict[str, str]  # URL → SRI hash, for CDN scripts
+    cdn: bool
+
+    def url(self, package: str, file: str) -> str:
+        return self.urls[f"{package}/{file}"]
+
+    def plotly_for(self, trace_types: set[str]) -> str:
+        """The smallest Plotly bundle that draws every trace type on a page."""
+        for package, file, types in PLOTLY_BUNDLES:
+            if types is None or trace_types <= types:
+                return self.url(package, file)
+        raise AssertionError("the full bundle covers every type")  # pragma: no cover
+
+
+def publish_vendor(node_modules: Path, assets: Path, assets_url: str, cdn: bool) -> Vendor:
+    """Copy the pinned runtimes into ``assets/vendor`` (or point at the CDN) and map URLs."""
+    urls: dict[str, str] = {}
+    integrity: dict[str, str] = {}
     for item in VENDOR_FILES:
-        package_version(node_modules, item.package)
+        version = package_version(node_modules, item.package)
         source = node_modules / item.package / item.source
-        target = assets / "vendor" / item.target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, dirs_exist_ok=True)
+        folder = vendor_folder(item.package, version)
+        if item.package == "@mathjax/mathjax-newcm-font":
+            folder = vendor_folder("mathjax", package_version(node_modules, "mathjax"))
+        if cdn:
+            url = f"{CDN}/{item.package}@{version}/{item.source}"
+            if source.is_file() and source.suffix == ".js":
+                digest = hashlib.sha384(source.read_bytes()).digest()
+                integrity[url] = "sha384-" + base64.b64encode(digest).decode()
         else:
-            shutil.copyfile(source, target)
+            url = f"{assets_url}vendor/{folder}/{item.target}"
+            place(source, assets / "vendor" / folder / item.target)
+        urls[f"{item.package}/{item.source}"] = url
+    if cdn:  # MathJax finds its fonts in its own CDN package
+        urls["@mathjax/mathjax-newcm-font/chtml"] = f"{CDN}/@mathjax"
+    else:
+        urls["@mathjax/mathjax-newcm-font/chtml"] = urls[
+            "@mathjax/mathjax-newcm-font/chtml"
+        ].rsplit("/mathjax-newcm-font/", 1)[0]
+    return Vendor(urls, integrity, cdn)
 
 
 def _record_hash(data: bytes) -> str:
@@ -128,8 +200,18 @@ def write_engine(engine_dir: Path, node_modules: Path, assets: Path) -> str:
     return sha256
 
 
-def copy_static(static_dir: Path, assets: Path) -> None:
-    """The site's own CSS, JS and icons."""
+def publish_static(static_dir: Path, assets: Path, assets_url: str) -> dict[str, str]:
+    """Copy the site's own CSS, JS and icons under content-hashed names; map name → URL.
+
+    A changed file gets a new name, so browsers and GitHub Pages' caches never serve a
+    stale one.
+    """
+    urls = {}
     for path in sorted(static_dir.iterdir()):
         if path.is_file():
-            shutil.copyfile(path, assets / path.name)
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            name = f"{path.stem}.{digest}{path.suffix}"
+            (assets / name).write_bytes(data)
+            urls[path.name] = f"{assets_url}{name}"
+    return urls

@@ -1,11 +1,9 @@
-"""``python build.py``: build the site (default), or serve it locally."""
+"""``python build.py``: build the site, serve it while you write, or start a new post."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -13,6 +11,7 @@ from pathlib import Path
 
 from .assets import MissingAssets
 from .errors import BuildFailed
+from .read import slugify
 from .site import BuildConfig, build_site
 
 
@@ -21,17 +20,7 @@ def _base_url(text: str) -> str:
     return "/" if text == "//" else text
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python build.py", description="Render content/ into a static site."
-    )
-    parser.add_argument(
-        "command",
-        nargs="?",
-        choices=["build", "serve"],
-        default="build",
-        help="build (default) or serve: build with drafts, then serve",
-    )
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--content",
         type=Path,
@@ -47,16 +36,83 @@ def build_parser() -> argparse.ArgumentParser:
         default="/",
         help="path the site is served under, e.g. /my-repo/ (default: /)",
     )
+    parser.add_argument(
+        "--site-url",
+        default=None,
+        help="absolute address of the site's host, for the feed, sitemap and "
+        "canonical links, e.g. https://me.github.io (default: "
+        "http://127.0.0.1:8000)",
+    )
+    parser.add_argument(
+        "--assets",
+        choices=["self", "cdn"],
+        default="self",
+        help="self: self-host Pyodide, Plotly and MathJax (default); cdn: load "
+        "them from pinned jsDelivr URLs with SRI hashes",
+    )
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft")
-    parser.add_argument("--port", type=int, default=8000, help="port for serve (default 8000)")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore and do not write the incremental cache (.build-cache/)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python build.py",
+        description="Downhill: render content/ into a static site in site/. Without a "
+        "command, builds ('python build.py --out DIR' is 'python build.py build --out DIR').",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser(
+        "build",
+        help="build the site (the default)",
+        description="Build the site atomically into --out.",
+    )
+    _add_build_options(build)
+    serve = commands.add_parser(
+        "serve",
+        help="build with drafts, serve on 127.0.0.1, rebuild and reload on change",
+        description="Build (drafts included), serve on http://127.0.0.1:PORT, watch content/, "
+        "templates/, static/ and engine/, rebuild what changed and reload open tabs. Build "
+        "errors show in the terminal and in the page.",
+    )
+    _add_build_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    new = commands.add_parser(
+        "new",
+        help="start a new article in content/",
+        description="Write content/SLUG.md with front matter and a demo to start from.",
+    )
+    new.add_argument("title", help='the title, e.g. "Momentum, explained"')
+    new.add_argument("--content", type=Path, default=BuildConfig.content)
     return parser
+
+
+def config_from(args: argparse.Namespace, drafts: bool = False) -> BuildConfig:
+    return BuildConfig(
+        content=args.content,
+        out=args.out,
+        base_url=args.base_url,
+        site_url=args.site_url or f"http://127.0.0.1:{getattr(args, 'port', 8000)}",
+        assets=args.assets,
+        drafts=args.drafts or drafts,
+        cache=None if args.no_cache else BuildConfig.cache,
+    )
 
 
 def run_build(config: BuildConfig) -> int:
     started = time.perf_counter()
+    progress = (
+        (lambda line: print(f"\r{line}", end="", file=sys.stderr, flush=True))
+        if sys.stderr.isatty()
+        else (lambda line: None)
+    )
     try:
-        articles = build_site(config)
+        articles = build_site(config, progress)
     except BuildFailed as exc:
+        print("", file=sys.stderr)
         for error in exc.errors:
             print(error, file=sys.stderr)
         print(
@@ -67,35 +123,67 @@ def run_build(config: BuildConfig) -> int:
     except MissingAssets as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    demos = sum(len(a.demos) for a in articles)
+    if sys.stderr.isatty():
+        print("", file=sys.stderr)
+    demos = sum(a.demos for a in articles)
+    checks = sum(a.rendered.checks for a in articles)
     elapsed = time.perf_counter() - started
-    print(f"built {len(articles)} article(s), {demos} demo(s) into {config.out} in {elapsed:.2f} s")
+    print(
+        f"built {len(articles)} article(s), {demos} demo(s), {checks} check(s) passed, "
+        f"into {config.out} in {elapsed:.2f} s"
+    )
     return 0
 
 
-def serve(directory: Path, port: int) -> None:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,  # type: ignore[attr-defined]
-        ".mjs": "text/javascript",
-        ".wasm": "application/wasm",
-    }
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        print(f"serving {directory} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+NEW_POST = """---
+title: {title}
+date: {date}
+summary: One sentence that tells a reader what they will learn.
+tags: []
+draft: true
+---
+
+Write here. Inline math goes between dollars, $f(x) = x^2$, and display math between
+double dollars:
+
+$$
+x_{{k+1}} = x_k - \\alpha f'(x_k)
+$$
+
+```demo
+function: x**2
+start: [2]
+lr: 0.1
+steps: 20
+controls:
+  lr: {{min: 0.01, max: 1.1, step: 0.01}}
+```
+"""
+
+
+def new_post(title: str, content: Path) -> int:
+    path = content / f"{slugify(title)}.md"
+    if path.exists():
+        print(f"error: {path} already exists; choose another title", file=sys.stderr)
+        return 1
+    content.mkdir(parents=True, exist_ok=True)
+    path.write_text(NEW_POST.format(title=title, date=dt.date.today().isoformat()), "utf-8")
+    print(f"wrote {path} (a draft: 'python build.py serve' shows it)")
+    return 0
+
+
+COMMANDS = ("build", "serve", "new", "-h", "--help")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        argv.insert(0, "build")
     args = build_parser().parse_args(argv)
-    config = BuildConfig(
-        content=args.content,
-        out=args.out,
-        base_url=args.base_url,
-        drafts=args.drafts or args.command == "serve",
-    )
-    status = run_build(config)
-    if status or args.command != "serve":
-        return status
-    serve(config.out, args.port)
-    return 0
+    if args.command == "new":
+        return new_post(args.title, args.content)
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(config_from(args, drafts=True), args.port, run_build)
+    return run_build(config_from(args))

@@ -22,7 +22,7 @@ from engine.api import to_json
 
 from .errors import ContentError
 from .fences import FenceLocator
-from .yamlmap import key_lines, line_of
+from .yamlmap import key_lines, line_of, load
 
 SLIDER_KEYS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps")
 AXES = ("x", "y")
@@ -79,7 +79,7 @@ class DemoFence:
         fence_line = self.locator.line_of("demo", src)
         first = fence_line + 1
         try:
-            raw = yaml.safe_load(src) or {}
+            raw = load(src) or {}
             lines = key_lines(src, first_line=first)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)

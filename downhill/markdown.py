@@ -12,13 +12,21 @@ from typing import Any
 
 import markdown
 
+from .links import InternalLinksExtension
+
 Formatter = Callable[..., str]
 
 
-def make_markdown(fences: dict[str, Formatter]) -> markdown.Markdown:
-    """A Markdown converter whose custom fences (``demo``, ``check``) call ``fences``."""
+def make_markdown(
+    fences: dict[str, Formatter], base_url: str = "/", links: list[str] | None = None
+) -> markdown.Markdown:
+    """A Markdown converter whose custom fences (``demo``, ``check``) call ``fences``.
+
+    Internal links (``/slug/``) get ``base_url`` in front and are appended to ``links``.
+    """
     return markdown.Markdown(
         extensions=[
+            InternalLinksExtension(base_url, links if links is not None else []),
             "pymdownx.arithmatex",
             "pymdownx.superfences",
             "pymdownx.highlight",

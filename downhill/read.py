@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import ContentError
-from .yamlmap import key_lines
+from .yamlmap import key_lines, load
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -56,7 +56,7 @@ def read_source(path: Path, errors: list[ContentError]) -> Source | None:
         return None
     front = match.group(1)
     try:
-        meta: Any = yaml.safe_load(front) or {}
+        meta: Any = load(front) or {}
         lines = key_lines(front, first_line=2)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

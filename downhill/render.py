@@ -6,19 +6,29 @@ from pathlib import Path
 
 import jinja2
 
-# No inline script anywhere; 'wasm-unsafe-eval' is what WebAssembly (Pyodide) needs;
-# blob: workers and styles are what Plotly and MathJax create at run time.
-CSP = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'"
-)
+from .assets import CDN
+
+
+def csp_for(cdn: bool) -> str:
+    """The Content-Security-Policy: no inline script, no eval beyond what WebAssembly needs.
+
+    'wasm-unsafe-eval' lets Pyodide compile its WebAssembly; inline styles are what Plotly
+    and MathJax set on the elements they draw. With ``--assets cdn`` the pinned CDN is
+    allowed as a source of scripts, fonts and fetches (Pyodide's files).
+    """
+    extra = f" {CDN.rsplit('/', 1)[0]}" if cdn else ""
+    return (
+        f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{extra}; "
+        f"worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:; font-src 'self' data:{extra}; connect-src 'self'{extra}; "
+        "object-src 'none'; base-uri 'self'; form-action 'none'"
+    )
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,

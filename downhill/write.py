@@ -36,3 +36,21 @@ def write_text(root: Path, relative: str, text: str) -> None:
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def place(source: Path, target: Path) -> None:
+    """Put a copy of ``source`` (a file or a folder) at ``target``.
+
+    Hard links where the file system allows (vendor files are large and never edited in
+    place, so every build would otherwise copy megabytes); a plain copy elsewhere.
+    """
+    if source.is_dir():
+        for path in source.rglob("*"):
+            if path.is_file():
+                place(path, target / path.relative_to(source))
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

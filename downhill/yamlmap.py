@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 
@@ -10,7 +12,7 @@ def key_lines(text: str, first_line: int = 1) -> dict[tuple[str | int, ...], int
 
     ``first_line`` is the file line of the document's first line. Raises yaml.YAMLError.
     """
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=Loader)
     out: dict[tuple[str | int, ...], int] = {}
     if root is None:
         return out
@@ -39,3 +41,19 @@ def line_of(
             return lines[path]
         path = path[:-1]
     return default
+
+
+class Loader(yaml.SafeLoader):
+    """YAML as authors expect it: ``1e-6`` is a number (YAML 1.1 wants ``1.0e-6``)."""
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
+
+
+def load(text: str):
+    """Parse a YAML document with :class:`Loader`. Raises yaml.YAMLError."""
+    return yaml.load(text, Loader=Loader)

@@ -2,7 +2,10 @@
 // It maps controls → spec → worker → figure and knows nothing about gradient descent.
 
 const script = document.querySelector("script[data-worker]");
-const WORKER_URL = script.dataset.worker;
+const WORKER_URL = `${script.dataset.worker}?${new URLSearchParams({
+  pyodide: script.dataset.pyodide,
+  lock: script.dataset.engineLock,
+})}`;
 const PLOT_CONFIG = { responsive: true, displaylogo: false };
 
 /** One Pyodide worker per page, started on first need and shared by every demo. */

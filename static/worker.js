@@ -1,12 +1,15 @@
 // The engine's home in the browser: Pyodide in a module worker, shared by every demo on a page.
 // Protocol: {type: "render", demo, seq, spec} → {type: "result", demo, seq, result|error}.
 // It knows nothing about gradient descent: it hands a JSON spec to engine.render_json.
-import { loadPyodide } from "./vendor/pyodide/pyodide.mjs";
+// The page passes where the Pyodide core and the engine's lock file live in the worker's URL.
+const config = new URL(import.meta.url).searchParams;
 
 const ready = (async () => {
+  const indexURL = new URL(config.get("pyodide"), import.meta.url).href;
+  const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
   const pyodide = await loadPyodide({
-    indexURL: new URL("./vendor/pyodide/", import.meta.url).href,
-    lockFileURL: new URL("./engine/pyodide-lock.json", import.meta.url).href,
+    indexURL,
+    lockFileURL: new URL(config.get("lock"), import.meta.url).href,
     packages: ["downhill-engine"],
   });
   const render = pyodide.runPython("import engine\nengine.render_json");

@@ -48,7 +48,7 @@ def serve_folder(folder: Path):
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("built") / "site"
-    build_site(BuildConfig(out=out))
+    build_site(BuildConfig(out=out, cache=None))
     return out
 
 

@@ -16,7 +16,7 @@ REGENERATE = os.environ.get("DOWNHILL_REGENERATE_GOLDEN") == "1"
 @pytest.fixture(scope="module")
 def tiny_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny") / "site"
-    build_site(BuildConfig(content=FIXTURE / "content", out=out))
+    build_site(BuildConfig(content=FIXTURE / "content", out=out, cache=None))
     return out
 
 
