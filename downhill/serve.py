@@ -10,35 +10,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import io
 import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 from .site import BuildConfig
 
-RELOAD_JS = """// Downhill dev server: reload on a new build, show build errors over the page.
-(() => {
-  let version = null;
-  const box = document.createElement("pre");
-  box.setAttribute("role", "alert");
-  box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;margin:0;" +
-    "padding:1rem;background:#300;color:#fdd;font:13px monospace;z-index:99999;white-space:pre-wrap";
-  async function poll() {
-    try {
-      const status = await (await fetch("/__downhill/status", { cache: "no-store" })).json();
-      if (version !== null && status.version !== version && !status.error) location.reload();
-      version = status.version;
-      if (status.error) { box.textContent = status.error; document.body.append(box); }
-      else box.remove();
-    } catch { /* server restarting */ }
-    setTimeout(poll, 700);
-  }
-  poll();
-})();
-"""
+RELOAD_JS = (Path(__file__).parent / "reload.js").read_text("utf-8")
 
 
 @dataclass
@@ -58,27 +41,42 @@ def snapshot(folders: list[Path]) -> dict[Path, float]:
     }
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site under its base URL, with the MIME types Pyodide needs."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript",
         ".js": "text/javascript",
         ".wasm": "application/wasm",
     }
+    base_url = "/"
 
-    def __init__(self, *args, status: Status, base_url: str, **kwargs) -> None:
-        self.status = status
-        self.base_url = base_url
-        super().__init__(*args, **kwargs)
+    def do_GET(self) -> None:
+        if not self.path.startswith(self.base_url):
+            self.send_error(404)
+            return
+        self.path = "/" + self.path[len(self.base_url) :]
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def site_handler(directory: Path, base_url: str = "/") -> Callable[..., SiteHandler]:
+    handler = type("Handler", (SiteHandler,), {"base_url": base_url})
+    return functools.partial(handler, directory=str(directory))
+
+
+class DevHandler(SiteHandler):
+    """The site, plus the dev server's status and reload script, never cached."""
+
+    status: Status
 
     def do_GET(self) -> None:
         if self.path.startswith("/__downhill/"):
             self.dev_route()
             return
-        if not self.path.startswith(self.base_url):
-            self.send_error(404)
-            return
-        self.path = "/" + self.path[len(self.base_url) :]
         super().do_GET()
 
     def dev_route(self) -> None:
@@ -111,11 +109,8 @@ def serve(config: BuildConfig, port: int, run_build: Callable[[BuildConfig], int
     status = Status()
 
     def rebuild() -> None:
-        import contextlib as _c
-        import io
-
         errors = io.StringIO()
-        with _c.redirect_stderr(errors):
+        with contextlib.redirect_stderr(errors):
             code = run_build(config)
         with status.lock:
             status.error = errors.getvalue() if code else ""
@@ -136,9 +131,8 @@ def serve(config: BuildConfig, port: int, run_build: Callable[[BuildConfig], int
                 rebuild()
 
     threading.Thread(target=watch, daemon=True).start()
-    handler = functools.partial(
-        Handler, directory=str(config.out.resolve()), status=status, base_url=config.base_url
-    )
+    handler_class = type("Handler", (DevHandler,), {"status": status, "base_url": config.base_url})
+    handler = functools.partial(handler_class, directory=str(config.out.resolve()))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         print(
             f"serving http://127.0.0.1:{port}{config.base_url} (drafts included); "

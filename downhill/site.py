@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -222,7 +223,7 @@ def collect(
     if errors:
         raise BuildFailed(errors)
     articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
-    for newer, older in zip(articles, articles[1:], strict=False):
+    for newer, older in itertools.pairwise(articles):
         newer.previous, older.next = older, newer
     for article in articles:
         article.tags = [

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import http.server
 import shutil
 import threading
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
+from downhill.serve import site_handler
 from downhill.site import BuildConfig, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,23 +24,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-    }
-
-    def log_message(self, format, *args):
-        pass
-
-
-def serve_folder(folder: Path):
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def serve_folder(folder: Path, base_url: str = "/"):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), site_handler(folder, base_url))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
