@@ -44,7 +44,14 @@ def line_of(
 
 
 class Loader(yaml.SafeLoader):
-    """YAML as authors expect it: ``1e-6`` is a number (YAML 1.1 wants ``1.0e-6``)."""
+    """YAML as authors expect it: ``1e-6`` is a number (YAML 1.1 wants ``1.0e-6``), and
+    dates stay text so that the builder can check them and say what is wrong."""
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 Loader.add_implicit_resolver(

@@ -1,0 +1,184 @@
+"""The site as a whole: base-URL crawl, feed and sitemap, stage units, CDN mode."""
+
+from __future__ import annotations
+
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from downhill.assets import engine_wheel
+from downhill.cache import Cache
+from downhill.fences import fence_sites
+from downhill.site import BuildConfig, build_site
+from downhill.yamlmap import key_lines, load
+
+from .conftest import ROOT, serve_folder
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tiny" / "content"
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src", "data-worker", "data-engine-lock") and value:
+                self.links.append(value)
+            elif name == "data-pyodide":  # a folder: the worker loads pyodide.mjs from it
+                self.links.append(value + "pyodide.mjs")
+
+
+@pytest.fixture(scope="module")
+def sub_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sub") / "site"
+    build_site(
+        BuildConfig(
+            content=ROOT / "content",
+            out=out,
+            base_url="/sub/",
+            cache=None,
+            site_url="https://example.org",
+        )
+    )
+    server = serve_folder(out, "/sub/")
+    yield out, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_every_internal_link_resolves_under_the_base_url(sub_site):
+    out, origin = sub_site
+    start = f"{origin}/sub/"
+    queue, seen, checked = [start], set(), 0
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        with urllib.request.urlopen(url) as response:
+            assert response.status == 200, url
+            body = response.read()
+        checked += 1
+        if not url.endswith((".html", "/")):
+            continue
+        parser = Links()
+        parser.feed(body.decode())
+        for link in parser.links:
+            target = urljoin(url, link).split("#")[0]
+            if urlparse(target).netloc != urlparse(origin).netloc:
+                continue
+            assert urlparse(target).path.startswith("/sub/"), (url, link)
+            queue.append(target)
+    assert checked > 10  # pages, CSS, JS, vendor scripts, feed
+    fonts = out / "assets" / "vendor" / "mathjax-4.1.3" / "fonts" / "mathjax-newcm-font" / "chtml"
+    assert any(fonts.rglob("*.woff2"))
+    # The 404 page works from any depth: its links are absolute under the base.
+    parser = Links()
+    parser.feed((out / "404.html").read_text())
+    assert all(link.startswith(("/sub/", "#", "https://")) for link in parser.links)
+
+
+def test_feed_and_sitemap_are_xml_with_absolute_urls(sub_site):
+    out, _ = sub_site
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(out / "feed.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert entries
+    for entry in entries:
+        assert entry.find(f"{atom}link").get("href").startswith("https://example.org/sub/")
+        assert entry.find(f"{atom}id").text.startswith("https://example.org/sub/")
+    sitemap = ET.parse(out / "sitemap.xml").getroot()
+    locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://example.org/sub/first-descent/" in locs
+    assert all(loc.startswith("https://example.org/sub/") for loc in locs)
+
+
+def test_drafts_only_with_the_flag(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "draft.md").write_text("---\ntitle: D\ndate: 2026-01-01\ndraft: true\n---\nx\n")
+    (content / "real.md").write_text("---\ntitle: R\ndate: 2026-01-01\n---\nx\n")
+    assert [
+        a.slug for a in build_site(BuildConfig(content=content, out=tmp_path / "a", cache=None))
+    ] == ["real"]
+    both = build_site(BuildConfig(content=content, out=tmp_path / "b", cache=None, drafts=True))
+    assert sorted(a.slug for a in both) == ["draft", "real"]
+
+
+def test_incremental_build_reuses_unchanged_articles(tmp_path, monkeypatch):
+    import downhill.site as site
+
+    calls = []
+    real = site.render_markdown
+    monkeypatch.setattr(site, "render_markdown", lambda s, *a: calls.append(s.slug) or real(s, *a))
+    content = tmp_path / "content"
+    content.mkdir()
+    for name in ("a", "b", "c"):
+        (content / f"{name}.md").write_text(f"---\ntitle: {name}\ndate: 2026-01-01\n---\nx\n")
+    config = BuildConfig(content=content, out=tmp_path / "out", cache=tmp_path / "cache")
+    build_site(config)
+    assert sorted(calls) == ["a", "b", "c"]
+    calls.clear()
+    (content / "b.md").write_text("---\ntitle: b\ndate: 2026-01-01\n---\nchanged\n")
+    build_site(config)
+    assert calls == ["b"]
+    assert "changed" in (tmp_path / "out" / "b" / "index.html").read_text()
+
+
+def test_cdn_mode_pins_versions_with_sri(tmp_path):
+    out = tmp_path / "site"
+    build_site(BuildConfig(content=FIXTURE, out=out, cache=None, assets="cdn"))
+    html = (out / "tiny-demo" / "index.html").read_text()
+    assert 'src="https://cdn.jsdelivr.net/npm/plotly.js-cartesian-dist-min@' in html
+    assert 'integrity="sha384-' in html
+    assert "https://cdn.jsdelivr.net/npm/pyodide@314.0.7/" in html
+    assert not (out / "assets" / "vendor").exists()
+    assert (out / "assets" / "engine" / "pyodide-lock.json").exists()  # the engine stays local
+
+
+def test_page_gets_the_smallest_plotly_bundle(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    demo = "```demo\nfunction: x**2 + y**2\nplots: {}\n```\n"
+    (content / "flat.md").write_text(
+        "---\ntitle: F\ndate: 2026-01-01\n---\n" + demo.format("contour")
+    )
+    (content / "solid.md").write_text(
+        "---\ntitle: S\ndate: 2026-01-01\n---\n" + demo.format("surface")
+    )
+    (content / "both.md").write_text(
+        "---\ntitle: B\ndate: 2026-01-01\n---\n" + demo.format("[surface, contour]")
+    )
+    out = tmp_path / "out"
+    build_site(BuildConfig(content=content, out=out, cache=None))
+    assert "plotly-cartesian.min.js" in (out / "flat" / "index.html").read_text()
+    assert "plotly-gl3d.min.js" in (out / "solid" / "index.html").read_text()
+    assert "/plotly.min.js" in (out / "both" / "index.html").read_text()
+
+
+def test_fence_sites_and_yaml_key_lines():
+    body = (
+        "text\n\n```demo\nfunction: x\ncontrols:\n  lr: {min: 0}\n```\n\n~~~check\nvalue: x\n~~~\n"
+    )
+    sites = fence_sites(body, first_line=10)
+    assert [(s.language, s.line) for s in sites] == [("demo", 12), ("check", 18)]
+    lines = key_lines(sites[0].body, first_line=13)
+    assert lines[("controls", "lr", "min")] == 15
+    assert load("tol: 1e-6\nwhen: 2026-01-01") == {"tol": 1e-6, "when": "2026-01-01"}
+
+
+def test_engine_wheel_is_reproducible():
+    assert engine_wheel(ROOT / "engine") == engine_wheel(ROOT / "engine")
+
+
+def test_cache_round_trip(tmp_path):
+    cache = Cache(tmp_path)
+    assert cache.get("stage", "k") is None
+    cache.put("stage", "k", {"a": [1, 2]})
+    assert cache.get("stage", "k") == {"a": [1, 2]}
+    assert Cache(None).get("stage", "k") is None
