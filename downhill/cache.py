@@ -1,4 +1,9 @@
-"""A content-hash cache on disk: the same inputs never get rendered twice."""
+"""The incremental build cache: the same inputs are never rendered twice.
+
+Each stage keeps one JSON file of ``key → value`` (keys are content hashes), read once per
+build and written back, pruned to the keys this build used, by :meth:`Cache.save`.
+Rendered pages are kept as files so a rebuild can hard-link them into the new site.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +11,75 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .write import place
+
 
 class Cache:
-    """JSON values stored under ``folder/stage/key.json``; ``folder=None`` disables it."""
+    """``folder=None`` disables caching: every get misses and nothing is written."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        self.stages: dict[str, dict[str, Any]] = {}
+        self.used: dict[str, set[str]] = {}
+        self.dirty: set[str] = set()
 
-    def _path(self, stage: str, key: str) -> Path:
-        assert self.folder is not None
-        return self.folder / stage / f"{key}.json"
+    def _stage(self, stage: str) -> dict[str, Any]:
+        if stage not in self.stages:
+            data: dict[str, Any] = {}
+            if self.folder is not None:
+                try:
+                    data = json.loads((self.folder / f"{stage}.json").read_text("utf-8"))
+                except (OSError, ValueError):
+                    data = {}
+            self.stages[stage] = data
+            self.used[stage] = set()
+        return self.stages[stage]
 
     def get(self, stage: str, key: str) -> Any | None:
         if self.folder is None:
             return None
-        try:
-            return json.loads(self._path(stage, key).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
+        value = self._stage(stage).get(key)
+        if value is not None:
+            self.used[stage].add(key)
+        return value
 
     def put(self, stage: str, key: str, value: Any) -> None:
         if self.folder is None:
             return
-        path = self._path(stage, key)
+        self._stage(stage)[key] = value
+        self.used[stage].add(key)
+        self.dirty.add(stage)
+
+    def save(self) -> None:
+        """Write back every stage that changed, keeping only the entries this build used."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stage, data in self.stages.items():
+            if stage not in self.dirty and len(self.used[stage]) == len(data):
+                continue
+            kept = {k: v for k, v in data.items() if k in self.used[stage]}
+            path = self.folder / f"{stage}.json"
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(kept), "utf-8")
+            temporary.replace(path)
+        self.dirty.clear()
+
+    def put_text(self, stage: str, key: str, text: str) -> None:
+        if self.folder is None:
+            return
+        path = self.folder / stage / f"{key}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(value), "utf-8")
+        temporary.write_text(text, "utf-8")
         temporary.replace(path)
+
+    def place(self, stage: str, key: str, target: Path) -> bool:
+        """Put a cached text at ``target`` (a hard link where possible); False if absent."""
+        if self.folder is None:
+            return False
+        try:
+            place(self.folder / stage / f"{key}.html", target)
+        except FileNotFoundError:
+            return False
+        return True

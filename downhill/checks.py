@@ -27,7 +27,7 @@ from engine.spec import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator
-from .yamlmap import key_lines, line_of, load
+from .yamlmap import error_line, key_lines, line_of, load
 
 KINDS = {
     "gradient": ("equals",),
@@ -57,8 +57,7 @@ class CheckFence:
             raw = load(src) or {}
             lines = key_lines(src, first_line=fence_line + 1)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = fence_line + 1 + (mark.line if mark else 0)
+            line = error_line(exc, fence_line + 1)
             self.fail(line, f"check is not valid YAML: {getattr(exc, 'problem', exc)}")
             return ""
         kinds = [k for k in KINDS if isinstance(raw, dict) and k in raw]

@@ -22,7 +22,7 @@ from engine.api import to_json
 
 from .errors import ContentError
 from .fences import FenceLocator
-from .yamlmap import key_lines, line_of, load
+from .yamlmap import error_line, key_lines, line_of, load
 
 SLIDER_KEYS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps")
 AXES = ("x", "y")
@@ -82,8 +82,7 @@ class DemoFence:
             raw = load(src) or {}
             lines = key_lines(src, first_line=first)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = first + (mark.line if mark else 0)
+            line = error_line(exc, first)
             self.errors.append(
                 ContentError(
                     self.path, line, f"demo is not valid YAML: {getattr(exc, 'problem', exc)}"

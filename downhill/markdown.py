@@ -31,8 +31,6 @@ def make_markdown(
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.inlinehilite",
-            "pymdownx.smartsymbols",
-            "pymdownx.tasklist",
             "tables",
             "footnotes",
             "admonition",

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import ContentError
-from .yamlmap import key_lines, load
+from .yamlmap import error_line, key_lines, load
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,9 +40,44 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "post"
 
 
-def read_source(path: Path, errors: list[ContentError]) -> Source | None:
+def source_to_json(source: Source) -> dict[str, Any]:
+    """A Source as plain JSON (for the build cache); the body is re-read from the file."""
+    return {
+        "title": source.title,
+        "date": source.date.isoformat(),
+        "slug": source.slug,
+        "body_line": source.body_line,
+        "summary": source.summary,
+        "tags": list(source.tags),
+        "draft": source.draft,
+        "image": source.image,
+        "meta_lines": source.meta_lines,
+        "updated": source.updated.isoformat() if source.updated else None,
+    }
+
+
+def source_from_json(path: Path, text: str, data: dict[str, Any]) -> Source:
+    lines = text.split("\n", data["body_line"] - 1)
+    return Source(
+        path=path,
+        title=data["title"],
+        date=dt.date.fromisoformat(data["date"]),
+        slug=data["slug"],
+        body=lines[-1] if len(lines) == data["body_line"] else "",
+        body_line=data["body_line"],
+        summary=data["summary"],
+        tags=tuple(data["tags"]),
+        draft=data["draft"],
+        image=data["image"],
+        meta_lines=data["meta_lines"],
+        updated=dt.date.fromisoformat(data["updated"]) if data["updated"] else None,
+    )
+
+
+def read_source(path: Path, errors: list[ContentError], text: str | None = None) -> Source | None:
     """Read one article; append problems to ``errors`` and return None if it is unusable."""
-    text = path.read_text(encoding="utf-8")
+    if text is None:
+        text = path.read_text(encoding="utf-8")
     match = FRONT_MATTER.match(text)
     if not match:
         errors.append(
@@ -59,8 +94,7 @@ def read_source(path: Path, errors: list[ContentError]) -> Source | None:
         meta: Any = load(front) or {}
         lines = key_lines(front, first_line=2)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = 2 + (mark.line if mark else 0)
+        line = error_line(exc, 2)
         errors.append(
             ContentError(
                 path, line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}"

@@ -25,11 +25,18 @@ def csp_for(cdn: bool) -> str:
     )
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
+def make_environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+    """Templates from ``templates``; compiled templates are kept in ``cache`` if given."""
+    bytecode = None
+    if cache is not None:
+        (cache / "templates").mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache / "templates"))
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
+        bytecode_cache=bytecode,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
+        auto_reload=False,
         keep_trailing_newline=True,
     )

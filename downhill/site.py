@@ -13,12 +13,12 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import jinja2
 
 from .assets import ENGINE_VERSION, publish_static, publish_vendor, write_engine
 from .cache import Cache
@@ -28,12 +28,13 @@ from .errors import BuildFailed, ContentError
 from .fences import FenceLocator
 from .links import page_of
 from .markdown import make_markdown
-from .read import Source, read_source, slugify
+from .read import Source, read_source, slugify, source_from_json, source_to_json
 from .render import csp_for, make_environment
 from .write import atomic_output, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS_PER_MINUTE = 230
+PARALLEL_MIN = 24  # articles per extra process worth its start-up
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Article:
     source: Source
     rendered: Rendered
     url: str
+    key: str  # hash of everything its Markdown stage read
     previous: Article | None = None
     next: Article | None = None
     tags: list[dict[str, str]] = field(default_factory=list)
@@ -121,34 +123,80 @@ class Article:
 TAGS = re.compile(r"<[^>]+>")
 
 
-def render_markdown(
-    source: Source, env: jinja2.Environment, base_url: str, errors: list[ContentError]
-) -> Rendered:
-    """Markdown, demos and checks for one article (errors are collected, not raised)."""
-    locator = FenceLocator(source.body, source.body_line)
-    demo_fence = DemoFence(source.path, locator, env, errors)
-    check_fence = CheckFence(source.path, locator, errors)
-    links: list[str] = []
-    md = make_markdown({"demo": demo_fence, "check": check_fence}, base_url, links)
-    html = md.convert(source.body)
-    text = TAGS.sub(" ", re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL))
-    trace_types = sorted(
-        {
-            trace["type"]
-            for demo in demo_fence.demos
-            for figure in demo.result["figures"]
-            for trace in figure["data"]
-        }
-    )
-    return Rendered(
-        html,
-        getattr(md, "toc", ""),
-        len(text.split()),
-        len(demo_fence.demos),
-        check_fence.passed,
-        trace_types,
-        links,
-    )
+class MarkdownStage:
+    """Markdown, demos and checks for articles, through one reused converter.
+
+    Building a converter with its extensions costs more than converting a post, so one is
+    made per stage and reset between articles; the fences are pointed at the article's own
+    DemoFence and CheckFence before each conversion.
+    """
+
+    def __init__(self, templates: Path, base_url: str) -> None:
+        self.env = make_environment(templates)
+        self.links: list[str] = []
+        self.fences: tuple[DemoFence, CheckFence] | None = None
+        self.md = make_markdown(
+            {"demo": lambda src: self.fences[0](src), "check": lambda src: self.fences[1](src)},
+            base_url,
+            self.links,
+        )
+
+    def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
+        errors: list[ContentError] = []
+        locator = FenceLocator(source.body, source.body_line)
+        demo_fence = DemoFence(source.path, locator, self.env, errors)
+        check_fence = CheckFence(source.path, locator, errors)
+        self.fences = (demo_fence, check_fence)
+        self.links.clear()
+        self.md.reset()
+        html = self.md.convert(source.body)
+        text = TAGS.sub(" ", re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL))
+        trace_types = sorted(
+            {
+                trace["type"]
+                for demo in demo_fence.demos
+                for figure in demo.result["figures"]
+                for trace in figure["data"]
+            }
+        )
+        rendered = Rendered(
+            html,
+            getattr(self.md, "toc", ""),
+            len(text.split()),
+            len(demo_fence.demos),
+            check_fence.passed,
+            trace_types,
+            list(self.links),
+        )
+        return rendered, errors
+
+
+def render_sources(
+    templates: Path, base_url: str, sources: list[Source]
+) -> list[tuple[Rendered, list[ContentError]]]:
+    """Render a batch of articles with one stage (the unit of work of a build process)."""
+    stage = MarkdownStage(templates, base_url)
+    return [stage.render(source) for source in sources]
+
+
+def render_all(
+    config: BuildConfig, sources: list[Source]
+) -> list[tuple[Rendered, list[ContentError]]]:
+    """Render articles, spread over the machine's cores when there are many."""
+    workers = min(os.cpu_count() or 1, len(sources) // PARALLEL_MIN)
+    if workers < 2:
+        return render_sources(config.templates, config.base_url, sources)
+    batches = [sources[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        done = list(
+            pool.map(
+                render_sources, [config.templates] * workers, [config.base_url] * workers, batches
+            )
+        )
+    results: list = [None] * len(sources)
+    for k, batch in enumerate(done):
+        results[k::workers] = batch
+    return results
 
 
 def source_fingerprint(config: BuildConfig) -> str:
@@ -165,15 +213,26 @@ def source_fingerprint(config: BuildConfig) -> str:
     return digest.hexdigest()
 
 
-def collect(
-    config: BuildConfig, env: jinja2.Environment, cache: Cache, progress: Callable[[str], None]
-) -> list[Article]:
+def read_cached(path: Path, cache: Cache, errors: list[ContentError]) -> Source | None:
+    """Stage 1 with a cache: front matter is parsed once per distinct file content."""
+    text = path.read_text("utf-8")
+    key = hashlib.sha256(text.encode()).hexdigest()
+    cached = cache.get("read", key)
+    if cached is not None:
+        return source_from_json(path, text, cached)
+    before = len(errors)
+    source = read_source(path, errors, text)
+    if source is not None and len(errors) == before:
+        cache.put("read", key, source_to_json(source))
+    return source
+
+
+def collect(config: BuildConfig, cache: Cache, progress: Callable[[str], None]) -> list[Article]:
     """Read and render every article; raise BuildFailed with all errors at once."""
     errors: list[ContentError] = []
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
-    paths = sorted(config.content.glob("*.md"))
-    sources = [read_source(p, errors) for p in paths]
+    sources = [read_cached(path, cache, errors) for path in sorted(config.content.glob("*.md"))]
     published = [s for s in sources if s is not None and (config.drafts or not s.draft)]
     seen: dict[str, Source] = {}
     for source in published:
@@ -190,20 +249,25 @@ def collect(
             )
         seen[source.slug] = source
     fingerprint = source_fingerprint(config)
-    articles = []
-    for n, source in enumerate(published, 1):
-        key = hashlib.sha256((fingerprint + source.path.read_text("utf-8")).encode()).hexdigest()
+    keys = [hashlib.sha256((fingerprint + s.body).encode()).hexdigest() for s in published]
+    rendered: dict[str, Rendered] = {}
+    for key in keys:
         cached = cache.get("markdown", key)
         if cached is not None:
-            rendered = Rendered(**cached)
-        else:
-            before = len(errors)
-            rendered = render_markdown(source, env, config.base_url, errors)
-            if len(errors) == before:
-                cache.put("markdown", key, rendered.__dict__)
-        articles.append(Article(source, rendered, f"{config.base_url}{source.slug}/"))
-        if n % 50 == 0 or n == len(published):
-            progress(f"rendered {n}/{len(published)} articles")
+            rendered[key] = Rendered(**cached)
+    todo = [(s, k) for s, k in zip(published, keys, strict=True) if k not in rendered]
+    progress(f"rendering {len(todo)} of {len(published)} articles ({len(rendered)} cached)")
+    for (_, key), (result, found) in zip(
+        todo, render_all(config, [s for s, _ in todo]), strict=True
+    ):
+        errors.extend(found)
+        if not found:
+            cache.put("markdown", key, result.__dict__)
+        rendered[key] = result
+    articles = [
+        Article(s, rendered[k], f"{config.base_url}{s.slug}/", k)
+        for s, k in zip(published, keys, strict=True)
+    ]
     pages = {f"{a.slug}/" for a in articles} | {"", "tags/", "feed.xml", "404.html"}
     pages |= {f"tags/{slugify(t)}/" for a in articles for t in a.source.tags}
     for article in articles:
@@ -232,6 +296,27 @@ def collect(
     return articles
 
 
+def _site_fingerprint(config: BuildConfig, static: dict[str, str], vendor: object) -> str:
+    """What every page depends on besides its article: templates, assets and settings."""
+    digest = hashlib.sha256(
+        repr(
+            (
+                config.base_url,
+                config.site_url,
+                config.assets,
+                config.dev_reload,
+                config.title,
+                config.description,
+                sorted(static.items()),
+                vendor,
+            )
+        ).encode()
+    )
+    for path in sorted(config.templates.glob("*")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _distance(a: str, b: str) -> int:
     import difflib
 
@@ -242,9 +327,9 @@ def build_site(
     config: BuildConfig, progress: Callable[[str], None] = lambda _: None
 ) -> list[Article]:
     """Build the whole site into ``config.out`` atomically; return the articles built."""
-    env = make_environment(config.templates)
+    env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
-    articles = collect(config, env, cache, progress)
+    articles = collect(config, cache, progress)
     base = config.base_url
     site_url = config.site_url.rstrip("/")
     assets_url = f"{base}assets/"
@@ -277,44 +362,55 @@ def build_site(
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",
             dev_reload=config.dev_reload,
         )
-        article_page = env.get_template("article.html")
+        site_key = _site_fingerprint(config, static, vendor)
+
+        def page(template: str, target: str, inputs: object, **context: object) -> None:
+            """Render ``template`` to ``target``, or reuse the page if its inputs are cached."""
+            key = hashlib.sha256(json.dumps([site_key, template, inputs]).encode()).hexdigest()
+            if not cache.place("pages", key, staging / target):
+                text = env.get_template(template).render(**context)
+                write_text(staging, target, text)
+                cache.put_text("pages", key, text)
+
+        def listing(items: list[Article]) -> list:
+            return [
+                [a.url, a.title, source_to_json(a.source), a.reading_minutes, a.demos]
+                for a in items
+            ]
+
         for article in articles:
             plotly = vendor.plotly_for(set(article.rendered.trace_types))
-            write_text(
-                staging,
-                f"{article.slug}/index.html",
-                article_page.render(article=article, plotly=plotly),
+            neighbours = [(a.url, a.title) if a else None for a in (article.previous, article.next)]
+            inputs = [article.key, neighbours, source_to_json(article.source), plotly]
+            page(
+                "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
             )
-        write_text(
-            staging,
-            "index.html",
-            env.get_template("index.html").render(articles=articles, tags=sorted(tags)),
-        )
-        tag_page = env.get_template("tag.html")
+        page("index.html", "index.html", listing(articles), articles=articles, tags=sorted(tags))
         for tag, tagged in sorted(tags.items()):
-            write_text(
-                staging,
+            page(
+                "tag.html",
                 f"tags/{slugify(tag)}/index.html",
-                tag_page.render(tag=tag, articles=tagged),
+                [tag, listing(tagged)],
+                tag=tag,
+                articles=tagged,
             )
-        write_text(
-            staging,
-            "tags/index.html",
-            env.get_template("tags.html").render(tags={t: len(a) for t, a in sorted(tags.items())}),
-        )
-        write_text(staging, "404.html", env.get_template("404.html").render())
+        counts = {t: len(a) for t, a in sorted(tags.items())}
+        page("tags.html", "tags/index.html", counts, tags=counts)
+        page("404.html", "404.html", None)
         updated = max((a.updated or a.date for a in articles), default=dt.date(2026, 1, 1))
-        write_text(
-            staging,
+        page(
             "feed.xml",
-            env.get_template("feed.xml").render(articles=articles[:30], updated=updated),
+            "feed.xml",
+            [listing(articles[:30]), updated.isoformat()],
+            articles=articles[:30],
+            updated=updated,
         )
-        write_text(
-            staging,
+        page(
             "sitemap.xml",
-            env.get_template("sitemap.xml").render(
-                articles=articles, tags=[slugify(t) for t in sorted(tags)]
-            ),
+            "sitemap.xml",
+            [listing(articles), sorted(tags)],
+            articles=articles,
+            tags=[slugify(t) for t in sorted(tags)],
         )
         write_text(staging, "robots.txt", f"User-agent: *\nSitemap: {site_url}{base}sitemap.xml\n")
         write_text(staging, ".nojekyll", "")
@@ -331,4 +427,5 @@ def build_site(
                 indent=1,
             ),
         )
+    cache.save()
     return articles

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,12 +26,14 @@ def atomic_output(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    old = out.parent / f".{out.name}-old-{os.getpid()}"
+    old = out.parent / f".{out.name}-old-{os.getpid()}-{time.monotonic_ns()}"
     if out.exists():
         os.rename(out, old)
     os.rename(staging, out)
     os.chmod(out, 0o755)
-    shutil.rmtree(old, ignore_errors=True)
+    # The new site is in place; removing the old one can finish while the caller goes on
+    # (the interpreter waits for this thread before it exits).
+    threading.Thread(target=shutil.rmtree, args=(old, True), name="remove-old-site").start()
 
 
 def write_text(root: Path, relative: str, text: str) -> None:
@@ -43,14 +47,19 @@ def place(source: Path, target: Path) -> None:
 
     Hard links where the file system allows (vendor files are large and never edited in
     place, so every build would otherwise copy megabytes); a plain copy elsewhere.
+    Raises FileNotFoundError if ``source`` does not exist.
     """
     if source.is_dir():
         for path in source.rglob("*"):
             if path.is_file():
                 place(path, target / path.relative_to(source))
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
+    except FileNotFoundError:
+        if not os.path.exists(source):
+            raise
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        place(source, target)
     except OSError:
         shutil.copyfile(source, target)

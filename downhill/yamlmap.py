@@ -43,7 +43,7 @@ def line_of(
     return default
 
 
-class Loader(yaml.SafeLoader):
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """YAML as authors expect it: ``1e-6`` is a number (YAML 1.1 wants ``1.0e-6``), and
     dates stay text so that the builder can check them and say what is wrong."""
 
@@ -64,3 +64,9 @@ Loader.add_implicit_resolver(
 def load(text: str):
     """Parse a YAML document with :class:`Loader`. Raises yaml.YAMLError."""
     return yaml.load(text, Loader=Loader)
+
+
+def error_line(exc: yaml.YAMLError, first_line: int) -> int:
+    """The file line a YAML error points at: where the broken construct began, if known."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    return first_line + (mark.line if mark else 0)

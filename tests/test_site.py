@@ -114,8 +114,10 @@ def test_incremental_build_reuses_unchanged_articles(tmp_path, monkeypatch):
     import downhill.site as site
 
     calls = []
-    real = site.render_markdown
-    monkeypatch.setattr(site, "render_markdown", lambda s, *a: calls.append(s.slug) or real(s, *a))
+    real = site.MarkdownStage.render
+    monkeypatch.setattr(
+        site.MarkdownStage, "render", lambda self, s: calls.append(s.slug) or real(self, s)
+    )
     content = tmp_path / "content"
     content.mkdir()
     for name in ("a", "b", "c"):
