@@ -11,6 +11,7 @@ Usage: .venv/bin/python bench/site_bench.py [N]   (default 1000)
 from __future__ import annotations
 
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,9 +103,12 @@ def main(count: int) -> None:
         write_posts(work / "content", count, demos=True, pelican=False)
         config = BuildConfig(content=work / "content", out=work / "site", cache=work / "cache")
         full = timed(lambda: build_site(config))
-        changed = work / "content" / "post-5.md"
-        changed.write_text(changed.read_text() + "\nOne more sentence.\n")
-        rebuild = timed(lambda: build_site(config))
+        edits = []
+        for k in range(5):  # an author saving a post again and again, as under `serve`
+            changed = work / "content" / f"post-{5 + k}.md"
+            changed.write_text(changed.read_text() + f"\nOne more sentence, edit {k}.\n")
+            edits.append(timed(lambda: build_site(config)))
+        rebuild = statistics.median(edits)
 
         write_posts(work / "pelican-content", count, demos=False, pelican=True)
         settings = work / "pelicanconf.py"
@@ -133,7 +137,8 @@ def main(count: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"posts: {count} (Downhill: a demo in every tenth; Pelican: same posts, no demos)")
     print(f"downhill full build: {full:.2f} s")
-    print(f"downhill rebuild after one post changed: {rebuild:.3f} s")
+    print(f"downhill rebuild after one post changed: {rebuild:.3f} s (median of 5 edits; "
+          f"first {edits[0]:.3f} s)")
     print(f"pelican full build: {pelican:.2f} s")
     print(f"downhill is {pelican / full:.2f}x Pelican's speed on a full build")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -31,9 +32,20 @@ def atomic_output(out: Path) -> Iterator[Path]:
         os.rename(out, old)
     os.rename(staging, out)
     os.chmod(out, 0o755)
-    # The new site is in place; removing the old one can finish while the caller goes on
-    # (the interpreter waits for this thread before it exits).
-    threading.Thread(target=shutil.rmtree, args=(old, True), name="remove-old-site").start()
+    remove_later(old)
+
+
+def remove_later(folder: Path) -> None:
+    """Delete ``folder`` without making the caller wait: the new site is already in place.
+
+    A separate ``rm`` process where there is one (a Python thread would compete with the
+    next build for the interpreter lock); otherwise a thread the interpreter waits for.
+    """
+    rm = shutil.which("rm")
+    if rm:
+        subprocess.Popen([rm, "-rf", str(folder)], stdin=subprocess.DEVNULL)
+    else:
+        threading.Thread(target=shutil.rmtree, args=(folder, True)).start()
 
 
 def write_text(root: Path, relative: str, text: str) -> None:
