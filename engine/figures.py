@@ -156,6 +156,7 @@ def _path_trace(t: Trajectory, y_from_values: bool, **extra: Any) -> dict[str, A
         "y": t.values if y_from_values else [p[1] for p in t.points],
         "line": {"color": PATH_COLORS[t.optimizer], "width": 2},
         "marker": {"size": 6},
+        "meta": {"path": True},  # the page may reveal it step by step (play)
         "hovertemplate": f"{OPTIMIZERS[t.optimizer].label}<br>step %{{pointNumber}}"
         "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     }
@@ -282,6 +283,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "z": [v + lift for v in t.values],
                 "line": {"color": PATH_COLORS[t.optimizer], "width": 5},
                 "marker": {"size": 3, "color": PATH_COLORS[t.optimizer]},
+                "meta": {"path": True},
             }
         )
     layout = _layout("x", "y", height=460)
@@ -349,7 +351,7 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         suffix = "" if i == 0 else str(i + 1)
         for trace in panel["data"]:
             trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}", showlegend=False)
-            trace["meta"] = {key: value}
+            trace["meta"] = {**trace.get("meta", {}), key: value}
             if trace["type"] == "contour":
                 trace["showscale"] = False
             data.append(trace)

@@ -1,20 +1,26 @@
-// Downhill's page glue: draw the pre-rendered figures, then upgrade demos to live ones.
-// It maps controls → spec → worker → figure and knows nothing about gradient descent.
+// Downhill's page glue: draw the pre-rendered figures at once, then upgrade demos to live
+// ones. It maps controls → spec → worker → figure and knows nothing about gradient descent.
 
 const script = document.querySelector("script[data-worker]");
 const WORKER_URL = `${script.dataset.worker}?${new URLSearchParams({
   pyodide: script.dataset.pyodide,
   lock: script.dataset.engineLock,
 })}`;
+const TIME_LIMIT_MS = 20000; // a request running longer than this restarts the worker
 const PLOT_CONFIG = { responsive: true, displaylogo: false };
+const dark = window.matchMedia("(prefers-color-scheme: dark)");
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+const clone = (value) => JSON.parse(JSON.stringify(value));
 
 /** One Pyodide worker per page, started on first need and shared by every demo. */
 class Engine {
   constructor(url) {
     this.url = url;
-    this.worker = null;
     this.listeners = new Map(); // demo id → callback(message)
+    this.worker = null;
     this.ready = null;
+    this.timers = new Map(); // demo id → runaway timer
   }
 
   start() {
@@ -29,20 +35,38 @@ class Engine {
       this.worker.onmessage = ({ data }) => {
         if (data.type === "ready") resolve();
         else if (data.type === "failed") reject(new Error(data.message));
-        else if (data.type === "result") this.listeners.get(data.demo)?.(data);
+        else if (data.type === "result") {
+          clearTimeout(this.timers.get(data.demo));
+          this.listeners.get(data.demo)?.(data);
+        }
       };
       this.worker.onerror = (event) => {
         event.preventDefault();
         reject(new Error(event.message || "the engine's worker could not start"));
       };
     });
-    this.ready.catch(() => {}); // reported per demo; never an unhandled rejection
+    this.ready.catch(() => this.stop()); // each demo reports it; never unhandled
     document.dispatchEvent(new CustomEvent("downhill:engine-start"));
     return this.ready;
   }
 
+  stop() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = null;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+  }
+
+  forget(demo) {
+    this.worker?.postMessage({ type: "forget", demo });
+  }
+
   render(demo, seq, spec) {
     this.worker.postMessage({ type: "render", demo, seq, spec });
+    this.timers.set(demo, setTimeout(() => {
+      this.stop();
+      this.listeners.get(demo)?.({ type: "timeout", demo, seq });
+    }, TIME_LIMIT_MS));
   }
 }
 
@@ -52,11 +76,43 @@ function setPath(target, path, value) {
   node[path[path.length - 1]] = value;
 }
 
-function draw(charts, figures) {
-  figures.forEach((fig, i) => {
-    if (charts[i]) Plotly.react(charts[i], fig.data, fig.layout, PLOT_CONFIG);
-  });
+function themed(layout) {
+  if (!dark.matches) return layout;
+  const axis = { gridcolor: "#3a3a40", zerolinecolor: "#55555c", color: "#d8d8d8" };
+  const out = { ...layout, paper_bgcolor: "#151517", plot_bgcolor: "#1d1d21",
+    font: { color: "#e8e8e6" } };
+  for (const key of Object.keys(layout)) {
+    if (/^[xy]axis\d*$/.test(key)) out[key] = { ...layout[key], ...axis };
+  }
+  if (layout.scene) {
+    out.scene = { ...layout.scene, xaxis: { ...layout.scene.xaxis, ...axis },
+      yaxis: { ...layout.scene.yaxis, ...axis }, zaxis: { ...layout.scene.zaxis, ...axis } };
+  }
+  return out;
 }
+
+/** Show only the first `frame` + 1 points of every path trace (for play and step). */
+function reveal(figure, frame) {
+  if (frame === null) return figure;
+  const data = figure.data.map((trace) => {
+    if (!trace.meta || !trace.meta.path) return trace;
+    const cut = { ...trace };
+    for (const axis of ["x", "y", "z"]) if (trace[axis]) cut[axis] = trace[axis].slice(0, frame + 1);
+    return cut;
+  });
+  return { ...figure, data };
+}
+
+function pathLength(figures) {
+  let longest = 0;
+  for (const figure of figures) for (const trace of figure.data) {
+    if (trace.meta && trace.meta.path) longest = Math.max(longest, trace.x.length);
+  }
+  return longest;
+}
+
+/** Values from the URL: ?DEMO.KEY=VALUE for each control a reader moved. */
+const urlState = new URLSearchParams(window.location.search);
 
 /** A demo: static figures at once; live once the engine is ready. */
 class Demo {
@@ -64,49 +120,95 @@ class Demo {
     this.el = element;
     this.engine = engine;
     this.id = element.id;
-    this.spec = JSON.parse(element.querySelector(".demo-spec").textContent);
+    this.initialSpec = JSON.parse(element.querySelector(".demo-spec").textContent);
+    this.spec = clone(this.initialSpec);
+    this.initialFigures = JSON.parse(element.querySelector(".demo-figures").textContent);
+    this.figures = this.initialFigures;
     this.charts = [...element.querySelectorAll(".demo-chart")];
     this.summary = element.querySelector(".demo-summary");
+    this.initialSummary = this.summary.textContent;
     this.status = element.querySelector(".demo-status");
     this.inputs = [...element.querySelectorAll(".demo-controls [data-path]")];
+    this.play = element.querySelector(".control-play");
     this.latest = 0; // sequence number of the newest request
     this.inFlight = false;
     this.pending = false;
-    draw(this.charts, JSON.parse(element.querySelector(".demo-figures").textContent));
+    this.frame = null; // null: whole paths; a number: paths revealed up to that step
+    this.timer = null;
+    this.draw();
     engine.listeners.set(this.id, (message) => this.receive(message));
     element.querySelector(".demo-controls")?.addEventListener("submit", (e) => e.preventDefault());
     for (const input of this.inputs) {
-      input.addEventListener("input", () => this.changed(input));
+      input.dataset.initial = input.value;
+      const event = input.type === "text" ? "change" : "input";
+      input.addEventListener(event, () => this.changed(input));
     }
     for (const type of ["focusin", "pointerdown"]) {
       element.addEventListener(type, () => this.wake(), { once: true });
     }
+    if (this.play) this.setUpPlay();
+    element.querySelector(".download-csv").addEventListener("click", () => this.downloadCsv());
+    this.restoreFromUrl();
+    dark.addEventListener("change", () => this.draw());
+  }
+
+  draw() {
+    this.figures.forEach((figure, i) => {
+      const shown = reveal(figure, this.frame);
+      if (this.charts[i]) Plotly.react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG);
+    });
   }
 
   setState(state, words) {
     this.el.dataset.state = state;
     this.status.textContent = words;
+    this.el.querySelector(".retry")?.remove();
+    if (state === "error") {
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "retry";
+      retry.textContent = "Retry";
+      retry.addEventListener("click", () => {
+        this.el.dataset.state = "static";
+        this.wake();
+      });
+      this.status.append(" ", retry);
+    }
   }
 
   wake() {
     if (this.el.dataset.state !== "static") return;
-    this.setState("loading", "Loading the Python engine…");
+    this.setState("loading", "Loading the Python engine… the controls already work.");
     this.engine.start().then(
       () => {
-        this.setState("ready", "Interactive: move a control and the engine recomputes.");
-        if (this.pending) this.send();
+        this.setState("ready", "Interactive: every change is recomputed by the engine.");
+        this.send();
       },
       (err) => this.setState("error", `The interactive engine could not load (${err.message}). ` +
-        "The charts above are the pre-computed ones."),
+        "The charts show the pre-computed results."),
     );
   }
 
-  changed(input) {
-    const value = Number(input.value);
+  valueOf(input) {
+    if (input.type === "range") {
+      const raw = Number(input.value);
+      const value = input.dataset.scale === "log" ? Number((10 ** raw).toPrecision(4)) : raw;
+      return value;
+    }
+    return input.value;
+  }
+
+  changed(input, { fromUrl = false } = {}) {
+    const value = this.valueOf(input);
     setPath(this.spec, JSON.parse(input.dataset.path), value);
     const output = input.parentElement.querySelector("output");
-    if (output) output.textContent = input.value;
-    input.setAttribute("aria-valuetext", `${input.name} ${input.value}`);
+    if (output) output.textContent = String(value);
+    if (input.type === "range") input.setAttribute("aria-valuetext", String(value));
+    if (!fromUrl) this.saveToUrl();
+    this.request();
+  }
+
+  request() {
     this.latest += 1;
     this.pending = true;
     this.wake();
@@ -115,7 +217,7 @@ class Demo {
 
   /** Latest wins: at most one request in flight; only the newest spec is ever sent next. */
   send() {
-    if (this.inFlight || !this.pending) return;
+    if (this.inFlight || !this.pending || this.el.dataset.state !== "ready") return;
     this.pending = false;
     this.inFlight = true;
     this.engine.render(this.id, this.latest, this.spec);
@@ -123,21 +225,136 @@ class Demo {
 
   receive(message) {
     this.inFlight = false;
+    if (message.type === "timeout") {
+      this.setState("error", "The engine took too long on this setting and was restarted.");
+      this.el.dataset.state = "error";
+      return;
+    }
     if (message.seq === this.latest) {
+      const textError = this.el.querySelector(".control-error");
+      if (textError) textError.textContent = "";
       if (message.error) {
-        this.summary.textContent = message.error.message;
+        this.summary.textContent = `Cannot compute this: ${message.error.message}`;
+        if (textError) textError.textContent = message.error.message;
       } else {
-        draw(this.charts, message.ok.figures);
+        this.figures = message.ok.figures.map((figure, i) => ({
+          layout: figure.layout,
+          // The worker leaves out traces identical to the last ones it sent.
+          data: figure.data.map((trace, k) => trace ?? this.figures[i].data[k]),
+        }));
+        this.frame = null;
+        this.draw();
         this.summary.textContent = message.ok.summary;
       }
       this.el.dispatchEvent(new CustomEvent("downhill:drawn", { detail: { seq: message.seq } }));
     }
     this.send();
   }
+
+  setUpPlay() {
+    const button = this.play.querySelector(".play");
+    const frameText = this.play.querySelector(".frame");
+    const interval = Number(this.play.dataset.interval) || 120;
+    const show = (frame) => {
+      this.frame = frame;
+      frameText.textContent = frame === null ? "" : `step ${frame}`;
+      this.draw();
+    };
+    const stop = () => {
+      clearInterval(this.timer);
+      this.timer = null;
+      button.textContent = "Play";
+      button.setAttribute("aria-pressed", "false");
+    };
+    const advance = () => {
+      const last = pathLength(this.figures) - 1;
+      const next = this.frame === null || this.frame >= last ? 0 : this.frame + 1;
+      show(next);
+      if (next >= last) stop();
+    };
+    button.addEventListener("click", () => {
+      if (this.timer) return stop();
+      button.textContent = "Pause";
+      button.setAttribute("aria-pressed", "true");
+      if (reducedMotion.matches) {
+        show(pathLength(this.figures) - 1); // no animation: show the whole run at once
+        return stop();
+      }
+      if (this.frame === null || this.frame >= pathLength(this.figures) - 1) show(0);
+      this.timer = setInterval(advance, interval);
+    });
+    this.play.querySelector(".step").addEventListener("click", () => {
+      stop();
+      advance();
+    });
+    this.play.querySelector(".reset").addEventListener("click", () => {
+      stop();
+      this.reset();
+      show(null);
+    });
+  }
+
+  reset() {
+    for (const input of this.inputs) {
+      input.value = input.dataset.initial;
+      const output = input.parentElement.querySelector("output");
+      if (output) output.textContent = String(this.valueOf(input));
+    }
+    this.spec = clone(this.initialSpec);
+    this.figures = this.initialFigures;
+    this.engine.forget(this.id);
+    this.latest += 1; // results still in flight are now stale
+    this.pending = false;
+    this.summary.textContent = this.initialSummary;
+    this.saveToUrl();
+    this.draw();
+  }
+
+  saveToUrl() {
+    const params = new URLSearchParams(window.location.search);
+    for (const input of this.inputs) {
+      const key = `${this.id}.${input.name}`;
+      if (input.value === input.dataset.initial) params.delete(key);
+      else params.set(key, input.value);
+    }
+    const query = params.toString();
+    const url = `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`;
+    window.history.replaceState(null, "", url);
+    this.el.querySelector(".demo-link").href = `${url.split("#")[0]}#${this.id}`;
+  }
+
+  restoreFromUrl() {
+    let restored = false;
+    for (const input of this.inputs) {
+      const value = urlState.get(`${this.id}.${input.name}`);
+      if (value === null) continue;
+      input.value = value;
+      this.changed(input, { fromUrl: true });
+      restored = true;
+    }
+    if (restored) this.saveToUrl();
+  }
+
+  downloadCsv() {
+    const rows = [["figure", "trace", "step", "x", "y", "z"]];
+    this.figures.forEach((figure, i) => {
+      for (const trace of figure.data) {
+        if (!trace.meta || !trace.meta.path) continue;
+        trace.x.forEach((x, k) => rows.push([i + 1, trace.name, k, x, trace.y[k], trace.z ? trace.z[k] : ""]));
+      }
+    });
+    const blob = new Blob([rows.map((r) => r.join(",")).join("\n") + "\n"], { type: "text/csv" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${this.id}.csv`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
 }
 
 const engine = new Engine(WORKER_URL);
 const demos = [...document.querySelectorAll(".demo")].map((el) => new Demo(el, engine));
+window.downhill = { demos, engine }; // for tests and the curious
 
 // Start the engine when a demo comes near the viewport (never before first paint).
 const observer = new IntersectionObserver((entries) => {

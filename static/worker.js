@@ -1,8 +1,11 @@
 // The engine's home in the browser: Pyodide in a module worker, shared by every demo on a page.
-// Protocol: {type: "render", demo, seq, spec} → {type: "result", demo, seq, result|error}.
-// It knows nothing about gradient descent: it hands a JSON spec to engine.render_json.
+// Protocol: {type: "render", demo, seq, spec} → {type: "result", demo, seq, ok|error}.
+// It knows nothing about gradient descent: it hands a JSON spec to engine.render_json, and
+// leaves out of each reply the traces identical to those it last sent for that demo.
+
 // The page passes where the Pyodide core and the engine's lock file live in the worker's URL.
 const config = new URL(import.meta.url).searchParams;
+const lastSent = new Map(); // demo id → figures → traces as JSON text
 
 const ready = (async () => {
   const indexURL = new URL(config.get("pyodide"), import.meta.url).href;
@@ -18,11 +21,24 @@ const ready = (async () => {
 
 ready.then(
   () => postMessage({ type: "ready" }),
-  (err) => postMessage({ type: "failed", message: String(err && err.message || err) }),
+  (err) => postMessage({ type: "failed", message: String((err && err.message) || err) }),
 );
+
+function withoutRepeats(demo, figures) {
+  const previous = lastSent.get(demo) || [];
+  const texts = figures.map((figure) => figure.data.map((trace) => JSON.stringify(trace)));
+  lastSent.set(demo, texts);
+  return figures.map((figure, i) => ({
+    layout: figure.layout,
+    data: figure.data.map((trace, k) =>
+      previous[i] && previous[i].length === texts[i].length && previous[i][k] === texts[i][k]
+        ? null : trace),
+  }));
+}
 
 onmessage = async (event) => {
   const { type, demo, seq, spec } = event.data;
+  if (type === "forget") lastSent.delete(demo); // the page went back to its static figures
   if (type !== "render") return;
   let render;
   try {
@@ -34,7 +50,8 @@ onmessage = async (event) => {
   try {
     reply = JSON.parse(render(JSON.stringify(spec)));
   } catch (err) {
-    reply = { error: { message: String(err && err.message || err) } };
+    reply = { error: { message: String((err && err.message) || err) } };
   }
+  if (reply.ok) reply.ok.figures = withoutRepeats(demo, reply.ok.figures);
   postMessage({ type: "result", demo, seq, ...reply });
 };

@@ -1,0 +1,204 @@
+"""A demo's ``controls``: which spec key each native form control sets, and how.
+
+::
+
+    controls:
+      lr: {min: 0.001, max: 1, scale: log, label: "learning rate"}   # slider
+      start.x: {min: -3, max: 3, step: 0.1}                         # slider
+      optimizer: {options: [gd, momentum, adam]}                    # select
+      function: {options: [peaks, himmelblau]}                      # select
+      function: {type: text}                                        # a reader types f
+      play: {}                                                      # play/pause, step, reset
+
+Problems are reported as (key path, message) pairs for the builder to place on a line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.catalogue import CATALOGUE
+from engine.optimizers import OPTIMIZERS
+
+NUMBER_KEYS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps", "angle")
+AXES = ("x", "y")
+FIELDS = {
+    "range": ("min", "max", "step", "scale", "label"),
+    "select": ("options", "label"),
+    "text": ("type", "label"),
+    "play": ("label", "interval"),
+}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One native form control; ``name`` is the spec key it sets, ``path`` its key path."""
+
+    name: str
+    kind: str  # "range", "select", "text" or "play"
+    label: str
+    path: list[str | int] = field(default_factory=list)
+    value: Any = None
+    min: float = 0.0
+    max: float = 1.0
+    step: float | str = "any"
+    scale: str = "linear"
+    options: list[str] = field(default_factory=list)
+    interval: int = 120  # ms between frames when playing
+
+    @property
+    def path_json(self) -> str:
+        return json.dumps(self.path)
+
+    @property
+    def display(self) -> str:
+        return f"{self.value:.4g}" if isinstance(self.value, float) else str(self.value)
+
+    # A log-scale slider moves over log10 of the value.
+    @property
+    def input_min(self) -> float:
+        return math.log10(self.min) if self.scale == "log" else self.min
+
+    @property
+    def input_max(self) -> float:
+        return math.log10(self.max) if self.scale == "log" else self.max
+
+    @property
+    def input_value(self) -> float:
+        return math.log10(self.value) if self.scale == "log" else self.value
+
+    @property
+    def input_step(self) -> float | str:
+        if self.scale == "log":
+            return "any"
+        return self.step
+
+
+def spec_path(name: str) -> list[str | int]:
+    """``start.y`` → ``["start", 1]``; ``params.a`` → ``["params", "a"]``; ``lr`` → ``["lr"]``."""
+    parts: list[str | int] = []
+    for part in name.split("."):
+        parts.append(AXES.index(part) if parts == ["start"] and part in AXES else part)
+    return parts
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _hint(word: Any, choices: Any) -> str:
+    found = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"; did you mean {found[0]!r}?" if found else ""
+
+
+def build_controls(
+    declared: Any, spec: dict[str, Any]
+) -> tuple[list[Control], list[tuple[tuple[str | int, ...], str]]]:
+    """Controls for a normalized ``spec`` from the author's ``controls`` mapping."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if declared in (None, {}):
+        return [], problems
+    if not isinstance(declared, dict):
+        problems.append((("controls",), "controls must map a spec key to its control, e.g. "
+                         "'lr: {min: 0.01, max: 1}'"))
+        return [], problems
+    sliders = [*NUMBER_KEYS, *(f"start.{a}" for a in AXES[: len(spec["start"])]),
+               *(f"params.{p}" for p in spec["params"])]
+    known = [*sliders, "optimizer", "function", "play"]
+    controls: list[Control] = []
+    for name, options in declared.items():
+        where: tuple[str | int, ...] = ("controls", name)
+        if name not in known:
+            problems.append((where, f"no control can set {name!r}{_hint(name, known)} "
+                             f"(controls: {', '.join(known)})"))
+            continue
+        options = {} if options in (None, True) else options
+        if not isinstance(options, dict):
+            problems.append((where, f"control {name} must be a mapping like "
+                             "{min: 0, max: 1, step: 0.01}"))
+            continue
+        if name == "play":
+            kind = "play"
+        elif name in ("optimizer", "function") and options.get("type") != "text":
+            kind = "select"
+        elif name == "function":
+            kind = "text"
+        else:
+            kind = "range"
+        for key in options:
+            if key not in FIELDS[kind]:
+                problems.append(((*where, key), f"unknown option {key!r} for a {kind} control"
+                                 f"{_hint(key, FIELDS[kind])}"))
+        label = str(options.get("label", name))
+        if kind == "play":
+            interval = options.get("interval", 120)
+            controls.append(Control(name, kind, label or "play", interval=int(interval)))
+        elif kind == "text":
+            controls.append(Control(name, kind, label, ["function"], spec["expression"]))
+        elif kind == "select":
+            control = _select(name, options, spec, label, where, problems)
+            if control:
+                controls.append(control)
+        else:
+            control = _slider(name, options, spec, label, where, problems)
+            if control:
+                controls.append(control)
+    return controls, problems
+
+
+def _select(name: str, options: dict[str, Any], spec: dict[str, Any], label: str,
+            where: tuple[str | int, ...], problems: list) -> Control | None:
+    choices = options.get("options")
+    if not isinstance(choices, list) or len(choices) < 2:
+        problems.append(((*where, "options"), f"a {name} select needs 'options:' with at least "
+                         "two choices"))
+        return None
+    allowed = OPTIMIZERS if name == "optimizer" else CATALOGUE
+    for i, choice in enumerate(choices):
+        if choice not in allowed:
+            what = "optimizer" if name == "optimizer" else "catalogue function"
+            problems.append(((*where, "options", i), f"unknown {what} {choice!r}"
+                             f"{_hint(choice, allowed)}"))
+    current = spec["optimizer"][0] if name == "optimizer" else spec["function"]
+    if current not in choices:
+        problems.append(((*where, "options"), f"the demo's {name} {current!r} is not among "
+                         "the options; add it"))
+        return None
+    return Control(name, "select", label, [name], current, options=[str(c) for c in choices])
+
+
+def _slider(name: str, options: dict[str, Any], spec: dict[str, Any], label: str,
+            where: tuple[str | int, ...], problems: list) -> Control | None:
+    path = spec_path(name)
+    node: Any = spec
+    for part in path:
+        node = node[part] if node is not None else None
+    value = node
+    if name == "eps" and value is None:
+        value = 1e-8
+    lo, hi = options.get("min", 0.0), options.get("max", 1.0)
+    if not (_number(lo) and _number(hi)) or lo >= hi:
+        problems.append(((*where, "min"), f"control {name} needs numbers min < max, got "
+                         f"min={lo!r}, max={hi!r}"))
+        return None
+    scale = options.get("scale", "linear")
+    if scale not in ("linear", "log"):
+        problems.append(((*where, "scale"), "scale must be linear or log"))
+        return None
+    if scale == "log" and lo <= 0:
+        problems.append(((*where, "min"), "a log-scale slider needs min > 0"))
+        return None
+    if not lo <= value <= hi:
+        problems.append((where, f"{name} starts at {value:g}, outside its slider's range "
+                         f"{lo:g}..{hi:g}; widen the range or change {name}"))
+        return None
+    step = options.get("step", 1 if name == "steps" else "any")
+    if step != "any" and not (_number(step) and step > 0):
+        problems.append(((*where, "step"), "step must be a positive number"))
+        return None
+    return Control(name, "range", label, path, float(value) if name != "steps" else value,
+                   float(lo), float(hi), step, scale)
