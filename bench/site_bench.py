@@ -137,8 +137,10 @@ def main(count: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"posts: {count} (Downhill: a demo in every tenth; Pelican: same posts, no demos)")
     print(f"downhill full build: {full:.2f} s")
-    print(f"downhill rebuild after one post changed: {rebuild:.3f} s (median of 5 edits; "
-          f"first {edits[0]:.3f} s)")
+    print(
+        f"downhill rebuild after one post changed: {rebuild:.3f} s (median of 5 edits; "
+        f"first {edits[0]:.3f} s)"
+    )
     print(f"pelican full build: {pelican:.2f} s")
     print(f"downhill is {pelican / full:.2f}x Pelican's speed on a full build")
 

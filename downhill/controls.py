@@ -24,6 +24,8 @@ from typing import Any
 from engine.catalogue import CATALOGUE
 from engine.optimizers import OPTIMIZERS
 
+FIT_SLIDERS = ("points", "noise", "seed", "batch_size", "w", "b")
+FIT_SELECTS = {"loss": ("mse", "mae"), "method": ("batch", "minibatch", "stochastic")}
 NUMBER_KEYS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps", "angle")
 AXES = ("x", "y")
 FIELDS = {
@@ -103,27 +105,43 @@ def build_controls(
     if declared in (None, {}):
         return [], problems
     if not isinstance(declared, dict):
-        problems.append((("controls",), "controls must map a spec key to its control, e.g. "
-                         "'lr: {min: 0.01, max: 1}'"))
+        problems.append(
+            (
+                ("controls",),
+                "controls must map a spec key to its control, e.g. 'lr: {min: 0.01, max: 1}'",
+            )
+        )
         return [], problems
-    sliders = [*NUMBER_KEYS, *(f"start.{a}" for a in AXES[: len(spec["start"])]),
-               *(f"params.{p}" for p in spec["params"])]
-    known = [*sliders, "optimizer", "function", "play"]
+    sliders = [
+        *NUMBER_KEYS,
+        *(f"start.{a}" for a in AXES[: len(spec["start"])]),
+        *(f"params.{p}" for p in spec["params"]),
+    ]
+    fit_sliders = [f"fit.{k}" for k in FIT_SLIDERS] if spec["fit"] else []
+    fit_selects = [f"fit.{k}" for k in FIT_SELECTS] if spec["fit"] else []
+    sliders += fit_sliders
+    known = [*sliders, "optimizer", "function", *fit_selects, "play"]
     controls: list[Control] = []
     for name, options in declared.items():
         where: tuple[str | int, ...] = ("controls", name)
         if name not in known:
-            problems.append((where, f"no control can set {name!r}{_hint(name, known)} "
-                             f"(controls: {', '.join(known)})"))
+            problems.append(
+                (
+                    where,
+                    f"no control can set {name!r}{_hint(name, known)} "
+                    f"(controls: {', '.join(known)})",
+                )
+            )
             continue
         options = {} if options in (None, True) else options
         if not isinstance(options, dict):
-            problems.append((where, f"control {name} must be a mapping like "
-                             "{min: 0, max: 1, step: 0.01}"))
+            problems.append(
+                (where, f"control {name} must be a mapping like {{min: 0, max: 1, step: 0.01}}")
+            )
             continue
         if name == "play":
             kind = "play"
-        elif name in ("optimizer", "function") and options.get("type") != "text":
+        elif name in ("optimizer", "function", *fit_selects) and options.get("type") != "text":
             kind = "select"
         elif name == "function":
             kind = "text"
@@ -131,8 +149,12 @@ def build_controls(
             kind = "range"
         for key in options:
             if key not in FIELDS[kind]:
-                problems.append(((*where, key), f"unknown option {key!r} for a {kind} control"
-                                 f"{_hint(key, FIELDS[kind])}"))
+                problems.append(
+                    (
+                        (*where, key),
+                        f"unknown option {key!r} for a {kind} control{_hint(key, FIELDS[kind])}",
+                    )
+                )
         label = str(options.get("label", name))
         if kind == "play":
             interval = options.get("interval", 120)
@@ -150,29 +172,48 @@ def build_controls(
     return controls, problems
 
 
-def _select(name: str, options: dict[str, Any], spec: dict[str, Any], label: str,
-            where: tuple[str | int, ...], problems: list) -> Control | None:
+def _select(
+    name: str,
+    options: dict[str, Any],
+    spec: dict[str, Any],
+    label: str,
+    where: tuple[str | int, ...],
+    problems: list,
+) -> Control | None:
     choices = options.get("options")
     if not isinstance(choices, list) or len(choices) < 2:
-        problems.append(((*where, "options"), f"a {name} select needs 'options:' with at least "
-                         "two choices"))
+        problems.append(
+            ((*where, "options"), f"a {name} select needs 'options:' with at least two choices")
+        )
         return None
-    allowed = OPTIMIZERS if name == "optimizer" else CATALOGUE
+    path = spec_path(name)
+    if name == "optimizer":
+        allowed, what, current = OPTIMIZERS, "optimizer", spec["optimizer"][0]
+    elif name == "function":
+        allowed, what, current = CATALOGUE, "catalogue function", spec["function"]
+    else:
+        allowed, what, current = FIT_SELECTS[path[1]], name, spec["fit"][path[1]]
     for i, choice in enumerate(choices):
         if choice not in allowed:
-            what = "optimizer" if name == "optimizer" else "catalogue function"
-            problems.append(((*where, "options", i), f"unknown {what} {choice!r}"
-                             f"{_hint(choice, allowed)}"))
-    current = spec["optimizer"][0] if name == "optimizer" else spec["function"]
+            problems.append(
+                ((*where, "options", i), f"unknown {what} {choice!r}{_hint(choice, allowed)}")
+            )
     if current not in choices:
-        problems.append(((*where, "options"), f"the demo's {name} {current!r} is not among "
-                         "the options; add it"))
+        problems.append(
+            ((*where, "options"), f"the demo's {name} {current!r} is not among the options; add it")
+        )
         return None
-    return Control(name, "select", label, [name], current, options=[str(c) for c in choices])
+    return Control(name, "select", label, path, current, options=[str(c) for c in choices])
 
 
-def _slider(name: str, options: dict[str, Any], spec: dict[str, Any], label: str,
-            where: tuple[str | int, ...], problems: list) -> Control | None:
+def _slider(
+    name: str,
+    options: dict[str, Any],
+    spec: dict[str, Any],
+    label: str,
+    where: tuple[str | int, ...],
+    problems: list,
+) -> Control | None:
     path = spec_path(name)
     node: Any = spec
     for part in path:
@@ -182,8 +223,9 @@ def _slider(name: str, options: dict[str, Any], spec: dict[str, Any], label: str
         value = 1e-8
     lo, hi = options.get("min", 0.0), options.get("max", 1.0)
     if not (_number(lo) and _number(hi)) or lo >= hi:
-        problems.append(((*where, "min"), f"control {name} needs numbers min < max, got "
-                         f"min={lo!r}, max={hi!r}"))
+        problems.append(
+            ((*where, "min"), f"control {name} needs numbers min < max, got min={lo!r}, max={hi!r}")
+        )
         return None
     scale = options.get("scale", "linear")
     if scale not in ("linear", "log"):
@@ -193,12 +235,29 @@ def _slider(name: str, options: dict[str, Any], spec: dict[str, Any], label: str
         problems.append(((*where, "min"), "a log-scale slider needs min > 0"))
         return None
     if not lo <= value <= hi:
-        problems.append((where, f"{name} starts at {value:g}, outside its slider's range "
-                         f"{lo:g}..{hi:g}; widen the range or change {name}"))
+        problems.append(
+            (
+                where,
+                f"{name} starts at {value:g}, outside its slider's range "
+                f"{lo:g}..{hi:g}; widen the range or change {name}",
+            )
+        )
         return None
     step = options.get("step", 1 if name == "steps" else "any")
     if step != "any" and not (_number(step) and step > 0):
         problems.append(((*where, "step"), "step must be a positive number"))
         return None
-    return Control(name, "range", label, path, float(value) if name != "steps" else value,
-                   float(lo), float(hi), step, scale)
+    whole = name in ("steps", "fit.points", "fit.seed", "fit.batch_size")
+    if whole and step == "any":
+        step = 1
+    return Control(
+        name,
+        "range",
+        label,
+        path,
+        value if whole else float(value),
+        float(lo),
+        float(hi),
+        step,
+        scale,
+    )

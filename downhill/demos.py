@@ -78,8 +78,9 @@ class DemoFence:
             return ""
         controls, problems = build_controls(raw.get("controls"), spec)
         for path, message in problems:
-            self.errors.append(ContentError(self.path, line_of(lines, path, fence_line),
-                                            f"demo: {message}"))
+            self.errors.append(
+                ContentError(self.path, line_of(lines, path, fence_line), f"demo: {message}")
+            )
         if problems:
             return ""
         demo_id = str(raw.get("id") or f"demo-{len(self.demos) + 1}")

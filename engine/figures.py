@@ -14,7 +14,7 @@ from typing import Any
 from .descent import Trajectory, descend
 from .expr import BoundExpression, compile_expression
 from .fitting import LOSSES as FIT_LOSSES
-from .fitting import Dataset, fit_line, synthetic_dataset
+from .fitting import Dataset, fit_line, least_squares, synthetic_dataset
 from .optimizers import OPTIMIZERS, Hyper
 from .views import (
     basin_map,
@@ -575,6 +575,29 @@ def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     return {"data": data, "layout": _ranges(_layout("w", "b"), spec["domain"])}
 
 
+def weight(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
+    """MSE and MAE as functions of the weight alone, the intercept held at its best value."""
+    data_set = dataset(spec)
+    _, b_best = least_squares(data_set)
+    (w0, w1), _ = spec["domain"]
+    ws = linspace(w0, w1, CURVE_SAMPLES)
+    everything = range(len(data_set.xs))
+    data = []
+    for name, color in (("mse", "#1f77b4"), ("mae", "#ff7f0e")):
+        value = FIT_LOSSES[name][0]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name.upper(),
+                "x": ws,
+                "y": [value(w, b_best, data_set, everything) for w in ws],
+                "line": {"color": color, "width": 2 + (name == spec["fit"]["loss"])},
+            }
+        )
+    return {"data": data, "layout": _layout("weight w", f"loss at b = {b_best:.3g}")}
+
+
 FIGURES = {
     "curve": curve,
     "contour": contour,
@@ -588,4 +611,5 @@ FIGURES = {
     "directional": directional,
     "fit": fit,
     "landscape": landscape,
+    "weight": weight,
 }

@@ -32,7 +32,7 @@ PLOT_KINDS = {
         "multiples",
         "directional",
     ),
-    "fit": ("fit", "landscape", "loss"),
+    "fit": ("fit", "landscape", "loss", "weight"),
 }
 ALL_PLOT_KINDS = tuple(dict.fromkeys(k for kinds in PLOT_KINDS.values() for k in kinds))
 
