@@ -102,7 +102,7 @@ def test_every_figure_kind_renders_json_with_paths_named_by_optimizer(kind, plot
     figure = json.loads(json.dumps(result["figures"][0], allow_nan=False))
     assert figure["data"] and "layout" in figure
     names = {t.get("name") for t in figure["data"]}
-    if plot not in ("basins", "directional", "multiples"):
+    if plot not in ("basins", "directional", "multiples", "weight"):
         assert set(normalize_spec(SPECS[kind])["optimizer"]) & names
 
 
