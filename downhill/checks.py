@@ -27,7 +27,7 @@ from engine.spec import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator
-from .yamlmap import error_line, key_lines, line_of, load
+from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 KINDS = {
     "gradient": ("equals",),
@@ -63,7 +63,7 @@ class CheckFence:
             lines = key_lines(src, first_line=fence_line + 1)
         except yaml.YAMLError as exc:
             line = error_line(exc, fence_line + 1)
-            self.fail(line, f"check is not valid YAML: {getattr(exc, 'problem', exc)}")
+            self.fail(line, f"check is not valid YAML: {error_message(exc)}")
             return ""
         kinds = [k for k in KINDS if isinstance(raw, dict) and k in raw]
         if not isinstance(raw, dict) or len(kinds) != 1:

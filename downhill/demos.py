@@ -20,7 +20,7 @@ from engine.api import to_json
 from .controls import Control, build_controls
 from .errors import ContentError
 from .fences import FenceLocator
-from .yamlmap import error_line, key_lines, line_of, load
+from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,7 @@ class DemoFence:
         except yaml.YAMLError as exc:
             line = error_line(exc, first)
             self.errors.append(
-                ContentError(
-                    self.path, line, f"demo is not valid YAML: {getattr(exc, 'problem', exc)}"
-                )
+                ContentError(self.path, line, f"demo is not valid YAML: {error_message(exc)}")
             )
             return ""
         if not isinstance(raw, dict):

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import ContentError
-from .yamlmap import error_line, key_lines, load
+from .yamlmap import error_line, error_message, key_lines, load
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -96,9 +96,7 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
     except yaml.YAMLError as exc:
         line = error_line(exc, 2)
         errors.append(
-            ContentError(
-                path, line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}"
-            )
+            ContentError(path, line, f"front matter is not valid YAML: {error_message(exc)}")
         )
         return None
     if not isinstance(meta, dict):

@@ -70,3 +70,11 @@ def error_line(exc: yaml.YAMLError, first_line: int) -> int:
     """The file line a YAML error points at: where the broken construct began, if known."""
     mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
     return first_line + (mark.line if mark else 0)
+
+
+def error_message(exc: yaml.YAMLError) -> str:
+    """What went wrong, with the usual fix for the commonest author mistake."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    if "mapping values are not allowed" in problem:
+        problem += " (text containing ': ' must be in quotes, e.g. caption: \"a: b\")"
+    return problem

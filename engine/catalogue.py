@@ -90,6 +90,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
             [
                 Optimum((0.2283, -1.6255), -6.5511),
                 Optimum((-1.3474, 0.2045), -3.0498),
+                Optimum((0.2964, 0.3202), -0.0649),
                 Optimum((-0.0093, 1.5814), 8.1062, "maximum"),
             ],
         ),

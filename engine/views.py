@@ -133,6 +133,7 @@ def basin_map(
     (x0, x1), (y0, y1) = domain
     xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
     radius = 0.02 * math.hypot(x1 - x0, y1 - y0)
+    probe = 1e-3 * math.hypot(x1 - x0, y1 - y0)
     centres: list[list[float]] = []  # running sums: [sx, sy, count]
     raw: list[list[tuple[int, int]]] = []
     for y in ys:
@@ -140,8 +141,16 @@ def basin_map(
         for x in xs:
             t = descend(f, (x, y), optimizer, lr, steps, tol, **hyper)
             end = t.points[-1]
-            settled = t.status == CONVERGED or (
-                t.status != DIVERGED and math.hypot(*t.gradients[-1]) < 1e-3
+            # A start counts only if it settled inside the domain at a point that no nearby
+            # point undercuts: on a gently sloping plain the altitude stops changing too.
+            settled = (
+                (
+                    t.status == CONVERGED
+                    or (t.status != DIVERGED and math.hypot(*t.gradients[-1]) < 1e-3)
+                )
+                and x0 <= end[0] <= x1
+                and y0 <= end[1] <= y1
+                and _is_minimum(f, end, probe)
             )
             label = -1
             if settled:
@@ -162,6 +171,18 @@ def basin_map(
     labels = [[rank.get(label, -1) for label, _ in row] for row in raw]
     counts = [[n for _, n in row] for row in raw]
     return BasinMap(xs, ys, labels, counts, [points[k] for k in order], [values[k] for k in order])
+
+
+def _is_minimum(f: BoundExpression, point: Sequence[float], probe: float) -> bool:
+    """No point at distance ``probe`` along an axis is lower than ``point``."""
+    here = f.value(point)
+    for axis in range(len(point)):
+        for sign in (-1.0, 1.0):
+            moved = list(point)
+            moved[axis] += sign * probe
+            if f.value(moved) < here:
+                return False
+    return True
 
 
 @dataclass(frozen=True)
