@@ -34,7 +34,7 @@ KINDS = {
     "value": ("at", "equals"),
     "descend": ("ends_near",),
 }
-OPTIONAL = ("tolerance", "params", "label")
+OPTIONAL = ("tolerance", "params", "label", "show_source")
 SAMPLES = 64
 
 
@@ -100,10 +100,16 @@ class CheckFence:
             return ""
         self.passed += 1
         label = html.escape(str(raw.get("label", "Checked when this page was built")))
+        source = ""
+        if raw.get("show_source"):
+            source = (
+                '<details class="demo-source" open><summary>Markdown source</summary>'
+                f"<pre><code>```check\n{html.escape(src.rstrip())}\n```</code></pre></details>"
+            )
         return (
             f'<div class="check" role="note"><span class="check-mark" aria-hidden="true">✓'
             f'</span> <span class="arithmatex">\\({html.escape(shown)}\\)</span> '
-            f'<span class="check-label">{label}</span></div>'
+            f'<span class="check-label">{label}</span>{source}</div>'
         )
 
     def fail(self, line: int, message: str) -> None:

@@ -85,6 +85,7 @@ class DemoFence:
         demo = Demo(demo_id, raw, render_demo(raw), controls, fence_line)
         self.demos.append(demo)
         return self.template.render(
+            source=src if raw.get("show_source") else None,
             demo=demo,
             spec_json=_script_json(to_json(raw)),
             figures_json=_script_json(to_json(demo.result["figures"])),

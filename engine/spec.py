@@ -99,6 +99,7 @@ KEYS = (
     "controls",
     "id",
     "caption",
+    "show_source",
 )
 
 
