@@ -7,6 +7,7 @@ const WORKER_URL = `${script.dataset.worker}?${new URLSearchParams({
   lock: script.dataset.engineLock,
 })}`;
 const TIME_LIMIT_MS = 20000; // a request running longer than this restarts the worker
+const BOOT_LIMIT_MS = 90000; // a runtime that has not started by then is reported as failed
 const PLOT_CONFIG = { responsive: true, displaylogo: false };
 const dark = window.matchMedia("(prefers-color-scheme: dark)");
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -44,6 +45,8 @@ class Engine {
         event.preventDefault();
         reject(new Error(event.message || "the engine's worker could not start"));
       };
+      setTimeout(() => reject(new Error("the Python runtime took too long to start")),
+        BOOT_LIMIT_MS);
     });
     this.ready.catch(() => this.stop()); // each demo reports it; never unhandled
     document.dispatchEvent(new CustomEvent("downhill:engine-start"));
@@ -150,6 +153,7 @@ class Demo {
     element.querySelector(".download-csv").addEventListener("click", () => this.downloadCsv());
     this.restoreFromUrl();
     dark.addEventListener("change", () => this.draw());
+    if (engine.ready) this.wake(); // the engine already started for an earlier demo
   }
 
   draw() {
@@ -353,7 +357,10 @@ class Demo {
 }
 
 const engine = new Engine(WORKER_URL);
-const demos = [...document.querySelectorAll(".demo")].map((el) => new Demo(el, engine));
+const demos = [];
+// Once the engine starts for one demo, every demo on the page goes live with it.
+document.addEventListener("downhill:engine-start", () => demos.forEach((d) => d.wake()));
+for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
 window.downhill = { demos, engine }; // for tests and the curious
 
 // Start the engine when a demo comes near the viewport (never before first paint).
@@ -366,4 +373,3 @@ const observer = new IntersectionObserver((entries) => {
   }
 }, { rootMargin: "200px" });
 requestAnimationFrame(() => demos.forEach((d) => observer.observe(d.el)));
-document.addEventListener("downhill:engine-start", () => demos.forEach((d) => d.wake()));

@@ -10,11 +10,19 @@ const lastSent = new Map(); // demo id → figures → traces as JSON text
 const ready = (async () => {
   const indexURL = new URL(config.get("pyodide"), import.meta.url).href;
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
-  const pyodide = await loadPyodide({
+  // Pyodide logs a failed WebAssembly download but never rejects; a parallel check of the
+  // same file turns that into an error the page can show.
+  const wasm = `${indexURL}pyodide.asm.wasm`;
+  const unreachable = fetch(wasm, { method: "HEAD" }).then(
+    (response) => (response.ok ? new Promise(() => {}) : Promise.reject(
+      new Error(`the Python runtime could not be downloaded (HTTP ${response.status})`))),
+    () => Promise.reject(new Error("the Python runtime could not be downloaded (offline?)")),
+  );
+  const pyodide = await Promise.race([unreachable, loadPyodide({
     indexURL,
     lockFileURL: new URL(config.get("lock"), import.meta.url).href,
     packages: ["downhill-engine"],
-  });
+  })]);
   const render = pyodide.runPython("import engine\nengine.render_json");
   return (specText) => render(specText);
 })();

@@ -78,6 +78,10 @@ def gd_trace(page) -> dict:
 
 def test_first_descent_article_end_to_end(page, site_url):
     page.goto(f"{site_url}/first-descent/")
+    # Charts are drawn at once; the engine starts only when a demo nears the viewport.
+    poll(page, "window.__timeline.chart")
+    assert page.get_attribute(".demo", "data-state") == "static"
+    page.evaluate("document.querySelector('.demo').scrollIntoView()")
     poll(page, "window.__timeline.ready || window.__timeline.error")
     timeline = page.evaluate("window.__timeline")
     assert "error" not in timeline, page.inner_text(".demo-status")

@@ -1,0 +1,279 @@
+"""The reader's side, in Debian's Chromium: every demo of every article, every control.
+
+Each control is moved and the chart must then hold exactly what the engine computes in
+CPython for the page's new spec (path data within 1e-9 relative: Pyodide's libm may differ
+from glibc's in the last bit). Plus failure, keyboard, URL state, small screens and bursts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from engine import render_demo
+
+from .conftest import ROOT
+from .test_browser import TIMELINE, poll
+
+ARTICLES = sorted(p.stem if p.stem != "guide" else "guide" for p in (ROOT / "content").glob("*.md"))
+
+
+def slug_of(name: str) -> str:
+    text = (ROOT / "content" / f"{name}.md").read_text()
+    for line in text.splitlines()[1:]:
+        if line.startswith("slug:"):
+            return line.split(":", 1)[1].strip()
+        if line == "---":
+            break
+    return name
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.add_init_script(TIMELINE)
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: page.problems.append(f"uncaught: {e}"))
+    yield page
+    context.close()
+
+
+def open_live(page, url: str) -> int:
+    """Open an article, wake its demos and wait until every one is ready; return the count."""
+    page.goto(url)
+    count = page.evaluate("document.querySelectorAll('.demo').length")
+    if count:
+        page.evaluate("document.querySelector('.demo').scrollIntoView()")
+        poll(
+            page,
+            "[...document.querySelectorAll('.demo')].every(d => d.dataset.state !== "
+            "'static' && d.dataset.state !== 'loading')",
+            timeout=120,
+        )
+        states = page.evaluate("[...document.querySelectorAll('.demo')].map(d => d.dataset.state)")
+        assert states == ["ready"] * count, states
+    return count
+
+
+def figures_of(page, index: int) -> list:
+    return page.evaluate(f"window.downhill.demos[{index}].figures")
+
+
+def spec_of(page, index: int) -> dict:
+    return page.evaluate(f"window.downhill.demos[{index}].spec")
+
+
+def close(a, b) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def assert_matches_engine(page, index: int) -> None:
+    """The page's figures hold what the engine computes in CPython for the page's spec."""
+    expected = json.loads(json.dumps(render_demo(spec_of(page, index))["figures"]))
+    shown = figures_of(page, index)
+    assert len(shown) == len(expected)
+    for got, want in zip(shown, expected, strict=True):
+        assert [t.get("name") for t in got["data"]] == [t.get("name") for t in want["data"]]
+        for trace_got, trace_want in zip(got["data"], want["data"], strict=True):
+            for axis in ("x", "y", "z"):
+                if axis in trace_want:
+                    assert close(trace_got[axis], trace_want[axis]), (trace_want.get("name"), axis)
+
+
+def move(page, index: int, name: str) -> None:
+    """Move one control of demo ``index`` to another valid value, as a reader would."""
+    demo = f"window.downhill.demos[{index}].el"
+    control = page.evaluate_handle(f"{demo}.querySelector('[name=\"{name}\"]')")
+    kind = control.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
+    if kind == "select":
+        options = control.evaluate("e => [...e.options].map(o => o.value)")
+        current = control.evaluate("e => e.value")
+        control.as_element().select_option(next(o for o in options if o != current))
+    elif kind == "text":
+        control.as_element().fill("x^2 + 2*y^2 + 0.5*x*y")
+        control.as_element().press("Enter")
+    else:
+        lo, hi, value = control.evaluate("e => [Number(e.min), Number(e.max), Number(e.value)]")
+        target = lo + 0.3 * (hi - lo) if value > lo + 0.5 * (hi - lo) else lo + 0.7 * (hi - lo)
+        step = control.evaluate("e => e.step")
+        if step not in ("any", ""):
+            target = lo + round((target - lo) / float(step)) * float(step)
+        control.as_element().fill(repr(target))
+
+
+def wait_drawn(page, index: int, before: int) -> None:
+    poll(
+        page,
+        f"window.downhill.demos[{index}].latest > {before} && "
+        f"!window.downhill.demos[{index}].inFlight && "
+        f"!window.downhill.demos[{index}].pending",
+    )
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_every_demo_and_control_matches_the_engine(page, site_url, name):
+    slug = slug_of(name)
+    count = open_live(page, f"{site_url}/{slug}/")
+    for index in range(count):
+        # The figures first shown are the build's, computed by the same engine.
+        assert_matches_engine(page, index)
+        names = page.evaluate(f"[...window.downhill.demos[{index}].inputs].map(i => i.name)")
+        for control in names:
+            before = page.evaluate(f"window.downhill.demos[{index}].latest")
+            move(page, index, control)
+            wait_drawn(page, index, before)
+            state = page.evaluate(f"window.downhill.demos[{index}].el.dataset.state")
+            assert state == "ready", (slug, index, control)
+            error = page.evaluate(
+                f"window.downhill.demos[{index}].el.querySelector('.control-error')?.textContent"
+            )
+            assert not error, (control, error)
+            assert_matches_engine(page, index)
+    counts = page.evaluate(
+        "MathJax.startup.promise.then(() => [document.querySelectorAll('mjx-merror').length,"
+        " document.querySelectorAll('mjx-container').length])"
+    )
+    assert counts[0] == 0 and counts[1] > 0
+    assert page.problems == []
+
+
+def test_play_and_step_reveal_the_path(page, site_url):
+    open_live(page, f"{site_url}/first-descent/")
+    demo = page.locator("#descent")
+    demo.locator("button.step").click()
+    demo.locator("button.step").click()
+    lengths = page.evaluate(
+        "window.downhill.demos[0].charts[0].data.filter(t => t.meta && "
+        "t.meta.path).map(t => t.x.length)"
+    )
+    assert lengths == [2]  # steps 0 and 1
+    demo.locator("button.reset").click()
+    lengths = page.evaluate(
+        "window.downhill.demos[0].charts[0].data.filter(t => t.meta && "
+        "t.meta.path).map(t => t.x.length)"
+    )
+    assert lengths == [16]
+
+
+def test_a_typed_mistake_is_shown_inline_with_its_column(page, site_url):
+    open_live(page, f"{site_url}/learning-rates-and-optimizers/")
+    box = page.locator("#your-function input[name=function]")
+    before = page.evaluate("window.downhill.demos[3].latest")
+    box.fill("x^2 + sinn(y)")
+    box.press("Enter")
+    wait_drawn(page, 3, before)
+    message = page.locator("#your-function .control-error").inner_text()
+    assert "unknown function 'sinn'" in message and "column 7" in message
+    assert page.problems == []
+
+
+@pytest.fixture
+def site_without_wasm(built_site):
+    """The same site from a server that answers 404 for WebAssembly, like a blocked CDN."""
+    import http.server
+    import threading
+
+    from downhill.serve import SiteHandler
+
+    class Blocking(SiteHandler):
+        def do_GET(self):
+            if self.path.endswith(".wasm"):
+                self.send_error(404)
+                return
+            super().do_GET()
+
+        do_HEAD = do_GET
+
+    handler = lambda *a, **k: Blocking(*a, directory=str(built_site), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_blocked_runtime_keeps_charts_and_says_why(page, site_without_wasm):
+    page.goto(f"{site_without_wasm}/first-descent/")
+    page.evaluate("document.querySelector('.demo').scrollIntoView()")
+    poll(page, "document.querySelector('.demo').dataset.state === 'error'", timeout=60)
+    assert page.locator(".demo .main-svg").count() >= 1
+    status = page.locator(".demo .demo-status").first.inner_text()
+    assert "could not load" in status and "Retry" in status
+    assert not [p for p in page.problems if p.startswith("uncaught")]
+
+
+def test_keyboard_alone_moves_a_slider(page, site_url):
+    open_live(page, f"{site_url}/first-descent/")
+    page.focus("#descent input[name=lr]")
+    before = page.evaluate("window.downhill.demos[0].latest")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    wait_drawn(page, 0, before)
+    assert page.locator("#descent input[name=lr]").input_value() == "0.15"
+    assert page.locator("#descent input[name=lr]").get_attribute("aria-valuetext") == "0.15"
+    assert_matches_engine(page, 0)
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+def test_url_state_round_trip(page, site_url):
+    open_live(page, f"{site_url}/first-descent/")
+    before = page.evaluate("window.downhill.demos[0].latest")
+    page.fill("#descent input[name=lr]", "0.42")
+    wait_drawn(page, 0, before)
+    url = page.url
+    assert "descent.lr=0.42" in url
+    open_live(page, url)
+    assert page.locator("#descent input[name=lr]").input_value() == "0.42"
+    poll(page, "!window.downhill.demos[0].pending && !window.downhill.demos[0].inFlight")
+    assert spec_of(page, 0)["lr"] == 0.42
+    assert_matches_engine(page, 0)
+
+
+def test_latest_wins_under_a_burst(page, site_url):
+    open_live(page, f"{site_url}/first-descent/")
+    page.evaluate("""() => {
+      const input = document.querySelector('#descent input[name=lr]');
+      for (let i = 1; i <= 50; i++) {
+        input.value = String((0.01 + i * 0.015).toFixed(3));
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+      }
+    }""")
+    poll(page, "!window.downhill.demos[0].pending && !window.downhill.demos[0].inFlight")
+    assert page.locator("#descent input[name=lr]").input_value() == "0.76"
+    assert spec_of(page, 0)["lr"] == 0.76
+    assert_matches_engine(page, 0)
+
+
+def test_readable_at_360_pixels(browser, site_url, tmp_path: Path):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{site_url}/mountain-range/")
+    page.evaluate("document.querySelector('.demo').scrollIntoView()")
+    time.sleep(1.5)
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    page.screenshot(path=str(tmp_path / "360.png"))
+    context.close()
+    assert widths[0] <= widths[1], widths
+
+
+def test_pages_carry_a_strict_content_security_policy(site_url):
+    import urllib.request
+
+    html = urllib.request.urlopen(f"{site_url}/first-descent/").read().decode()
+    import html as entities
+
+    raw = html.split('http-equiv="Content-Security-Policy" content="')[1].split('"')[0]
+    policy = entities.unescape(raw)
+    script_src = policy.split("script-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "'wasm-unsafe-eval'" in script_src
