@@ -105,12 +105,26 @@ class Vendor:
     def url(self, package: str, file: str) -> str:
         return self.urls[f"{package}/{file}"]
 
-    def plotly_for(self, trace_types: set[str]) -> str:
-        """The smallest Plotly bundle that draws every trace type on a page."""
-        for package, file, types in PLOTLY_BUNDLES:
-            if types is None or trace_types <= types:
-                return self.url(package, file)
-        raise AssertionError("the full bundle covers every type")  # pragma: no cover
+    def plotly_for(self, trace_types: set[str]) -> list[tuple[str, str]]:
+        """The smallest Plotly bundles that draw every trace type on a page.
+
+        Returns (URL, global name) pairs in load order. One bundle when one suffices; for
+        a page mixing 3-D and 2-D charts, the 3-D bundle (kept as ``Plotly3D``) and the
+        2-D one (``Plotly``) together weigh less than the full bundle.
+        """
+        (cartesian, cartesian_file, flat), (gl3d, gl3d_file, solid), (full, full_file, _) = (
+            PLOTLY_BUNDLES
+        )
+        if trace_types <= flat:
+            return [(self.url(cartesian, cartesian_file), "Plotly")]
+        if trace_types <= solid:
+            return [(self.url(gl3d, gl3d_file), "Plotly")]
+        if trace_types <= flat | solid:
+            return [
+                (self.url(gl3d, gl3d_file), "Plotly3D"),
+                (self.url(cartesian, cartesian_file), "Plotly"),
+            ]
+        return [(self.url(full, full_file), "Plotly")]
 
 
 def publish_vendor(node_modules: Path, assets: Path, assets_url: str, cdn: bool) -> Vendor:

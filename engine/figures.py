@@ -90,7 +90,7 @@ def _landscape(data: Dataset, loss: str, domain: tuple, samples: int):
     (w0, w1), (b0, b1) = domain
     ws, bs = linspace(w0, w1, samples), linspace(b0, b1, samples)
     everything = range(len(data.xs))
-    return ws, bs, [[value(w, b, data, everything) for w in ws] for b in bs]
+    return ws, bs, [[_shown(value(w, b, data, everything)) for w in ws] for b in bs]
 
 
 def _domain_key(spec: dict[str, Any]) -> tuple:
@@ -146,6 +146,12 @@ def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _shown(value: float) -> float | None:
+    """A sampled surface value as drawn: six significant digits are more than a screen shows,
+    and a third of the page weight of full precision. Paths keep every digit."""
+    return float(f"{value:.6g}") if math.isfinite(value) else None
+
+
 def _path_trace(t: Trajectory, y_from_values: bool, **extra: Any) -> dict[str, Any]:
     trace = {
         "type": "scatter",
@@ -184,7 +190,7 @@ def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "name": "f",
         "x": g.xs,
         "y": g.ys,
-        "z": [[_finite_or_none(v) for v in row] for row in g.z],
+        "z": [[_shown(v) for v in row] for row in g.z],
         "colorscale": "Viridis",
         "ncontours": 30,
         "contours": {"coloring": "heatmap"},
@@ -212,7 +218,7 @@ def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         "mode": "lines",
         "name": "f",
         "x": xs,
-        "y": [_finite_or_none(f.value_at(x)) for x in xs],
+        "y": [_shown(f.value_at(x)) for x in xs],
         "line": {"color": "#777", "width": 2},
         "hoverinfo": "skip",
     }
@@ -264,7 +270,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "name": "f",
             "x": g.xs,
             "y": g.ys,
-            "z": [[_finite_or_none(v) for v in row] for row in g.z],
+            "z": [[_shown(v) for v in row] for row in g.z],
             "colorscale": "Viridis",
             "showscale": False,
             "opacity": 0.92,

@@ -79,6 +79,16 @@ function setPath(target, path, value) {
   node[path[path.length - 1]] = value;
 }
 
+const SOLID = new Set(["surface", "scatter3d", "mesh3d", "cone", "isosurface", "streamtube",
+  "volume"]);
+
+/** The Plotly bundle that draws this figure (3-D charts may have their own, Plotly3D). */
+const isSolid = (figure) => figure.data.some((trace) => SOLID.has(trace.type));
+
+function plotlyFor(figure) {
+  return isSolid(figure) && window.Plotly3D ? window.Plotly3D : window.Plotly;
+}
+
 function themed(layout) {
   if (!dark.matches) return layout;
   const axis = { gridcolor: "#3a3a40", zerolinecolor: "#55555c", color: "#d8d8d8" };
@@ -138,7 +148,7 @@ class Demo {
     this.pending = false;
     this.frame = null; // null: whole paths; a number: paths revealed up to that step
     this.timer = null;
-    this.draw();
+    this.draw("flat"); // 3-D charts, slow to set up, are drawn once every 2-D chart is up
     engine.listeners.set(this.id, (message) => this.receive(message));
     element.querySelector(".demo-controls")?.addEventListener("submit", (e) => e.preventDefault());
     for (const input of this.inputs) {
@@ -156,10 +166,14 @@ class Demo {
     if (engine.ready) this.wake(); // the engine already started for an earlier demo
   }
 
-  draw() {
+  /** Draw every chart; with `only`, just the flat (2-D) or just the solid (3-D) ones. */
+  draw(only = null) {
     this.figures.forEach((figure, i) => {
+      if (only !== null && isSolid(figure) !== (only === "solid")) return;
       const shown = reveal(figure, this.frame);
-      if (this.charts[i]) Plotly.react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG);
+      if (this.charts[i]) {
+        plotlyFor(figure).react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG);
+      }
     });
   }
 
@@ -356,20 +370,46 @@ class Demo {
   }
 }
 
+/** Load MathJax after the charts: math must not hold back the first chart. */
+function loadMathJax() {
+  if (!script.dataset.mathjax) return;
+  const config = document.createElement("script");
+  config.src = script.dataset.mathjaxConfig;
+  config.dataset.fonts = script.dataset.fonts;
+  config.addEventListener("load", () => {
+    const mathjax = document.createElement("script");
+    mathjax.src = script.dataset.mathjax;
+    if (script.dataset.mathjaxIntegrity) {
+      mathjax.integrity = script.dataset.mathjaxIntegrity;
+      mathjax.crossOrigin = "anonymous";
+    }
+    document.head.append(mathjax);
+  });
+  document.head.append(config);
+}
+
 const engine = new Engine(WORKER_URL);
 const demos = [];
 // Once the engine starts for one demo, every demo on the page goes live with it.
 document.addEventListener("downhill:engine-start", () => demos.forEach((d) => d.wake()));
-for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
-window.downhill = { demos, engine }; // for tests and the curious
 
-// Start the engine when a demo comes near the viewport (never before first paint).
+// Start the engine when a demo comes near the viewport, once the first charts are drawn:
+// on a small machine the runtime's download and compilation would delay them otherwise.
 const observer = new IntersectionObserver((entries) => {
   for (const entry of entries) {
-    if (entry.isIntersecting) {
-      demos.find((d) => d.el === entry.target)?.wake();
-      observer.unobserve(entry.target);
-    }
+    if (!entry.isIntersecting) continue;
+    observer.unobserve(entry.target);
+    demos.find((d) => d.el === entry.target)?.wake();
   }
 }, { rootMargin: "200px" });
-requestAnimationFrame(() => demos.forEach((d) => observer.observe(d.el)));
+
+// Deferred scripts (Plotly) have run by DOMContentLoaded: draw, then start, then typeset.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
+  window.downhill = { demos, engine }; // for tests and the curious
+  for (const demo of demos) observer.observe(demo.el);
+  setTimeout(() => {
+    for (const demo of demos) demo.draw("solid");
+    loadMathJax();
+  }, 0);
+});

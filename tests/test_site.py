@@ -160,7 +160,13 @@ def test_page_gets_the_smallest_plotly_bundle(tmp_path):
     build_site(BuildConfig(content=content, out=out, cache=None))
     assert "plotly-cartesian.min.js" in (out / "flat" / "index.html").read_text()
     assert "plotly-gl3d.min.js" in (out / "solid" / "index.html").read_text()
-    assert "/plotly.min.js" in (out / "both" / "index.html").read_text()
+    both = (out / "both" / "index.html").read_text()
+    assert "/plotly.min.js" not in both  # two small bundles instead of the full one
+    assert (
+        both.index("plotly-gl3d.min.js")
+        < both.index('data-name="Plotly3D"')
+        < both.index("plotly-cartesian.min.js")
+    )
 
 
 def test_fence_sites_and_yaml_key_lines():

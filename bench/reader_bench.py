@@ -1,0 +1,241 @@
+"""Reader benchmark: cold page loads and slider latency in headless Chromium.
+
+Side by side in one run, from a local server:
+- the article (a 2-D-only page and a page with a 3-D surface),
+- (a) a bare page that only boots Pyodide in a module worker, from the same files,
+- (b) a page that only calls Plotly.react with precomputed figures, with the same bundle.
+It prints time to first chart, time to interactive, slider → repaint p50/p95 over 100
+moves, and the bytes fetched before the first chart, counted gzip-compressed (as GitHub
+Pages serves them). Usage: .venv/bin/python bench/reader_bench.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from downhill.serve import site_handler  # noqa: E402
+from downhill.site import BuildConfig, build_site  # noqa: E402
+from engine import render_demo  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+RUNS = 3
+MOVES = 100
+TIMELINE = """
+window.__t = {};
+new MutationObserver(() => {
+  const t = window.__t, now = performance.now();
+  if (!t.chart && document.querySelector('.main-svg')) t.chart = now;
+  if (!t.ready && document.querySelector('.demo[data-state=ready]')) t.ready = now;
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
+
+BARE_WORKER = """
+const { loadPyodide } = await import(new URL("PYODIDE/pyodide.mjs", self.location).href);
+await loadPyodide({ indexURL: new URL("PYODIDE/", self.location).href,
+  lockFileURL: new URL("LOCK", self.location).href, packages: ["downhill-engine"] });
+postMessage("ready");
+"""
+BARE_PAGE = """<!doctype html><meta charset="utf-8"><title>bare</title><p>Pyodide only</p>
+<script type="module" src="bare.js"></script>"""
+BARE_JS = """const w = new Worker("bare-worker.js", { type: "module" });
+w.onmessage = () => { window.__t = window.__t || {}; window.__t.ready = performance.now(); };"""
+PLOTLY_PAGE = """<!doctype html><meta charset="utf-8"><title>plotly</title>
+<script src="PLOTLY"></script><div id="chart" style="width:700px;height:380px"></div>
+<input type="range" id="slider" min="0" max="99" value="0">
+<script type="application/json" id="figures">FIGURES</script>
+<script src="plotly-only.js"></script>"""
+PLOTLY_JS = """const figures = JSON.parse(document.getElementById("figures").textContent);
+const chart = document.getElementById("chart");
+Plotly.newPlot(chart, figures[0].data, figures[0].layout);
+document.getElementById("slider").addEventListener("input", (e) => {
+  const f = figures[Number(e.target.value)];
+  Plotly.react(chart, f.data, f.layout).then(() =>
+    chart.dispatchEvent(new CustomEvent("downhill:drawn", { bubbles: true })));
+});"""
+
+
+def gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6))
+
+
+def serve(folder: Path) -> str:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), site_handler(folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def cold_load(browser, url: str, wait_ready: bool) -> dict:
+    """Open ``url`` in a fresh context (empty cache); times from navigation start, in ms."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.add_init_script(TIMELINE)
+    page.goto(url)
+    for _ in range(2400):  # at most two minutes
+        t = page.evaluate("window.__t")
+        if t.get("chart") and (t.get("ready") or not wait_ready):
+            break
+        page.wait_for_timeout(50)
+    context.close()
+    return t
+
+
+def bytes_before_first_chart(browser, url: str, folder: Path) -> int:
+    """Gzip bytes of every response that completed before the first chart appeared."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(TIMELINE)
+    done: list[str] = []
+    page.on("requestfinished", lambda r: done.append(r.url))
+    page.goto(url, wait_until="commit")
+    while not page.evaluate("window.__t && window.__t.chart"):
+        page.wait_for_timeout(10)
+    snapshot = list(done)
+    context.close()
+    total = 0
+    for address in snapshot:
+        path = folder / urlparse(address).path.lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        if path.is_file():
+            total += gzip_size(path)
+    return total
+
+
+def slider_latency(browser, url: str, selector: str, values: list[str], live: bool) -> list[float]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.add_init_script(TIMELINE)
+    page.goto(url)
+    if live:
+        while not page.evaluate("window.__t.ready"):
+            page.wait_for_timeout(50)
+    page.wait_for_timeout(300)
+    times = page.evaluate(
+        """async ([selector, values]) => {
+      const input = document.querySelector(selector);
+      const out = [];
+      for (const value of values) {
+        const drawn = new Promise((resolve) =>
+          document.addEventListener("downhill:drawn", resolve, { once: true, capture: true }));
+        const start = performance.now();
+        input.value = value;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        await drawn;
+        await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+        out.push(performance.now() - start);
+      }
+      return out;
+    }""",
+        [selector, values],
+    )
+    context.close()
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    work = Path(tempfile.mkdtemp(prefix="downhill-reader-"))
+    site = work / "site"
+    build_site(BuildConfig(out=site, cache=None))
+    pyodide = next((site / "assets" / "vendor").glob("pyodide-*")).name
+    plotly_cartesian = next((site / "assets" / "vendor").glob("plotly.js-cartesian*")).name
+    bench = site / "bench"
+    bench.mkdir()
+    (bench / "bare.html").write_text(BARE_PAGE)
+    (bench / "bare.js").write_text(BARE_JS)
+    (bench / "bare-worker.js").write_text(
+        BARE_WORKER.replace("PYODIDE", f"/assets/vendor/{pyodide}").replace(
+            "LOCK", "/assets/engine/pyodide-lock.json"
+        )
+    )
+    spec = {"function": "x**2 + 5*x + 6", "start": [-8], "lr": 0.1, "steps": 15, "domain": [-10, 5]}
+    rates = [f"{0.01 + i * 0.01:.2f}" for i in range(MOVES)]
+    figures = [render_demo({**spec, "lr": float(r)})["figures"][0] for r in rates]
+    (bench / "plotly.html").write_text(
+        PLOTLY_PAGE.replace(
+            "PLOTLY", f"/assets/vendor/{plotly_cartesian}/plotly-cartesian.min.js"
+        ).replace("FIGURES", json.dumps(figures).replace("</", "<\\/"))
+    )
+    (bench / "plotly-only.js").write_text(PLOTLY_JS)
+    origin = serve(site)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        rows = []
+        for label, path in [
+            ("2-D article (first-descent)", "/first-descent/#descent"),
+            ("3-D article (mountain-range)", "/mountain-range/#peaks-path"),
+        ]:
+            loads = [cold_load(browser, origin + path, True) for _ in range(RUNS)]
+            size = bytes_before_first_chart(browser, origin + path, site)
+            rows.append(
+                (
+                    label,
+                    statistics.median(r["chart"] for r in loads),
+                    statistics.median(r["ready"] for r in loads),
+                    size,
+                )
+            )
+        bare_ready = []
+        for _ in range(RUNS):
+            context = browser.new_context()
+            page = context.new_page()
+            page.add_init_script("window.__t = {};")
+            page.goto(origin + "/bench/bare.html")
+            while not page.evaluate("window.__t.ready"):
+                page.wait_for_timeout(20)
+            bare_ready.append(page.evaluate("window.__t.ready"))
+            context.close()
+        live = slider_latency(
+            browser,
+            origin + "/first-descent/#descent",
+            "#descent input[name=lr]",
+            [str(math.log10(float(r))) for r in rates],
+            live=True,
+        )
+        only = slider_latency(
+            browser,
+            origin + "/bench/plotly.html",
+            "#slider",
+            [str(i) for i in range(MOVES)],
+            live=False,
+        )
+        browser.close()
+    shutil.rmtree(work, ignore_errors=True)
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    bare_median = statistics.median(bare_ready)
+    print(f"cold loads: median of {RUNS}, local server, headless Chromium")
+    for label, chart, ready, size in rows:
+        print(
+            f"{label}: first chart {chart / 1000:.2f} s, interactive {ready / 1000:.2f} s "
+            f"({ready / bare_median:.2f}x the bare Pyodide page), "
+            f"{size / 1e6:.2f} MB gzip before first chart"
+        )
+    print(f"bare Pyodide page (worker + engine wheel): ready {bare_median / 1000:.2f} s")
+    print(
+        f"slider -> repaint over {MOVES} moves: Downhill p50 {pct(live, 0.5):.1f} ms, "
+        f"p95 {pct(live, 0.95):.1f} ms; Plotly-only p50 {pct(only, 0.5):.1f} ms, "
+        f"p95 {pct(only, 0.95):.1f} ms ({pct(live, 0.95) / pct(only, 0.95):.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
