@@ -232,7 +232,8 @@ def collect(config: BuildConfig, cache: Cache, progress: Callable[[str], None]) 
     errors: list[ContentError] = []
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
-    sources = [read_cached(path, cache, errors) for path in sorted(config.content.glob("*.md"))]
+    paths = [p for p in sorted(config.content.glob("*.md")) if not p.name.startswith("_")]
+    sources = [read_cached(path, cache, errors) for path in paths]
     published = [s for s in sources if s is not None and (config.drafts or not s.draft)]
     seen: dict[str, Source] = {}
     for source in published:
@@ -385,7 +386,18 @@ def build_site(
             page(
                 "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
             )
-        page("index.html", "index.html", listing(articles), articles=articles, tags=sorted(tags))
+        intro_file = config.content / "_index.md"
+        intro = ""
+        if intro_file.exists():  # the index page's introduction, plain Markdown
+            intro = make_markdown({}, base).convert(intro_file.read_text("utf-8"))
+        page(
+            "index.html",
+            "index.html",
+            [listing(articles), intro],
+            articles=articles,
+            tags=sorted(tags),
+            intro=intro,
+        )
         for tag, tagged in sorted(tags.items()):
             page(
                 "tag.html",
