@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,40 @@ def pytest_configure(config):
     settings.register_profile("default", max_examples=200, **common)
     settings.register_profile("fuzz", max_examples=100_000, **common)
     settings.load_profile("fuzz" if config.getoption("--fuzz") else "default")
+
+
+# Records, from before any page script runs, when the first chart and the first "ready"
+# appear. Init scripts run outside the page's CSP, which forbids eval for page scripts.
+TIMELINE = """
+window.__timeline = {};
+new MutationObserver(() => {
+  const t = window.__timeline, now = performance.now();
+  if (!t.chart && document.querySelector('.demo .main-svg')) t.chart = now;
+  if (!t.ready && document.querySelector('.demo[data-state=ready]')) t.ready = now;
+  if (!t.error && document.querySelector('.demo[data-state=error]')) t.error = now;
+}).observe(document, {subtree: true, childList: true, attributes: true});
+document.addEventListener('downhill:drawn', (e) => { window.__drawn = e.detail.seq; }, true);
+"""
+
+
+def poll(page, expression, timeout=60.0):
+    """Evaluate ``expression`` until truthy (wait_for_function needs eval, which CSP blocks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.add_init_script(TIMELINE)
+    page.problems = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: page.problems.append(f"uncaught: {e}"))
+    yield page
+    context.close()

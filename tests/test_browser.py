@@ -5,45 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
-import pytest
-
-# Records, from before any page script runs, when the first chart and the first "ready"
-# appear. Init scripts run outside the page's CSP, which forbids eval for page scripts.
-TIMELINE = """
-window.__timeline = {};
-new MutationObserver(() => {
-  const t = window.__timeline, now = performance.now();
-  if (!t.chart && document.querySelector('.demo .main-svg')) t.chart = now;
-  if (!t.ready && document.querySelector('.demo[data-state=ready]')) t.ready = now;
-  if (!t.error && document.querySelector('.demo[data-state=error]')) t.error = now;
-}).observe(document, {subtree: true, childList: true, attributes: true});
-document.addEventListener('downhill:drawn', (e) => { window.__drawn = e.detail.seq; }, true);
-"""
-
-
-def poll(page, expression, timeout=60.0):
-    """Evaluate ``expression`` until truthy (wait_for_function needs eval, which CSP blocks)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = page.evaluate(expression)
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {expression}")
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.add_init_script(TIMELINE)
-    page.problems = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: page.problems.append(f"uncaught: {e}"))
-    yield page
-    context.close()
+from .conftest import poll
 
 
 def cli_trajectory(function: str, start: str, lr: float, steps: int) -> dict:
@@ -100,7 +63,8 @@ def test_first_descent_article_end_to_end(page, site_url):
     assert gd_trace(page) == {"x": [p[0] for p in expected["points"]], "y": expected["values"]}
     assert page.inner_text(".demo output") == "0.35"
 
-    # MathJax typeset every formula, with no error nodes.
+    # MathJax (loaded after the charts) typeset every formula, with no error nodes.
+    poll(page, "!!(window.MathJax && window.MathJax.startup)")
     counts = page.evaluate(
         "MathJax.startup.promise.then(() => [document.querySelectorAll('mjx-container').length,"
         " document.querySelectorAll('mjx-merror').length,"

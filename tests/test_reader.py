@@ -16,10 +16,9 @@ import pytest
 
 from engine import render_demo
 
-from .conftest import ROOT
-from .test_browser import TIMELINE, poll
+from .conftest import ROOT, poll
 
-ARTICLES = sorted(p.stem if p.stem != "guide" else "guide" for p in (ROOT / "content").glob("*.md"))
+ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.stem.startswith("_"))
 
 
 def slug_of(name: str) -> str:
@@ -30,18 +29,6 @@ def slug_of(name: str) -> str:
         if line == "---":
             break
     return name
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    page.add_init_script(TIMELINE)
-    page.problems = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: page.problems.append(f"uncaught: {e}"))
-    yield page
-    context.close()
 
 
 def open_live(page, url: str) -> int:
@@ -139,6 +126,7 @@ def test_every_demo_and_control_matches_the_engine(page, site_url, name):
             )
             assert not error, (control, error)
             assert_matches_engine(page, index)
+    poll(page, "!!(window.MathJax && window.MathJax.startup)")
     counts = page.evaluate(
         "MathJax.startup.promise.then(() => [document.querySelectorAll('mjx-merror').length,"
         " document.querySelectorAll('mjx-container').length])"
