@@ -6,7 +6,6 @@ any Python loads in the browser. Author mistakes become ContentErrors at the exa
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,7 +94,3 @@ class DemoFence:
 def _script_json(text: str) -> str:
     """JSON safe inside <script type="application/json">: no '</' can close the element."""
     return text.replace("</", "<\\/")
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
