@@ -20,6 +20,7 @@ import types
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 60
@@ -832,6 +833,16 @@ def compile_expression(
     )
     code = compile(source, "<downhill expression>", "exec")
     return Expression(text, tree, partials, variables, tuple(sorted(params)), code)
+
+
+@lru_cache(maxsize=64)
+def compile_cached(text: str, params: tuple[str, ...] = ()) -> Expression:
+    """:func:`compile_expression`, done once per text and parameter names.
+
+    Expressions are immutable, so the spec check and the figures of every slider move
+    share one parse, differentiation and compilation.
+    """
+    return compile_expression(text, params)
 
 
 def evaluate_tree(tree: Node, env: Mapping[str, float]) -> float:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from .descent import Trajectory, descend
-from .expr import BoundExpression, compile_expression
+from .expr import BoundExpression, compile_cached
 from .fitting import LOSSES as FIT_LOSSES
 from .fitting import Dataset, fit_line, least_squares, synthetic_dataset
 from .optimizers import OPTIMIZERS, Hyper
@@ -44,7 +44,7 @@ Params = tuple[tuple[str, float], ...]
 # --- cached computations --------------------------------------------------------------
 @lru_cache(maxsize=32)
 def _bound(expression: str, params: Params) -> BoundExpression:
-    compiled = compile_expression(expression, tuple(name for name, _ in params))
+    compiled = compile_cached(expression, tuple(name for name, _ in params))
     return compiled.bind(dict(params))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalogue import CATALOGUE
-from .expr import ExpressionError, compile_expression
+from .expr import ExpressionError, compile_cached
 from .fitting import LOSSES, METHODS
 from .optimizers import OPTIMIZERS
 
@@ -210,7 +210,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         text = entry.formula if entry else function
         spec["expression"] = text
         try:
-            dim = compile_expression(text, tuple(spec["params"])).dim
+            dim = compile_cached(text, tuple(sorted(spec["params"]))).dim
         except ExpressionError as exc:
             hint = suggest(function, CATALOGUE) if function.isidentifier() else ""
             bad(("function",), f"{exc}{hint}")
