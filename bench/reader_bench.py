@@ -12,24 +12,21 @@ Pages serves them). Usage: .venv/bin/python bench/reader_bench.py
 from __future__ import annotations
 
 import gzip
-import http.server
 import json
 import math
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from downhill.serve import site_handler  # noqa: E402
 from downhill.site import BuildConfig, build_site  # noqa: E402
 from engine import render_demo  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder  # noqa: E402
 
 RUNS = 3
 MOVES = 100
@@ -69,12 +66,6 @@ document.getElementById("slider").addEventListener("input", (e) => {
 
 def gzip_size(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), 6))
-
-
-def serve(folder: Path) -> str:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), site_handler(folder))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def cold_load(browser, url: str, wait_ready: bool) -> dict:
@@ -171,7 +162,8 @@ def main() -> None:
         ).replace("FIGURES", json.dumps(figures).replace("</", "<\\/"))
     )
     (bench / "plotly-only.js").write_text(PLOTLY_JS)
-    origin = serve(site)
+    server = serve_folder(site)
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

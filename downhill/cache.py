@@ -59,10 +59,7 @@ class Cache:
             if stage not in self.dirty and len(self.used[stage]) == len(data):
                 continue
             kept = {k: v for k, v in data.items() if k in self.used[stage]}
-            path = self.folder / f"{stage}.json"
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(kept), "utf-8")
-            temporary.replace(path)
+            _write_whole(self.folder / f"{stage}.json", json.dumps(kept))
         self.dirty.clear()
 
     def put_text(self, stage: str, key: str, text: str) -> None:
@@ -70,9 +67,7 @@ class Cache:
             return
         path = self.folder / stage / f"{key}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(text, "utf-8")
-        temporary.replace(path)
+        _write_whole(path, text)
 
     def place(self, stage: str, key: str, target: Path) -> bool:
         """Put a cached text at ``target`` (a hard link where possible); False if absent."""
@@ -83,3 +78,10 @@ class Cache:
         except FileNotFoundError:
             return False
         return True
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader never sees half a file."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text, "utf-8")
+    temporary.replace(path)

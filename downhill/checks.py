@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from engine import CATALOGUE, SpecError, compile_expression, normalize_spec
+from engine import SpecError, compile_expression, normalize_spec
+from engine.catalogue import formula_of
 from engine.expr import ExpressionError
 from engine.figures import trajectories
 from engine.spec import suggest
@@ -40,11 +41,6 @@ SAMPLES = 64
 
 def _fmt(value: float) -> str:
     return f"{value:.10g}"
-
-
-def _formula(name_or_expression: Any) -> str:
-    entry = CATALOGUE.get(str(name_or_expression))
-    return entry.formula if entry else str(name_or_expression)
 
 
 class CheckFence:
@@ -124,7 +120,7 @@ class CheckFence:
 
     def gradient(self, raw: dict[str, Any], at: Any) -> str | None:
         params = raw.get("params") or {}
-        f = compile_expression(_formula(raw["gradient"]), tuple(params))
+        f = compile_expression(formula_of(str(raw["gradient"])), tuple(params))
         claimed = raw["equals"]
         if not isinstance(claimed, list) or len(claimed) != f.dim:
             names = ", ".join(f"∂f/∂{v}" for v in f.variables)
@@ -172,7 +168,7 @@ class CheckFence:
 
     def value(self, raw: dict[str, Any], at: Any) -> str | None:
         params = raw.get("params") or {}
-        f = compile_expression(_formula(raw["value"]), tuple(params))
+        f = compile_expression(formula_of(str(raw["value"])), tuple(params))
         point, claimed = raw["at"], raw["equals"]
         if not (
             isinstance(point, list)

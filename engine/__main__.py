@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .catalogue import CATALOGUE
+from .catalogue import CATALOGUE, formula_of
 from .descent import descend
 from .expr import ExpressionError, compile_expression
 from .optimizers import OPTIMIZERS
@@ -24,13 +24,8 @@ def _numbers(text: str, what: str) -> list[float]:
         raise UsageError(f"{what} must be numbers separated by commas, got {text!r}") from None
 
 
-def _expression_text(name_or_expr: str) -> str:
-    entry = CATALOGUE.get(name_or_expr)
-    return entry.formula if entry else name_or_expr
-
-
 def _descend(args: argparse.Namespace) -> dict:
-    expression = compile_expression(_expression_text(args.function))
+    expression = compile_expression(formula_of(args.function))
     start = _numbers(args.start, "--start")
     if len(start) != expression.dim:
         raise UsageError(
@@ -60,7 +55,7 @@ def _descend(args: argparse.Namespace) -> dict:
 
 
 def _gradient(args: argparse.Namespace) -> dict:
-    expression = compile_expression(_expression_text(args.function))
+    expression = compile_expression(formula_of(args.function))
     at = _numbers(args.at, "--at")
     if len(at) != expression.dim:
         raise UsageError(f"--at has {len(at)} coordinate(s) but the function has {expression.dim}")

@@ -36,6 +36,12 @@ class CatalogueEntry:
         return [o for o in self.optima if o.kind == "minimum"]
 
 
+def formula_of(name_or_expression: str) -> str:
+    """A catalogue name's formula; anything else is taken to be an expression already."""
+    entry = CATALOGUE.get(name_or_expression)
+    return entry.formula if entry else name_or_expression
+
+
 _PEAKS = (
     "3*(1-x)**2*exp(-x**2-(y+1)**2) - 10*(x/5-x**3-y**5)*exp(-x**2-y**2) - 1/3*exp(-(x+1)**2-y**2)"
 )
