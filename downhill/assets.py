@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .write import place
+from .write import SiteTree
 
 ENGINE_DIST = "downhill_engine"
 ENGINE_PACKAGE = "downhill-engine"
@@ -127,7 +127,7 @@ class Vendor:
         return [(self.url(full, full_file), "Plotly")]
 
 
-def publish_vendor(node_modules: Path, assets: Path, assets_url: str, cdn: bool) -> Vendor:
+def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: bool) -> Vendor:
     """Copy the pinned runtimes into ``assets/vendor`` (or point at the CDN) and map URLs."""
     urls: dict[str, str] = {}
     integrity: dict[str, str] = {}
@@ -144,7 +144,11 @@ def publish_vendor(node_modules: Path, assets: Path, assets_url: str, cdn: bool)
                 integrity[url] = "sha384-" + base64.b64encode(digest).decode()
         else:
             url = f"{assets_url}vendor/{folder}/{item.target}"
-            place(source, assets / "vendor" / folder / item.target)
+            target = f"assets/vendor/{folder}/{item.target}"
+            if source.is_dir():
+                tree.link_folder(source, target)
+            else:
+                tree.link(source, target)
         urls[f"{item.package}/{item.source}"] = url
     if cdn:  # MathJax finds its fonts in its own CDN package
         urls["@mathjax/mathjax-newcm-font/chtml"] = f"{CDN}/@mathjax"
@@ -187,13 +191,11 @@ def engine_wheel(engine_dir: Path) -> tuple[str, bytes]:
     return name, buffer.getvalue()
 
 
-def write_engine(engine_dir: Path, node_modules: Path, assets: Path) -> str:
+def write_engine(engine_dir: Path, node_modules: Path, tree: SiteTree) -> str:
     """Write the engine wheel and the Pyodide lock file naming it; return the wheel's sha256."""
     name, data = engine_wheel(engine_dir)
     sha256 = hashlib.sha256(data).hexdigest()
-    target = assets / "engine"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / name).write_bytes(data)
+    tree.write(f"assets/engine/{name}", data)
     pyodide_lock = json.loads((node_modules / "pyodide" / "pyodide-lock.json").read_text())
     lock = {
         "info": pyodide_lock["info"],
@@ -210,11 +212,11 @@ def write_engine(engine_dir: Path, node_modules: Path, assets: Path) -> str:
             }
         },
     }
-    (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
+    tree.write("assets/engine/pyodide-lock.json", json.dumps(lock, indent=1))
     return sha256
 
 
-def publish_static(static_dir: Path, assets: Path, assets_url: str) -> dict[str, str]:
+def publish_static(static_dir: Path, tree: SiteTree, assets_url: str) -> dict[str, str]:
     """Copy the site's own CSS, JS and icons under content-hashed names; map name → URL.
 
     A changed file gets a new name, so browsers and GitHub Pages' caches never serve a
@@ -226,6 +228,6 @@ def publish_static(static_dir: Path, assets: Path, assets_url: str) -> dict[str,
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()[:10]
             name = f"{path.stem}.{digest}{path.suffix}"
-            (assets / name).write_bytes(data)
+            tree.write(f"assets/{name}", data)
             urls[path.name] = f"{assets_url}{name}"
     return urls

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .write import place
+from .write import SiteTree
 
 
 class Cache:
@@ -69,12 +69,12 @@ class Cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_whole(path, text)
 
-    def place(self, stage: str, key: str, target: Path) -> bool:
-        """Put a cached text at ``target`` (a hard link where possible); False if absent."""
+    def place(self, stage: str, key: str, tree: SiteTree, relative: str) -> bool:
+        """Link a cached text into ``tree`` at ``relative``; False if it is not cached."""
         if self.folder is None:
             return False
         try:
-            place(self.folder / stage / f"{key}.html", target)
+            tree.link(self.folder / stage / f"{key}.html", relative)
         except FileNotFoundError:
             return False
         return True

@@ -30,7 +30,7 @@ from .links import page_of
 from .markdown import make_markdown
 from .read import Source, read_source, slugify, source_from_json, source_to_json
 from .render import csp_for, make_environment
-from .write import atomic_output, write_text
+from .write import atomic_output
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS_PER_MINUTE = 230
@@ -131,8 +131,8 @@ class MarkdownStage:
     DemoFence and CheckFence before each conversion.
     """
 
-    def __init__(self, templates: Path, base_url: str) -> None:
-        self.env = make_environment(templates)
+    def __init__(self, templates: Path, base_url: str, cache: Path | None = None) -> None:
+        self.env = make_environment(templates, cache)
         self.links: list[str] = []
         self.fences: tuple[DemoFence, CheckFence] | None = None
         self.md = make_markdown(
@@ -172,10 +172,10 @@ class MarkdownStage:
 
 
 def render_sources(
-    templates: Path, base_url: str, sources: list[Source]
+    config: BuildConfig, sources: list[Source]
 ) -> list[tuple[Rendered, list[ContentError]]]:
     """Render a batch of articles with one stage (the unit of work of a build process)."""
-    stage = MarkdownStage(templates, base_url)
+    stage = MarkdownStage(config.templates, config.base_url, config.cache)
     return [stage.render(source) for source in sources]
 
 
@@ -185,14 +185,10 @@ def render_all(
     """Render articles, spread over the machine's cores when there are many."""
     workers = min(os.cpu_count() or 1, len(sources) // PARALLEL_MIN)
     if workers < 2:
-        return render_sources(config.templates, config.base_url, sources)
+        return render_sources(config, sources)
     batches = [sources[k::workers] for k in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        done = list(
-            pool.map(
-                render_sources, [config.templates] * workers, [config.base_url] * workers, batches
-            )
-        )
+        done = list(pool.map(render_sources, [config] * workers, batches))
     results: list = [None] * len(sources)
     for k, batch in enumerate(done):
         results[k::workers] = batch
@@ -338,12 +334,10 @@ def build_site(
     for article in articles:
         for tag in article.source.tags:
             tags.setdefault(tag, []).append(article)
-    with atomic_output(config.out) as staging:
-        assets = staging / "assets"
-        assets.mkdir()
-        vendor = publish_vendor(config.node_modules, assets, assets_url, config.assets == "cdn")
-        write_engine(config.engine, config.node_modules, assets)
-        static = publish_static(config.static, assets, assets_url)
+    with atomic_output(config.out) as tree:
+        vendor = publish_vendor(config.node_modules, tree, assets_url, config.assets == "cdn")
+        write_engine(config.engine, config.node_modules, tree)
+        static = publish_static(config.static, tree, assets_url)
         env.globals.update(
             site={
                 "title": config.title,
@@ -368,9 +362,9 @@ def build_site(
         def page(template: str, target: str, inputs: object, **context: object) -> None:
             """Render ``template`` to ``target``, or reuse the page if its inputs are cached."""
             key = hashlib.sha256(json.dumps([site_key, template, inputs]).encode()).hexdigest()
-            if not cache.place("pages", key, staging / target):
+            if not cache.place("pages", key, tree, target):
                 text = env.get_template(template).render(**context)
-                write_text(staging, target, text)
+                tree.write(target, text)
                 cache.put_text("pages", key, text)
 
         def listing(items: list[Article]) -> list:
@@ -424,10 +418,9 @@ def build_site(
             articles=articles,
             tags=[slugify(t) for t in sorted(tags)],
         )
-        write_text(staging, "robots.txt", f"User-agent: *\nSitemap: {site_url}{base}sitemap.xml\n")
-        write_text(staging, ".nojekyll", "")
-        write_text(
-            staging,
+        tree.write("robots.txt", f"User-agent: *\nSitemap: {site_url}{base}sitemap.xml\n")
+        tree.write(".nojekyll", "")
+        tree.write(
             "build.json",
             json.dumps(
                 {

@@ -1,6 +1,9 @@
-"""Stage 6, write: build into a temporary folder beside the output, then swap it in.
+"""Stage 6, write: build into a folder beside the output, then swap it in.
 
-A build that fails never touches the previous output.
+A build that fails never touches the previous output. The folder a build writes into is
+the site from the build before last (kept as a spare beside the output), brought up to
+date file by file: a rebuild after one edit rewrites a few files instead of creating a
+thousand folders.
 """
 
 from __future__ import annotations
@@ -8,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -16,27 +18,134 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class SiteTree:
+    """The folder a build writes into, and what the build put there.
+
+    ``link`` and ``write`` declare the files of the new site; :meth:`finish` deletes every
+    file the folder held before that the build did not declare, and the folders left
+    empty. A file already holding the right content is left as it is: a linked file is
+    recognised by its inode (a hard link to the same source), so nothing is compared
+    byte by byte.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.found: dict[str, int] = {}  # relative file path → inode, as the folder was
+        self.folders: set[str] = {""}
+        self.kept: set[str] = set()
+        self._scan(root, "")
+
+    def _scan(self, folder: Path, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    self.folders.add(relative)
+                    self._scan(Path(entry.path), relative + "/")
+                else:
+                    self.found[relative] = entry.inode()
+
+    def _make_room(self, relative: str) -> Path:
+        """Declare ``relative``; remove what is there, create its folders; return its path."""
+        self.kept.add(relative)
+        path = self.root / relative
+        if relative in self.found:
+            os.unlink(path)
+            del self.found[relative]
+            return path
+        if relative in self.folders:  # a folder where the new site has a file
+            shutil.rmtree(path)
+            self.found = {k: v for k, v in self.found.items() if not k.startswith(relative + "/")}
+            self.folders = {d for d in self.folders if not d.startswith(relative + "/")}
+            self.folders.discard(relative)
+        missing = []
+        parent = relative.rpartition("/")[0]
+        while parent not in self.folders:
+            missing.append(parent)
+            if parent in self.found:  # a file where the new site has a folder
+                os.unlink(self.root / parent)
+                del self.found[parent]
+            parent = parent.rpartition("/")[0]
+        for folder in reversed(missing):
+            os.mkdir(self.root / folder)
+            self.folders.add(folder)
+        return path
+
+    def link(self, source: Path, relative: str) -> None:
+        """Put ``source`` at ``relative``: a hard link where the file system allows.
+
+        Vendor files and cached pages are large or many and never edited in place, so a
+        link saves copying them. Raises FileNotFoundError if ``source`` does not exist.
+        """
+        inode = os.stat(source).st_ino
+        if self.found.get(relative) == inode:
+            self.kept.add(relative)
+            return
+        path = self._make_room(relative)
+        try:
+            os.link(source, path)
+        except OSError:
+            shutil.copyfile(source, path)
+
+    def link_folder(self, source: Path, relative: str) -> None:
+        """:meth:`link` each file under the folder ``source`` to its place under ``relative``."""
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                self.link(path, f"{relative}/{path.relative_to(source).as_posix()}")
+
+    def write(self, relative: str, data: str | bytes) -> None:
+        """Write ``data`` (text as UTF-8) to ``relative``, never through an existing link."""
+        path = self._make_room(relative)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+    def finish(self) -> None:
+        """Delete what the folder held that this build did not declare."""
+        for relative in self.found.keys() - self.kept:
+            os.unlink(self.root / relative)
+        needed = {""}
+        for relative in self.kept:
+            while relative:
+                relative = relative.rpartition("/")[0]
+                needed.add(relative)
+        for folder in sorted(self.folders - needed, key=len, reverse=True):
+            os.rmdir(self.root / folder)
+
+
 @contextmanager
-def atomic_output(out: Path) -> Iterator[Path]:
-    """Yield a fresh folder; on success it replaces ``out``, on error it is removed."""
+def atomic_output(out: Path) -> Iterator[SiteTree]:
+    """Yield the tree to build in; on success it replaces ``out``, on error it is removed.
+
+    The previous ``out`` becomes the spare that the next build starts from.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-building-", dir=out.parent))
+    spare = out.parent / f".{out.name}-spare"
+    staging = out.parent / f".{out.name}-building-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        yield staging
+        os.rename(spare, staging)  # claim the spare; a build running beside us cannot
+    except OSError:
+        staging.mkdir()
+    try:
+        tree = SiteTree(staging)
+        yield tree
+        tree.finish()
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_later(staging)
         raise
+    os.chmod(staging, 0o755)
     old = out.parent / f".{out.name}-old-{os.getpid()}-{time.monotonic_ns()}"
     if out.exists():
         os.rename(out, old)
     os.rename(staging, out)
-    os.chmod(out, 0o755)
-    remove_later(old)
+    if old.exists():
+        try:
+            os.rename(old, spare)
+        except OSError:  # another build left a spare meanwhile
+            remove_later(old)
 
 
 def remove_later(folder: Path) -> None:
-    """Delete ``folder`` without making the caller wait: the new site is already in place.
+    """Delete ``folder`` without making the caller wait.
 
     A separate ``rm`` process where there is one (a Python thread would compete with the
     next build for the interpreter lock); otherwise a thread the interpreter waits for.
@@ -46,32 +155,3 @@ def remove_later(folder: Path) -> None:
         subprocess.Popen([rm, "-rf", str(folder)], stdin=subprocess.DEVNULL)
     else:
         threading.Thread(target=shutil.rmtree, args=(folder, True)).start()
-
-
-def write_text(root: Path, relative: str, text: str) -> None:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def place(source: Path, target: Path) -> None:
-    """Put a copy of ``source`` (a file or a folder) at ``target``.
-
-    Hard links where the file system allows (vendor files are large and never edited in
-    place, so every build would otherwise copy megabytes); a plain copy elsewhere.
-    Raises FileNotFoundError if ``source`` does not exist.
-    """
-    if source.is_dir():
-        for path in source.rglob("*"):
-            if path.is_file():
-                place(path, target / path.relative_to(source))
-        return
-    try:
-        os.link(source, target)
-    except FileNotFoundError:
-        if not os.path.exists(source):
-            raise
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        place(source, target)
-    except OSError:
-        shutil.copyfile(source, target)

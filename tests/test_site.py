@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.request
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -190,3 +191,63 @@ def test_cache_round_trip(tmp_path):
     cache.put("stage", "k", {"a": [1, 2]})
     assert cache.get("stage", "k") == {"a": [1, 2]}
     assert Cache(None).get("stage", "k") is None
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_rebuild_from_the_spare_site_equals_a_fresh_build(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+
+    def post(name: str, body: str, tags: str = "[a]") -> None:
+        (content / f"{name}.md").write_text(
+            f"---\ntitle: {name}\ndate: 2026-01-01\ntags: {tags}\n---\n{body}\n"
+        )
+
+    for name in ("one", "two", "three"):
+        post(name, f"text of {name}")
+    config = BuildConfig(content=content, out=tmp_path / "out", cache=tmp_path / "cache")
+    build_site(config)
+    build_site(config)  # the first site is now the spare the next build starts from
+    spare = tmp_path / ".out-spare"
+    assert (spare / "three" / "index.html").exists()
+    (spare / "junk.txt").write_text("left by hand")
+    for page in ("one/index.html", "404.html"):  # pages this build finds in its cache
+        (spare / page).unlink()
+        (spare / page).write_text("edited by hand")
+    (content / "three.md").unlink()
+    post("two", "new text of two", tags="[b]")
+    post("four", "text of four")
+    cached_pages = files_of(tmp_path / "cache" / "pages")
+
+    build_site(config)
+
+    fresh = tmp_path / "fresh"
+    build_site(BuildConfig(content=content, out=fresh, cache=None))
+    assert files_of(tmp_path / "out") == files_of(fresh)
+    assert not (tmp_path / "out" / "three").exists()
+    assert not (tmp_path / "out" / "tags" / "a" / "index.html").read_text().count("two</a>")
+    # writing a new page never went through a hard link into the cache
+    for name, data in files_of(tmp_path / "cache" / "pages").items():
+        assert cached_pages.get(name, data) == data
+
+
+def test_site_tree_replaces_files_by_folders_and_back(tmp_path):
+    from downhill.write import SiteTree
+
+    root = tmp_path / "tree"
+    (root / "page").mkdir(parents=True)
+    (root / "page" / "index.html").write_text("old")
+    (root / "post").write_text("old file")
+    source = tmp_path / "source.html"
+    source.write_text("linked")
+    tree = SiteTree(root)
+    tree.write("page", "now a file")
+    tree.link(source, "post/index.html")
+    tree.finish()
+    assert files_of(root) == {"page": b"now a file", "post/index.html": b"linked"}
+    assert os.stat(root / "post" / "index.html").st_ino == os.stat(source).st_ino
