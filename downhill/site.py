@@ -223,8 +223,13 @@ def read_cached(path: Path, cache: Cache, errors: list[ContentError]) -> Source 
     return source
 
 
-def collect(config: BuildConfig, cache: Cache, progress: Callable[[str], None]) -> list[Article]:
-    """Read and render every article; raise BuildFailed with all errors at once."""
+def collect(
+    config: BuildConfig, cache: Cache, progress: Callable[[str], None]
+) -> tuple[list[Article], str]:
+    """Read and render every article and the index's introduction (``_index.md``).
+
+    Raises BuildFailed with all errors at once.
+    """
     errors: list[ContentError] = []
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
@@ -268,19 +273,13 @@ def collect(config: BuildConfig, cache: Cache, progress: Callable[[str], None]) 
     pages = {f"{a.slug}/" for a in articles} | {"", "tags/", "feed.xml", "404.html"}
     pages |= {f"tags/{slugify(t)}/" for a in articles for t in a.source.tags}
     for article in articles:
-        for target in article.rendered.links:
-            page = page_of(target)
-            if page not in pages and not page.startswith("assets/"):
-                text = article.source.path.read_text("utf-8")
-                line = text[: text.find(target)].count("\n") + 1 if target in text else 1
-                hint = min(pages, key=lambda p: _distance(p, page))
-                errors.append(
-                    ContentError(
-                        article.source.path,
-                        line,
-                        f"broken internal link {target!r}: no page /{page}; did you mean /{hint}?",
-                    )
-                )
+        errors.extend(broken_links(article.source.path, article.rendered.links, pages))
+    intro_file = config.content / "_index.md"
+    intro = ""
+    if intro_file.exists():  # the index page's introduction, plain Markdown
+        links: list[str] = []
+        intro = make_markdown({}, config.base_url, links).convert(intro_file.read_text("utf-8"))
+        errors.extend(broken_links(intro_file, links, pages))
     if errors:
         raise BuildFailed(errors)
     articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
@@ -290,7 +289,26 @@ def collect(config: BuildConfig, cache: Cache, progress: Callable[[str], None]) 
         article.tags = [
             {"name": t, "url": f"{config.base_url}tags/{slugify(t)}/"} for t in article.source.tags
         ]
-    return articles
+    return articles, intro
+
+
+def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentError]:
+    """An error for each internal link in the file ``path`` that names no page of the site."""
+    errors = []
+    for target in links:
+        page = page_of(target)
+        if page not in pages and not page.startswith("assets/"):
+            text = path.read_text("utf-8")
+            line = text[: text.find(target)].count("\n") + 1 if target in text else 1
+            hint = min(pages, key=lambda p: _distance(p, page))
+            errors.append(
+                ContentError(
+                    path,
+                    line,
+                    f"broken internal link {target!r}: no page /{page}; did you mean /{hint}?",
+                )
+            )
+    return errors
 
 
 def _site_fingerprint(config: BuildConfig, static: dict[str, str], vendor: object) -> str:
@@ -326,7 +344,7 @@ def build_site(
     """Build the whole site into ``config.out`` atomically; return the articles built."""
     env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
-    articles = collect(config, cache, progress)
+    articles, intro = collect(config, cache, progress)
     base = config.base_url
     site_url = config.site_url.rstrip("/")
     assets_url = f"{base}assets/"
@@ -380,10 +398,6 @@ def build_site(
             page(
                 "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
             )
-        intro_file = config.content / "_index.md"
-        intro = ""
-        if intro_file.exists():  # the index page's introduction, plain Markdown
-            intro = make_markdown({}, base).convert(intro_file.read_text("utf-8"))
         page(
             "index.html",
             "index.html",

@@ -167,6 +167,19 @@ def test_duplicate_slug_is_reported(tmp_path, previous_site):
     assert ":4: " in result.stderr
 
 
+def test_broken_link_in_the_index_introduction_is_reported(tmp_path, previous_site):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "good.md").write_text(GOOD)
+    (content / "_index.md").write_text("Welcome.\n\nStart with [the good one](/gdoo/).\n")
+    before = tree_digest(previous_site)
+    result = build(content, previous_site)
+    assert result.returncode == 1
+    assert f"{content / '_index.md'}:3: broken internal link '/gdoo/'" in result.stderr
+    assert "did you mean /good/?" in result.stderr
+    assert tree_digest(previous_site) == before
+
+
 def test_all_errors_of_a_build_are_reported_together(tmp_path, previous_site):
     content = tmp_path / "content"
     content.mkdir()
