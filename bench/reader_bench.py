@@ -28,7 +28,7 @@ from downhill.site import BuildConfig, build_site  # noqa: E402
 from engine import render_demo  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder  # noqa: E402
 
-RUNS = 3
+RUNS = 5
 MOVES = 100
 TIMELINE = """
 window.__t = {};
@@ -36,6 +36,7 @@ new MutationObserver(() => {
   const t = window.__t, now = performance.now();
   if (!t.chart && document.querySelector('.main-svg')) t.chart = now;
   if (!t.ready && document.querySelector('.demo[data-state=ready]')) t.ready = now;
+  if (!t.solid && document.querySelector('.demo-chart .gl-container canvas')) t.solid = now;
 }).observe(document, {subtree: true, childList: true, attributes: true});
 """
 
@@ -180,8 +181,12 @@ def main() -> None:
                     statistics.median(r["chart"] for r in loads),
                     statistics.median(r["ready"] for r in loads),
                     size,
+                    statistics.median(r.get("solid", math.nan) for r in loads),
                 )
             )
+        plotly_only = statistics.median(
+            cold_load(browser, origin + "/bench/plotly.html", False)["chart"] for _ in range(RUNS)
+        )
         bare_ready = []
         for _ in range(RUNS):
             context = browser.new_context()
@@ -215,12 +220,14 @@ def main() -> None:
 
     bare_median = statistics.median(bare_ready)
     print(f"cold loads: median of {RUNS}, local server, headless Chromium")
-    for label, chart, ready, size in rows:
+    for label, chart, ready, size, solid in rows:
         print(
             f"{label}: first chart {chart / 1000:.2f} s, interactive {ready / 1000:.2f} s "
             f"({ready / bare_median:.2f}x the bare Pyodide page), "
             f"{size / 1e6:.2f} MB gzip before first chart"
+            + ("" if math.isnan(solid) else f", first 3-D chart {solid / 1000:.2f} s")
         )
+    print(f"Plotly-only page (one precomputed 2-D chart): first chart {plotly_only / 1000:.2f} s")
     print(f"bare Pyodide page (worker + engine wheel): ready {bare_median / 1000:.2f} s")
     print(
         f"slider -> repaint over {MOVES} moves: Downhill p50 {pct(live, 0.5):.1f} ms, "

@@ -105,26 +105,24 @@ class Vendor:
     def url(self, package: str, file: str) -> str:
         return self.urls[f"{package}/{file}"]
 
-    def plotly_for(self, trace_types: set[str]) -> list[tuple[str, str]]:
+    def plotly_for(self, trace_types: set[str]) -> tuple[str, str | None]:
         """The smallest Plotly bundles that draw every trace type on a page.
 
-        Returns (URL, global name) pairs in load order. One bundle when one suffices; for
-        a page mixing 3-D and 2-D charts, the 3-D bundle (kept as ``Plotly3D``) and the
-        2-D one (``Plotly``) together weigh less than the full bundle.
+        Returns (bundle to load with the page, bundle to load after it or None). A page
+        mixing 2-D and 3-D charts loads the 2-D bundle with the page and the 3-D one once
+        its 2-D charts are drawn: together they weigh less than the full bundle, and the
+        3-D bundle, slow to start, does not hold back the first charts.
         """
         (cartesian, cartesian_file, flat), (gl3d, gl3d_file, solid), (full, full_file, _) = (
             PLOTLY_BUNDLES
         )
         if trace_types <= flat:
-            return [(self.url(cartesian, cartesian_file), "Plotly")]
+            return self.url(cartesian, cartesian_file), None
         if trace_types <= solid:
-            return [(self.url(gl3d, gl3d_file), "Plotly")]
+            return self.url(gl3d, gl3d_file), None
         if trace_types <= flat | solid:
-            return [
-                (self.url(gl3d, gl3d_file), "Plotly3D"),
-                (self.url(cartesian, cartesian_file), "Plotly"),
-            ]
-        return [(self.url(full, full_file), "Plotly")]
+            return self.url(cartesian, cartesian_file), self.url(gl3d, gl3d_file)
+        return self.url(full, full_file), None
 
 
 def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: bool) -> Vendor:

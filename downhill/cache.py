@@ -22,6 +22,7 @@ class Cache:
         self.stages: dict[str, dict[str, Any]] = {}
         self.used: dict[str, set[str]] = {}
         self.dirty: set[str] = set()
+        self.texts_used: dict[str, set[str]] = {}  # stage → keys of text files used
 
     def _stage(self, stage: str) -> dict[str, Any]:
         if stage not in self.stages:
@@ -51,7 +52,10 @@ class Cache:
         self.dirty.add(stage)
 
     def save(self) -> None:
-        """Write back every stage that changed, keeping only the entries this build used."""
+        """Write back every stage that changed, keeping only the entries this build used.
+
+        Text files (pages) this build did not use are deleted too.
+        """
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -61,6 +65,10 @@ class Cache:
             kept = {k: v for k, v in data.items() if k in self.used[stage]}
             _write_whole(self.folder / f"{stage}.json", json.dumps(kept))
         self.dirty.clear()
+        for stage, keys in self.texts_used.items():
+            for path in (self.folder / stage).glob("*.html"):
+                if path.stem not in keys:
+                    path.unlink(missing_ok=True)
 
     def put_text(self, stage: str, key: str, text: str) -> None:
         if self.folder is None:
@@ -68,6 +76,7 @@ class Cache:
         path = self.folder / stage / f"{key}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_whole(path, text)
+        self.texts_used.setdefault(stage, set()).add(key)
 
     def place(self, stage: str, key: str, tree: SiteTree, relative: str) -> bool:
         """Link a cached text into ``tree`` at ``relative``; False if it is not cached."""
@@ -77,6 +86,7 @@ class Cache:
             tree.link(self.folder / stage / f"{key}.html", relative)
         except FileNotFoundError:
             return False
+        self.texts_used.setdefault(stage, set()).add(key)
         return True
 
 

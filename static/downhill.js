@@ -73,6 +73,17 @@ class Engine {
   }
 }
 
+/** The value a control had in the page as built (a reader may have moved it since). */
+function initialValue(input) {
+  if (input.tagName === "SELECT") {
+    return [...input.options].find((option) => option.defaultSelected)?.value ?? input.value;
+  }
+  // The built value as the browser shows it (a range snaps it to min, max and step).
+  const untouched = document.createElement("input");
+  for (const { name, value } of input.attributes) untouched.setAttribute(name, value);
+  return untouched.value;
+}
+
 function setPath(target, path, value) {
   let node = target;
   for (const key of path.slice(0, -1)) node = node[key];
@@ -82,11 +93,12 @@ function setPath(target, path, value) {
 const SOLID = new Set(["surface", "scatter3d", "mesh3d", "cone", "isosurface", "streamtube",
   "volume"]);
 
-/** The Plotly bundle that draws this figure (3-D charts may have their own, Plotly3D). */
 const isSolid = (figure) => figure.data.some((trace) => SOLID.has(trace.type));
 
+/** The Plotly bundle that draws this figure, or null while its bundle is still loading. */
 function plotlyFor(figure) {
-  return isSolid(figure) && window.Plotly3D ? window.Plotly3D : window.Plotly;
+  if (!isSolid(figure) || !script.dataset.plotly3d) return window.Plotly;
+  return window.Plotly3D ?? null;
 }
 
 function themed(layout) {
@@ -148,13 +160,14 @@ class Demo {
     this.pending = false;
     this.frame = null; // null: whole paths; a number: paths revealed up to that step
     this.timer = null;
-    this.draw("flat"); // 3-D charts, slow to set up, are drawn once every 2-D chart is up
     engine.listeners.set(this.id, (message) => this.receive(message));
     element.querySelector(".demo-controls")?.addEventListener("submit", (e) => e.preventDefault());
     for (const input of this.inputs) {
-      input.dataset.initial = input.value;
+      input.dataset.initial = initialValue(input);
       const event = input.type === "text" ? "change" : "input";
       input.addEventListener(event, () => this.changed(input));
+      // A control moved while the page was still loading counts as soon as we listen.
+      if (input.value !== input.dataset.initial) this.changed(input, { fromUrl: true });
     }
     for (const type of ["focusin", "pointerdown"]) {
       element.addEventListener(type, () => this.wake(), { once: true });
@@ -166,13 +179,27 @@ class Demo {
     if (engine.ready) this.wake(); // the engine already started for an earlier demo
   }
 
-  /** Draw every chart; with `only`, just the flat (2-D) or just the solid (3-D) ones. */
+  /**
+   * Draw every chart; with `only`, just the flat (2-D) or just the solid (3-D) ones.
+   * Resolves when Plotly has drawn them.
+   */
   draw(only = null) {
+    const drawn = [];
     this.figures.forEach((figure, i) => {
       if (only !== null && isSolid(figure) !== (only === "solid")) return;
       const shown = reveal(figure, this.frame);
-      if (this.charts[i]) {
-        plotlyFor(figure).react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG);
+      const plotly = plotlyFor(figure);
+      if (this.charts[i] && plotly) {
+        drawn.push(plotly.react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG));
+      }
+    });
+    return Promise.all(drawn);
+  }
+
+  solidChartsFailed(err) {
+    this.figures.forEach((figure, i) => {
+      if (isSolid(figure) && this.charts[i]) {
+        this.charts[i].textContent = `This 3-D chart could not be drawn: ${err.message} did not load.`;
       }
     });
   }
@@ -377,15 +404,37 @@ function loadMathJax() {
   config.src = script.dataset.mathjaxConfig;
   config.dataset.fonts = script.dataset.fonts;
   config.addEventListener("load", () => {
-    const mathjax = document.createElement("script");
-    mathjax.src = script.dataset.mathjax;
-    if (script.dataset.mathjaxIntegrity) {
-      mathjax.integrity = script.dataset.mathjaxIntegrity;
-      mathjax.crossOrigin = "anonymous";
-    }
-    document.head.append(mathjax);
+    document.head.append(scriptElement(script.dataset.mathjax, script.dataset.mathjaxIntegrity));
   });
   document.head.append(config);
+}
+
+function scriptElement(src, integrity) {
+  const element = document.createElement("script");
+  element.src = src;
+  if (integrity) {
+    element.integrity = integrity;
+    element.crossOrigin = "anonymous";
+  }
+  return element;
+}
+
+/**
+ * On a page with 2-D and 3-D charts, load the 3-D bundle once the 2-D charts are drawn and
+ * keep it as Plotly3D beside the 2-D bundle (both call themselves Plotly).
+ */
+function loadPlotly3D() {
+  return new Promise((resolve, reject) => {
+    const flat = window.Plotly;
+    const bundle = scriptElement(script.dataset.plotly3d, script.dataset.plotly3dIntegrity);
+    bundle.addEventListener("load", () => {
+      window.Plotly3D = window.Plotly;
+      window.Plotly = flat;
+      resolve();
+    });
+    bundle.addEventListener("error", () => reject(new Error("the 3-D chart library")));
+    document.head.append(bundle);
+  });
 }
 
 const engine = new Engine(WORKER_URL);
@@ -393,23 +442,68 @@ const demos = [];
 // Once the engine starts for one demo, every demo on the page goes live with it.
 document.addEventListener("downhill:engine-start", () => demos.forEach((d) => d.wake()));
 
-// Start the engine when a demo comes near the viewport, once the first charts are drawn:
-// on a small machine the runtime's download and compilation would delay them otherwise.
-const observer = new IntersectionObserver((entries) => {
-  for (const entry of entries) {
-    if (!entry.isIntersecting) continue;
-    observer.unobserve(entry.target);
-    demos.find((d) => d.el === entry.target)?.wake();
-  }
-}, { rootMargin: "200px" });
+const NEAR_PX = 200; // a demo this close to the viewport starts the engine
 
-// Deferred scripts (Plotly) have run by DOMContentLoaded: draw, then start, then typeset.
-document.addEventListener("DOMContentLoaded", () => {
+/** How far `element` is from the viewport, in px; `top` is where the viewport starts. */
+function distanceFromViewport(element, top = 0) {
+  const box = element.getBoundingClientRect();
+  if (box.bottom < top) return top - box.bottom;
+  return Math.max(0, box.top - top - window.innerHeight);
+}
+
+/** Where the viewport will start: the browser scrolls to a #fragment only once loaded. */
+function comingViewportTop() {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  return target && window.scrollY === 0 ? target.getBoundingClientRect().top : 0;
+}
+
+/** Start the engine now if a demo is near the viewport, else when one comes near. */
+function startNearViewport() {
+  const elements = demos.map((demo) => demo.el);
+  const top = comingViewportTop();
+  if (elements.some((element) => distanceFromViewport(element, top) <= NEAR_PX)) {
+    engine.start().catch(() => {}); // each demo reports a failure
+    return;
+  }
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((entry) => entry.isIntersecting)) return;
+    observer.disconnect();
+    engine.start().catch(() => {});
+  }, { rootMargin: `${NEAR_PX}px` });
+  for (const element of elements) observer.observe(element);
+}
+
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+// Deferred scripts (Plotly) have run by DOMContentLoaded. Draw the demos nearest the reader
+// first, one per task so that each is painted as soon as it is drawn, its 2-D charts before
+// its 3-D ones (slow to set up, their bundle loaded on first need). The engine starts once
+// the first demo's 2-D charts are up: on a small machine its start-up would otherwise delay
+// them by half a second, and it still boots while the rest and the math are drawn.
+document.addEventListener("DOMContentLoaded", async () => {
   for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
   window.downhill = { demos, engine }; // for tests and the curious
-  for (const demo of demos) observer.observe(demo.el);
-  setTimeout(() => {
-    for (const demo of demos) demo.draw("solid");
-    loadMathJax();
-  }, 0);
+  const top = comingViewportTop();
+  const nearestFirst = [...demos].sort(
+    (a, b) => distanceFromViewport(a.el, top) - distanceFromViewport(b.el, top));
+  let plotly3d = null;
+  for (const [k, demo] of nearestFirst.entries()) {
+    await demo.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
+    await nextTask();
+    if (k === 0) startNearViewport();
+    if (!demo.figures.some(isSolid)) continue;
+    if (script.dataset.plotly3d) {
+      plotly3d ??= loadPlotly3D();
+      try {
+        await plotly3d;
+      } catch (err) {
+        demo.solidChartsFailed(err);
+        continue;
+      }
+    }
+    await demo.draw("solid").catch(() => {});
+    await nextTask();
+  }
+  loadMathJax();
 });

@@ -77,6 +77,18 @@ def assert_matches_engine(page, index: int) -> None:
                     assert close(trace_got[axis], trace_want[axis]), (trace_want.get("name"), axis)
 
 
+def assert_charts_drawn(page, index: int) -> None:
+    """Plotly drew every chart of demo ``index`` (3-D ones too) with the demo's figures."""
+    drawn, figures = page.evaluate(
+        f"""(() => {{
+        const demo = window.downhill.demos[{index}];
+        const traces = (data) => data && data.map(t => [t.type, t.name ?? null, t.x?.length ?? 0]);
+        return [demo.charts.map(c => traces(c.data)), demo.figures.map(f => traces(f.data))];
+    }})()"""
+    )
+    assert drawn == figures
+
+
 def move(page, index: int, name: str) -> None:
     """Move one control of demo ``index`` to another valid value, as a reader would."""
     demo = f"window.downhill.demos[{index}].el"
@@ -126,6 +138,8 @@ def test_every_demo_and_control_matches_the_engine(page, site_url, name):
             )
             assert not error, (control, error)
             assert_matches_engine(page, index)
+        poll(page, f"window.downhill.demos[{index}].charts.every(c => c.data)")
+        assert_charts_drawn(page, index)
     poll(page, "!!(window.MathJax && window.MathJax.startup)")
     counts = page.evaluate(
         "MathJax.startup.promise.then(() => [document.querySelectorAll('mjx-merror').length,"
