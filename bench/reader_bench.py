@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import shutil
 import statistics
 import sys
@@ -144,7 +145,9 @@ def main() -> None:
     site = work / "site"
     build_site(BuildConfig(out=site, cache=None))
     pyodide = next((site / "assets" / "vendor").glob("pyodide-*")).name
-    plotly_cartesian = next((site / "assets" / "vendor").glob("plotly.js-cartesian*")).name
+    # the Plotly-only page loads the bundle the 2-D article loads
+    article = (site / "first-descent" / "index.html").read_text()
+    plotly_bundle = re.search(r'<script src="([^"]*/plotly[^"]*\.min\.js)" defer>', article)[1]
     bench = site / "bench"
     bench.mkdir()
     (bench / "bare.html").write_text(BARE_PAGE)
@@ -158,9 +161,9 @@ def main() -> None:
     rates = [f"{0.01 + i * 0.01:.2f}" for i in range(MOVES)]
     figures = [render_demo({**spec, "lr": float(r)})["figures"][0] for r in rates]
     (bench / "plotly.html").write_text(
-        PLOTLY_PAGE.replace(
-            "PLOTLY", f"/assets/vendor/{plotly_cartesian}/plotly-cartesian.min.js"
-        ).replace("FIGURES", json.dumps(figures).replace("</", "<\\/"))
+        PLOTLY_PAGE.replace("PLOTLY", plotly_bundle).replace(
+            "FIGURES", json.dumps(figures).replace("</", "<\\/")
+        )
     )
     (bench / "plotly-only.js").write_text(PLOTLY_JS)
     server = serve_folder(site)

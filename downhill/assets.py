@@ -41,6 +41,7 @@ VENDOR_FILES = (
     VendorFile("pyodide", "pyodide.asm.wasm", "pyodide.asm.wasm"),
     VendorFile("pyodide", "python_stdlib.zip", "python_stdlib.zip"),
     VendorFile("plotly.js-dist-min", "plotly.min.js", "plotly.min.js"),
+    VendorFile("plotly.js-basic-dist-min", "plotly-basic.min.js", "plotly-basic.min.js"),
     VendorFile(
         "plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", "plotly-cartesian.min.js"
     ),
@@ -49,8 +50,9 @@ VENDOR_FILES = (
     VendorFile("mathjax", "input/tex/extensions", "input/tex/extensions"),
     VendorFile("@mathjax/mathjax-newcm-font", "chtml", "fonts/mathjax-newcm-font/chtml"),
 )
-# Plotly bundles by the trace types they contain (from each package's README), smallest first.
-PLOTLY_BUNDLES = (
+# Plotly bundles by the trace types they contain (from each package's README).
+FLAT_BUNDLES = (  # 2-D, smallest first
+    ("plotly.js-basic-dist-min", "plotly-basic.min.js", {"bar", "pie", "scatter"}),
     (
         "plotly.js-cartesian-dist-min",
         "plotly-cartesian.min.js",
@@ -69,13 +71,13 @@ PLOTLY_BUNDLES = (
             "violin",
         },
     ),
-    (
-        "plotly.js-gl3d-dist-min",
-        "plotly-gl3d.min.js",
-        {"cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"},
-    ),
-    ("plotly.js-dist-min", "plotly.min.js", None),
 )
+SOLID_BUNDLE = (
+    "plotly.js-gl3d-dist-min",
+    "plotly-gl3d.min.js",
+    {"cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"},
+)
+FULL_BUNDLE = ("plotly.js-dist-min", "plotly.min.js")
 CDN = "https://cdn.jsdelivr.net/npm"
 
 
@@ -109,20 +111,21 @@ class Vendor:
         """The smallest Plotly bundles that draw every trace type on a page.
 
         Returns (bundle to load with the page, bundle to load after it or None). A page
-        mixing 2-D and 3-D charts loads the 2-D bundle with the page and the 3-D one once
+        mixing 2-D and 3-D charts loads a 2-D bundle with the page and the 3-D one once
         its 2-D charts are drawn: together they weigh less than the full bundle, and the
         3-D bundle, slow to start, does not hold back the first charts.
         """
-        (cartesian, cartesian_file, flat), (gl3d, gl3d_file, solid), (full, full_file, _) = (
-            PLOTLY_BUNDLES
-        )
-        if trace_types <= flat:
-            return self.url(cartesian, cartesian_file), None
-        if trace_types <= solid:
-            return self.url(gl3d, gl3d_file), None
-        if trace_types <= flat | solid:
-            return self.url(cartesian, cartesian_file), self.url(gl3d, gl3d_file)
-        return self.url(full, full_file), None
+        solid_package, solid_file, solid = SOLID_BUNDLE
+        three_d = trace_types & (solid - {"scatter"})
+        flat_types = trace_types - three_d
+        flat = next((b for b in FLAT_BUNDLES if flat_types <= b[2]), None)
+        if flat is None or not three_d <= solid:
+            return self.url(*FULL_BUNDLE), None
+        if not three_d:
+            return self.url(flat[0], flat[1]), None
+        if flat_types <= solid:  # 3-D charts, and 2-D ones the 3-D bundle draws as well
+            return self.url(solid_package, solid_file), None
+        return self.url(flat[0], flat[1]), self.url(solid_package, solid_file)
 
 
 def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: bool) -> Vendor:

@@ -138,7 +138,7 @@ def test_cdn_mode_pins_versions_with_sri(tmp_path):
     out = tmp_path / "site"
     build_site(BuildConfig(content=FIXTURE, out=out, cache=None, assets="cdn"))
     html = (out / "tiny-demo" / "index.html").read_text()
-    assert 'src="https://cdn.jsdelivr.net/npm/plotly.js-cartesian-dist-min@' in html
+    assert 'src="https://cdn.jsdelivr.net/npm/plotly.js-basic-dist-min@' in html
     assert 'integrity="sha384-' in html
     assert "https://cdn.jsdelivr.net/npm/pyodide@314.0.7/" in html
     assert not (out / "assets" / "vendor").exists()
@@ -158,8 +158,13 @@ def test_page_gets_the_smallest_plotly_bundle(tmp_path):
     (content / "both.md").write_text(
         "---\ntitle: B\ndate: 2026-01-01\n---\n" + demo.format("[surface, contour]")
     )
+    (content / "curve.md").write_text(
+        "---\ntitle: C\ndate: 2026-01-01\n---\n"
+        "```demo\nfunction: x**2\nstart: [1]\nplots: curve\n```\n"
+    )
     out = tmp_path / "out"
     build_site(BuildConfig(content=content, out=out, cache=None))
+    assert "plotly-basic.min.js" in (out / "curve" / "index.html").read_text()
     assert "plotly-cartesian.min.js" in (out / "flat" / "index.html").read_text()
     assert "plotly-gl3d.min.js" in (out / "solid" / "index.html").read_text()
     both = (out / "both" / "index.html").read_text()
