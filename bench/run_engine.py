@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from downhill.assets import write_engine  # noqa: E402
+from downhill.write import SiteTree  # noqa: E402
 
 if __name__ == "__main__":
     subprocess.run(
@@ -20,6 +21,7 @@ if __name__ == "__main__":
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT)},
     )
-    with tempfile.TemporaryDirectory() as assets:
-        write_engine(ROOT / "engine", ROOT / "node_modules", Path(assets))
+    with tempfile.TemporaryDirectory() as folder:
+        write_engine(ROOT / "engine", ROOT / "node_modules", SiteTree(Path(folder)))
+        assets = str(Path(folder) / "assets")
         subprocess.run(["node", str(ROOT / "bench" / "engine_pyodide.mjs"), assets], check=True)
