@@ -33,6 +33,7 @@ class VendorFile:
     package: str  # npm package folder under node_modules
     source: str  # path inside the package (a folder copies recursively)
     target: str  # path under the package's versioned folder in assets/vendor/
+    on_cdn: bool = True  # False: built here (scripts/plotly-2d.mjs), so self-hosted only
 
 
 VENDOR_FILES = (
@@ -41,7 +42,9 @@ VENDOR_FILES = (
     VendorFile("pyodide", "pyodide.asm.wasm", "pyodide.asm.wasm"),
     VendorFile("pyodide", "python_stdlib.zip", "python_stdlib.zip"),
     VendorFile("plotly.js-dist-min", "plotly.min.js", "plotly.min.js"),
-    VendorFile("plotly.js-basic-dist-min", "plotly-basic.min.js", "plotly-basic.min.js"),
+    VendorFile(
+        "plotly.js-downhill-2d", "plotly-downhill-2d.min.js", "plotly-downhill-2d.min.js", False
+    ),
     VendorFile(
         "plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", "plotly-cartesian.min.js"
     ),
@@ -52,7 +55,8 @@ VENDOR_FILES = (
 )
 # Plotly bundles by the trace types they contain (from each package's README).
 FLAT_BUNDLES = (  # 2-D, smallest first
-    ("plotly.js-basic-dist-min", "plotly-basic.min.js", {"bar", "pie", "scatter"}),
+    # Plotly's core with the engine's 2-D traces, built by scripts/plotly-2d.mjs
+    ("plotly.js-downhill-2d", "plotly-downhill-2d.min.js", {"contour", "heatmap", "scatter"}),
     (
         "plotly.js-cartesian-dist-min",
         "plotly-cartesian.min.js",
@@ -118,7 +122,10 @@ class Vendor:
         solid_package, solid_file, solid = SOLID_BUNDLE
         three_d = trace_types & (solid - {"scatter"})
         flat_types = trace_types - three_d
-        flat = next((b for b in FLAT_BUNDLES if flat_types <= b[2]), None)
+        flat = next(
+            (b for b in FLAT_BUNDLES if flat_types <= b[2] and f"{b[0]}/{b[1]}" in self.urls),
+            None,
+        )
         if flat is None or not three_d <= solid:
             return self.url(*FULL_BUNDLE), None
         if not three_d:
@@ -133,6 +140,8 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
     urls: dict[str, str] = {}
     integrity: dict[str, str] = {}
     for item in VENDOR_FILES:
+        if cdn and not item.on_cdn:
+            continue
         version = package_version(node_modules, item.package)
         source = node_modules / item.package / item.source
         folder = vendor_folder(item.package, version)

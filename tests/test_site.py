@@ -138,7 +138,7 @@ def test_cdn_mode_pins_versions_with_sri(tmp_path):
     out = tmp_path / "site"
     build_site(BuildConfig(content=FIXTURE, out=out, cache=None, assets="cdn"))
     html = (out / "tiny-demo" / "index.html").read_text()
-    assert 'src="https://cdn.jsdelivr.net/npm/plotly.js-basic-dist-min@' in html
+    assert 'src="https://cdn.jsdelivr.net/npm/plotly.js-cartesian-dist-min@' in html
     assert 'integrity="sha384-' in html
     assert "https://cdn.jsdelivr.net/npm/pyodide@314.0.7/" in html
     assert not (out / "assets" / "vendor").exists()
@@ -164,13 +164,14 @@ def test_page_gets_the_smallest_plotly_bundle(tmp_path):
     )
     out = tmp_path / "out"
     build_site(BuildConfig(content=content, out=out, cache=None))
-    assert "plotly-basic.min.js" in (out / "curve" / "index.html").read_text()
-    assert "plotly-cartesian.min.js" in (out / "flat" / "index.html").read_text()
+    # Downhill's own 2-D bundle (scripts/plotly-2d.mjs) draws the engine's 2-D charts
+    assert "plotly-downhill-2d.min.js" in (out / "curve" / "index.html").read_text()
+    assert "plotly-downhill-2d.min.js" in (out / "flat" / "index.html").read_text()
     assert "plotly-gl3d.min.js" in (out / "solid" / "index.html").read_text()
     both = (out / "both" / "index.html").read_text()
     assert "/plotly.min.js" not in both  # two small bundles instead of the full one
     # the 2-D bundle loads with the page; the 3-D one is loaded once the 2-D charts are up
-    assert re.search(r'<script src="[^"]*/plotly-cartesian\.min\.js" defer>', both)
+    assert re.search(r'<script src="[^"]*/plotly-downhill-2d\.min\.js" defer>', both)
     assert re.search(r'data-plotly3d="[^"]*/plotly-gl3d\.min\.js"', both)
     assert not re.search(r'<script src="[^"]*/plotly-gl3d', both)
 
