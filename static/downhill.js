@@ -189,8 +189,11 @@ class Demo {
       if (only !== null && isSolid(figure) !== (only === "solid")) return;
       const shown = reveal(figure, this.frame);
       const plotly = plotlyFor(figure);
-      if (this.charts[i] && plotly) {
+      if (!this.charts[i] || !plotly) return;
+      try {
         drawn.push(plotly.react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG));
+      } catch (err) {
+        drawn.push(Promise.reject(err));
       }
     });
     return Promise.all(drawn);
