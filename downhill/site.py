@@ -295,10 +295,11 @@ def collect(
 def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentError]:
     """An error for each internal link in the file ``path`` that names no page of the site."""
     errors = []
+    text = None
     for target in links:
         page = page_of(target)
         if page not in pages and not page.startswith("assets/"):
-            text = path.read_text("utf-8")
+            text = text if text is not None else path.read_text("utf-8")
             line = text[: text.find(target)].count("\n") + 1 if target in text else 1
             hint = min(pages, key=lambda p: _distance(p, page))
             errors.append(

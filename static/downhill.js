@@ -488,8 +488,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
   window.downhill = { demos, engine }; // for tests and the curious
   const top = comingViewportTop();
-  const nearestFirst = [...demos].sort(
-    (a, b) => distanceFromViewport(a.el, top) - distanceFromViewport(b.el, top));
+  const distance = new Map(demos.map((demo) => [demo, distanceFromViewport(demo.el, top)]));
+  const nearestFirst = [...demos].sort((a, b) => distance.get(a) - distance.get(b));
   let plotly3d = null;
   for (const [k, demo] of nearestFirst.entries()) {
     await demo.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
