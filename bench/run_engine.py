@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from downhill.assets import write_engine  # noqa: E402
+from downhill.assets import publish_vendor, write_engine  # noqa: E402
 from downhill.write import SiteTree  # noqa: E402
 
 if __name__ == "__main__":
@@ -22,6 +22,8 @@ if __name__ == "__main__":
         env={"PYTHONPATH": str(ROOT)},
     )
     with tempfile.TemporaryDirectory() as folder:
-        write_engine(ROOT / "engine", ROOT / "node_modules", SiteTree(Path(folder)))
+        tree = SiteTree(Path(folder))
+        publish_vendor(ROOT / "node_modules", tree, "/assets/", cdn=False)
+        write_engine(ROOT / "engine", ROOT / "node_modules", tree)
         assets = str(Path(folder) / "assets")
         subprocess.run(["node", str(ROOT / "bench" / "engine_pyodide.mjs"), assets], check=True)

@@ -371,6 +371,7 @@ def build_site(
             vendor=vendor,
             engine_lock=f"{assets_url}engine/pyodide-lock.json",
             pyodide_dir=vendor.url("pyodide", "pyodide.mjs").rsplit("/", 1)[0] + "/",
+            python_stdlib=vendor.urls.get("pyodide-downhill-stdlib/python_stdlib.zip", ""),
             mathjax=vendor.url("mathjax", "tex-chtml.js"),
             mathjax_fonts=vendor.url("@mathjax/mathjax-newcm-font", "chtml"),
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",

@@ -4,6 +4,7 @@
 const script = document.querySelector("script[data-worker]");
 const WORKER_URL = `${script.dataset.worker}?${new URLSearchParams({
   pyodide: script.dataset.pyodide,
+  stdlib: script.dataset.stdlib,
   lock: script.dataset.engineLock,
 })}`;
 const TIME_LIMIT_MS = 20000; // a request running longer than this restarts the worker

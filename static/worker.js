@@ -10,16 +10,21 @@ const lastSent = new Map(); // demo id → figures → traces as JSON text
 const ready = (async () => {
   const indexURL = new URL(config.get("pyodide"), import.meta.url).href;
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
-  // Pyodide logs a failed WebAssembly download but never rejects; a parallel check of the
-  // same file turns that into an error the page can show.
-  const wasm = `${indexURL}pyodide.asm.wasm`;
-  const unreachable = fetch(wasm, { method: "HEAD" }).then(
-    (response) => (response.ok ? new Promise(() => {}) : Promise.reject(
-      new Error(`the Python runtime could not be downloaded (HTTP ${response.status})`))),
-    () => Promise.reject(new Error("the Python runtime could not be downloaded (offline?)")),
-  );
+  // Downhill's standard library, with what the engine imports precompiled (self-hosted
+  // sites); else Pyodide's own, beside the core.
+  const stdLibURL = config.get("stdlib")
+    ? new URL(config.get("stdlib"), import.meta.url).href : `${indexURL}python_stdlib.zip`;
+  // Pyodide logs a failed download of its WebAssembly or standard library but never
+  // rejects; a parallel check of the same files turns that into an error the page can show.
+  const unreachable = Promise.all([`${indexURL}pyodide.asm.wasm`, stdLibURL].map((url) =>
+    fetch(url, { method: "HEAD" }).then(
+      (response) => (response.ok ? undefined : Promise.reject(
+        new Error(`the Python runtime could not be downloaded (HTTP ${response.status})`))),
+      () => Promise.reject(new Error("the Python runtime could not be downloaded (offline?)")),
+    ))).then(() => new Promise(() => {}));
   const pyodide = await Promise.race([unreachable, loadPyodide({
     indexURL,
+    stdLibURL,
     lockFileURL: new URL(config.get("lock"), import.meta.url).href,
     packages: ["downhill-engine"],
   })]);

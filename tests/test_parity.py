@@ -74,8 +74,24 @@ def numbers(value):
         yield float(value)
 
 
-def test_engine_in_pyodide_matches_cpython(node, built_site, tmp_path):
-    in_pyodide = run_in_pyodide(node, built_site, tmp_path, CASES)
+# Run after the cases: the standard-library modules Pyodide has imported from source
+# (frozen modules name a source file too, but their spec's origin is "frozen").
+FROM_SOURCE = (
+    "import sys\n"
+    "origins = [getattr(m.__spec__, 'origin', None) or '' for m in list(sys.modules.values())]\n"
+    "result = sorted(o for o in origins if '.zip/' in o and o.endswith('.py'))"
+)
+
+
+@pytest.fixture(scope="module")
+def pyodide_results(node, built_site, tmp_path_factory):
+    """The cases, then FROM_SOURCE, run in one Pyodide booted like the site's worker."""
+    folder = tmp_path_factory.mktemp("parity")
+    return run_in_pyodide(node, built_site, folder, [*CASES, FROM_SOURCE])
+
+
+def test_engine_in_pyodide_matches_cpython(pyodide_results):
+    in_pyodide = pyodide_results[: len(CASES)]
     in_cpython = run_in_cpython(CASES)
     identical = total = 0
     for theirs, ours in zip(in_pyodide, in_cpython, strict=True):
@@ -92,3 +108,12 @@ def test_engine_in_pyodide_matches_cpython(node, built_site, tmp_path):
     print(f"parity: {identical}/{total} numbers bit-identical")
     # The quadratic cases use only + - *: IEEE arithmetic makes them bit-identical.
     assert in_pyodide[0] == in_cpython[0] and in_pyodide[1] == in_cpython[1]
+
+
+def test_worker_imports_only_precompiled_stdlib(pyodide_results):
+    """Booting, installing the engine and every figure kind use no stdlib module as source:
+    each would be compiled in the reader's browser (scripts/pyodide-stdlib.mjs)."""
+    assert pyodide_results[-1] == [], (
+        "run 'node scripts/pyodide-stdlib.mjs' (scripts/setup does when the engine changes); "
+        "if it still lists them, add what imports them to that script"
+    )

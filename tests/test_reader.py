@@ -179,9 +179,10 @@ def test_a_typed_mistake_is_shown_inline_with_its_column(page, site_url):
     assert page.problems == []
 
 
-@pytest.fixture
-def site_without_wasm(built_site):
-    """The same site from a server that answers 404 for WebAssembly, like a blocked CDN."""
+@pytest.fixture(params=[".wasm", "python_stdlib.zip"])
+def site_without_runtime(request, built_site):
+    """The same site from a server that answers 404 for part of the Python runtime (its
+    WebAssembly, its standard library), like a blocked CDN."""
     import http.server
     import threading
 
@@ -189,7 +190,7 @@ def site_without_wasm(built_site):
 
     class Blocking(SiteHandler):
         def do_GET(self):
-            if self.path.endswith(".wasm"):
+            if self.path.endswith(request.param):
                 self.send_error(404)
                 return
             super().do_GET()
@@ -203,8 +204,8 @@ def site_without_wasm(built_site):
     server.shutdown()
 
 
-def test_blocked_runtime_keeps_charts_and_says_why(page, site_without_wasm):
-    page.goto(f"{site_without_wasm}/first-descent/")
+def test_blocked_runtime_keeps_charts_and_says_why(page, site_without_runtime):
+    page.goto(f"{site_without_runtime}/first-descent/")
     page.evaluate("document.querySelector('.demo').scrollIntoView()")
     poll(page, "document.querySelector('.demo').dataset.state === 'error'", timeout=60)
     assert page.locator(".demo .main-svg").count() >= 1

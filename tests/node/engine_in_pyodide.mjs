@@ -1,18 +1,10 @@
-// Run engine calls inside Pyodide under Node, installing the engine exactly as the browser
-// does: the wheel named in the site's lock file, passed through `packages`.
+// Run engine calls inside Pyodide under Node, booted as the site's worker boots it.
 // Usage: node engine_in_pyodide.mjs SITE_ASSETS_DIR CASES.json  → prints a JSON list.
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { loadPyodide } from "pyodide";
+import { loadSitePyodide } from "./site_pyodide.mjs";
 
 const [assets, casesFile] = process.argv.slice(2);
-const lockFile = path.resolve(assets, "engine", "pyodide-lock.json");
-const pyodide = await loadPyodide({
-  lockFileURL: lockFile,
-  packageBaseUrl: path.dirname(lockFile) + "/",
-  packages: ["downhill-engine"],
-  stdout: () => {},
-});
+const pyodide = await loadSitePyodide(assets, { stdout: () => {} });
 const call = pyodide.runPython(`
 import json, engine.api as api
 def call(text):

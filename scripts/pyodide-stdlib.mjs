@@ -1,0 +1,109 @@
+// Build the standard library Downhill's worker boots Pyodide with: Pyodide's own
+// python_stdlib.zip, with every module that booting and running the engine imports
+// compiled to bytecode. Pyodide ships the standard library as source, so a reader's browser
+// otherwise compiles some 140 modules before the interpreter is ready: about 2 s of a 4 s
+// boot on a small machine. Modules nothing imports stay as source (they still work), which
+// keeps the file close to the original size.
+//
+// The bytecode must come from the exact Python that runs it, so Pyodide itself compiles it,
+// here under Node. Run by `npm ci` (the "postinstall" script) and by scripts/setup when the
+// engine changes; written as a package of its own, node_modules/pyodide-downhill-stdlib,
+// which the builder publishes like the pinned npm files. The same inputs give the same bytes.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadPyodide } from "pyodide";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const modules = join(root, "node_modules");
+const pyodideDir = join(modules, "pyodide");
+const version = JSON.parse(readFileSync(join(pyodideDir, "package.json"), "utf8")).version;
+const out = join(modules, "pyodide-downhill-stdlib");
+
+// Without column ranges in code objects (PEP 657) the bytecode is a fifth smaller; a
+// traceback then marks no columns, which no reader sees.
+const pyodide = await loadPyodide({ env: { PYTHONNODEBUGRANGES: "1" }, stdout: () => {} });
+const engineFiles = readdirSync(join(root, "engine")).filter((name) => name.endsWith(".py"));
+pyodide.FS.mkdirTree("/downhill/engine");
+for (const name of engineFiles) {
+  pyodide.FS.writeFile(`/downhill/engine/${name}`, readFileSync(join(root, "engine", name)));
+}
+pyodide.FS.writeFile("/downhill/original.zip", readFileSync(join(pyodideDir, "python_stdlib.zip")));
+
+// The worker installs the engine as a wheel, which imports modules of its own: do the same.
+const wheel = pyodide.runPython(`
+import os, zipfile
+name = "/downhill/downhill_engine-0.1.0-py3-none-any.whl"
+with zipfile.ZipFile(name, "w") as wheel:
+    for file in sorted(os.listdir("/downhill/engine")):
+        wheel.write(f"/downhill/engine/{file}", f"engine/{file}")
+    info = "downhill_engine-0.1.0.dist-info"
+    wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\\nName: downhill-engine\\nVersion: 0.1.0\\n")
+    wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    wheel.writestr(f"{info}/RECORD", "")
+name
+`);
+const scratch = mkdtempSync(join(tmpdir(), "pyodide-stdlib-"));
+writeFileSync(join(scratch, basename(wheel)), pyodide.FS.readFile(wheel));
+await pyodide.loadPackage(join(scratch, basename(wheel)), { messageCallback: () => {} });
+rmSync(scratch, { recursive: true });
+
+// The engine's modules, less its command line (never run in the browser).
+pyodide.globals.set("engine_modules", engineFiles
+  .filter((name) => !["__init__.py", "__main__.py"].includes(name))
+  .map((name) => `engine.${name.slice(0, -3)}`));
+const precompiled = pyodide.runPython(`
+import importlib, importlib.util, json, sys, zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+# What the worker imports: Pyodide's start-up and the wheel's installation (above), every
+# engine module, and whatever rendering and reporting an error import on first use.
+import engine
+for name in engine_modules:
+    importlib.import_module(name)
+engine.render_json(json.dumps({"function": "peaks", "optimizer": ["gd", "adam"],
+    "plots": ["contour", "surface", "basins", "sweep", "field", "directional", "loss"]}))
+engine.render_json(json.dumps({"function": "x**2 +", "start": [0]}))
+
+prefix = f"/lib/python{sys.version_info.major}{sys.version_info.minor}.zip/"
+# Frozen modules (their spec's origin is "frozen") are bytecode inside the core already.
+origins = [getattr(m.__spec__, "origin", None) or "" for m in list(sys.modules.values())]
+used = sorted(o.removeprefix(prefix) for o in origins if o.startswith(prefix) and o.endswith(".py"))
+
+def entry(name, attributes=0o644 << 16):
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = attributes
+    return info
+
+# Unchecked hash-based pycs: no timestamps (reproducible) and no source to check against.
+compiled = set(used)
+with zipfile.ZipFile("/downhill/original.zip") as original, zipfile.ZipFile(
+    "/downhill/python_stdlib.zip", "w", compresslevel=9
+) as rewritten:
+    for info in original.infolist():
+        data = original.read(info)
+        if info.filename in compiled:
+            code = compile(data, prefix + info.filename, "exec", dont_inherit=True)
+            pyc = _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)
+            rewritten.writestr(entry(info.filename + "c"), bytes(pyc))
+        else:
+            rewritten.writestr(entry(info.filename, info.external_attr), data)
+"\\n".join(used)
+`);
+
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "python_stdlib.zip"), pyodide.FS.readFile("/downhill/python_stdlib.zip"));
+writeFileSync(join(out, "precompiled.txt"), `${precompiled}\n`);
+writeFileSync(
+  join(out, "package.json"),
+  `${JSON.stringify({
+    name: "pyodide-downhill-stdlib",
+    version,
+    description: `Pyodide ${version}'s standard library with the modules Downhill imports precompiled, built by scripts/pyodide-stdlib.mjs`,
+    license: "MPL-2.0 AND PSF-2.0",
+    private: true,
+  }, null, 2)}\n`,
+);
+console.log(`pyodide-stdlib: ${out}/python_stdlib.zip (${precompiled.split("\n").length} modules precompiled)`);
