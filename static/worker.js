@@ -7,6 +7,21 @@
 const config = new URL(import.meta.url).searchParams;
 const lastSent = new Map(); // demo id → figures → traces as JSON text
 
+// Pyodide starts its downloads before it awaits them, so a failed one can reject with
+// nothing yet listening. Until the runtime is up, such a rejection is the boot's failure
+// (or a leftover of one already reported), shown in the page, never an uncaught error.
+let booting = true;
+let bootFailed;
+const bootFailure = new Promise((_, reject) => {
+  bootFailed = reject;
+});
+self.addEventListener("unhandledrejection", (event) => {
+  if (!booting) return;
+  event.preventDefault();
+  const reason = event.reason;
+  bootFailed(new Error(`the Python runtime could not start: ${(reason && reason.message) || reason}`));
+});
+
 const ready = (async () => {
   const indexURL = new URL(config.get("pyodide"), import.meta.url).href;
   const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
@@ -22,7 +37,7 @@ const ready = (async () => {
         new Error(`the Python runtime could not be downloaded (HTTP ${response.status})`))),
       () => Promise.reject(new Error("the Python runtime could not be downloaded (offline?)")),
     ))).then(() => new Promise(() => {}));
-  const pyodide = await Promise.race([unreachable, loadPyodide({
+  const pyodide = await Promise.race([unreachable, bootFailure, loadPyodide({
     indexURL,
     stdLibURL,
     lockFileURL: new URL(config.get("lock"), import.meta.url).href,
@@ -33,8 +48,13 @@ const ready = (async () => {
 })();
 
 ready.then(
-  () => postMessage({ type: "ready" }),
-  (err) => postMessage({ type: "failed", message: String((err && err.message) || err) }),
+  () => {
+    booting = false;
+    postMessage({ type: "ready" });
+  },
+  (err) => {
+    postMessage({ type: "failed", message: String((err && err.message) || err) });
+  },
 );
 
 function withoutRepeats(demo, figures) {
