@@ -179,10 +179,10 @@ def test_a_typed_mistake_is_shown_inline_with_its_column(page, site_url):
     assert page.problems == []
 
 
-@pytest.fixture(params=[".wasm", "python_stdlib.zip"])
+@pytest.fixture(params=[".wasm", "python_stdlib.zip", "pyodide-lock.json"])
 def site_without_runtime(request, built_site):
     """The same site from a server that answers 404 for part of the Python runtime (its
-    WebAssembly, its standard library), like a blocked CDN."""
+    WebAssembly, its standard library, the engine's lock file), like a blocked CDN."""
     import http.server
     import threading
 
