@@ -6,12 +6,14 @@
 // keeps the file close to the original size (2.9 MB instead of 2.5 MB).
 //
 // The bytecode must come from the exact Python that runs it, so Pyodide itself compiles it,
-// here under Node. Run by `npm ci` (the "postinstall" script) and by scripts/setup when the
-// engine changes; written as a package of its own, node_modules/pyodide-downhill-stdlib,
+// here under Node (the engine wheel it installs comes from the host's python3, or $PYTHON).
+// Run by `npm ci` (the "postinstall" script) and by scripts/setup when the engine or its
+// wheel changes; written as a package of its own, node_modules/pyodide-downhill-stdlib,
 // which the builder publishes like the pinned npm files. The same inputs give the same bytes.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPyodide } from "pyodide";
 
@@ -24,32 +26,26 @@ const out = join(modules, "pyodide-downhill-stdlib");
 // Without column ranges in code objects (PEP 657) the bytecode is a fifth smaller; a
 // traceback then marks no columns, which no reader sees.
 const pyodide = await loadPyodide({ env: { PYTHONNODEBUGRANGES: "1" }, stdout: () => {} });
-const engineFiles = readdirSync(join(root, "engine")).filter((name) => name.endsWith(".py"));
-pyodide.FS.mkdirTree("/downhill/engine");
-for (const name of engineFiles) {
-  pyodide.FS.writeFile(`/downhill/engine/${name}`, readFileSync(join(root, "engine", name)));
-}
+pyodide.FS.mkdirTree("/downhill");
 pyodide.FS.writeFile("/downhill/original.zip", readFileSync(join(pyodideDir, "python_stdlib.zip")));
 
-// The worker installs the engine as a wheel (the builder's, downhill/assets.py), which
-// imports modules of its own: install one the same way.
-const wheel = pyodide.runPython(`
-import os, zipfile
-name = "/downhill/downhill_engine-0.1.0-py3-none-any.whl"
-with zipfile.ZipFile(name, "w") as wheel:
-    for file in sorted(os.listdir("/downhill/engine")):
-        wheel.write(f"/downhill/engine/{file}", f"engine/{file}")
-    info = "downhill_engine-0.1.0.dist-info"
-    wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\\nName: downhill-engine\\nVersion: 0.1.0\\n")
-    wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
-    wheel.writestr(f"{info}/RECORD", "")
-name
-`);
+// The worker installs the engine as the builder's wheel, which imports modules of its own:
+// install the same wheel, written by downhill/assets.py (stdlib-only, so any Python 3 runs it).
 const scratch = mkdtempSync(join(tmpdir(), "pyodide-stdlib-"));
-writeFileSync(join(scratch, basename(wheel)), pyodide.FS.readFile(wheel));
-await pyodide.loadPackage(join(scratch, basename(wheel)), { messageCallback: () => {} });
+const wheel = execFileSync(process.env.PYTHON ?? "python3", ["-c", `
+import sys
+from pathlib import Path
+root, scratch = map(Path, sys.argv[1:])
+sys.path.insert(0, str(root))
+from downhill.assets import engine_wheel
+name, data = engine_wheel(root / "engine")
+(scratch / name).write_bytes(data)
+print(scratch / name, end="")
+`, root, scratch], { encoding: "utf8" });
+await pyodide.loadPackage(wheel, { messageCallback: () => {} });
 rmSync(scratch, { recursive: true });
 
+const engineFiles = readdirSync(join(root, "engine")).filter((name) => name.endsWith(".py"));
 // The engine's modules, less its command line (never run in the browser).
 pyodide.globals.set("engine_modules", engineFiles
   .filter((name) => !["__init__.py", "__main__.py"].includes(name))
