@@ -172,9 +172,7 @@ def main() -> None:
         (bench / f"{name}.html").write_text(BARE_PAGE.replace("NAME", name))
         (bench / f"{name}.js").write_text(BARE_JS.replace("NAME", name))
         (bench / f"{name}-worker.js").write_text(
-            BARE_WORKER.replace("PYODIDE", f"/assets/vendor/{pyodide}").replace(
-                ", OPTIONS", f", {options}" if options else ""
-            )
+            BARE_WORKER.replace("PYODIDE", f"/assets/vendor/{pyodide}").replace("OPTIONS", options)
         )
     spec = {"function": "x**2 + 5*x + 6", "start": [-8], "lr": 0.1, "steps": 15, "domain": [-10, 5]}
     rates = [f"{0.01 + i * 0.01:.2f}" for i in range(MOVES)]

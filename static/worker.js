@@ -52,9 +52,7 @@ ready.then(
     booting = false;
     postMessage({ type: "ready" });
   },
-  (err) => {
-    postMessage({ type: "failed", message: String((err && err.message) || err) });
-  },
+  (err) => postMessage({ type: "failed", message: String((err && err.message) || err) }),
 );
 
 function withoutRepeats(demo, figures) {
