@@ -183,22 +183,31 @@ def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    g = grid(spec)
-    trace = {
+def _contour_map(
+    name: str, xs: list[float], ys: list[float], z: list[list[float | None]]
+) -> dict[str, Any]:
+    """A filled contour map of ``z`` over the grid ``xs`` × ``ys``.
+
+    Filled bands rather than Plotly's "heatmap" colouring, which looks the same but is
+    interpolated pixel by pixel in JavaScript: the bands draw faster, first chart included.
+    """
+    return {
         "type": "contour",
-        "name": "f",
-        "x": g.xs,
-        "y": g.ys,
-        "z": [[_shown(v) for v in row] for row in g.z],
+        "name": name,
+        "x": xs,
+        "y": ys,
+        "z": z,
         "colorscale": "Viridis",
         "ncontours": 30,
-        "contours": {"coloring": "heatmap"},
+        "contours": {"coloring": "fill"},
         "colorbar": {"thickness": 12},
         "hoverinfo": "skip",
     }
-    trace.update(extra)
-    return trace
+
+
+def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    g = grid(spec)
+    return {**_contour_map("f", g.xs, g.ys, [[_shown(v) for v in row] for row in g.z]), **extra}
 
 
 def _ranges(layout: dict[str, Any], domain: list[list[float]]) -> dict[str, Any]:
@@ -564,20 +573,7 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """The loss over (w, b) with each optimizer's path through it."""
     ws, bs, z = _landscape(dataset(spec), spec["fit"]["loss"], _domain_key(spec), GRID_SAMPLES)
-    data = [
-        {
-            "type": "contour",
-            "name": "loss",
-            "x": ws,
-            "y": bs,
-            "z": z,
-            "colorscale": "Viridis",
-            "ncontours": 30,
-            "contours": {"coloring": "heatmap"},
-            "colorbar": {"thickness": 12},
-            "hoverinfo": "skip",
-        }
-    ] + [_path_trace(t, y_from_values=False) for t in runs]
+    data = [_contour_map("loss", ws, bs, z)] + [_path_trace(t, y_from_values=False) for t in runs]
     return {"data": data, "layout": _ranges(_layout("w", "b"), spec["domain"])}
 
 
