@@ -53,6 +53,7 @@ VENDOR_FILES = (
     VendorFile("plotly.js-gl3d-dist-min", "plotly-gl3d.min.js", "plotly-gl3d.min.js"),
     VendorFile("mathjax", "tex-chtml.js", "tex-chtml.js"),
     VendorFile("mathjax", "input/tex/extensions", "input/tex/extensions"),
+    VendorFile("mathjax", "ui/lazy.js", "ui/lazy.js"),
     VendorFile("@mathjax/mathjax-newcm-font", "chtml", "fonts/mathjax-newcm-font/chtml"),
 )
 # Plotly bundles by the trace types they contain (from each package's README).

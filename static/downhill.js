@@ -480,34 +480,88 @@ function startNearViewport() {
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-// Deferred scripts (Plotly) have run by DOMContentLoaded. Draw the demos nearest the reader
-// first, one per task so that each is painted as soon as it is drawn, its 2-D charts before
-// its 3-D ones (slow to set up, their bundle loaded on first need). The engine starts once
-// the first demo's 2-D charts are up: on a small machine its start-up would otherwise delay
-// them by half a second, and it still boots while the rest and the math are drawn.
+/**
+ * Draws demos one at a time, in the order asked, each painted before the next starts: its
+ * 2-D charts, then its 3-D ones (slow to set up; their bundle is loaded on first need).
+ */
+class Painter {
+  constructor() {
+    this.queue = Promise.resolve();
+    this.plotly3d = null;
+    this.painted = new Map(); // demo → promise of its 2-D charts drawn
+  }
+
+  /** Queue `demo` (once); resolves when its 2-D charts are drawn. */
+  paint(demo) {
+    if (this.painted.has(demo)) return this.painted.get(demo);
+    let flatDone;
+    const flat = new Promise((resolve) => {
+      flatDone = resolve;
+    });
+    this.painted.set(demo, flat);
+    this.queue = this.queue.then(async () => {
+      await demo.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
+      await nextTask();
+      flatDone();
+      if (!demo.figures.some(isSolid)) return;
+      if (script.dataset.plotly3d) {
+        this.plotly3d ??= loadPlotly3D();
+        try {
+          await this.plotly3d;
+        } catch (err) {
+          demo.solidChartsFailed(err);
+          return;
+        }
+      }
+      await demo.draw("solid").catch(() => {});
+      await nextTask();
+    });
+    return flat;
+  }
+}
+
+/**
+ * Paint each of `demos` when it comes near the viewport; one that is only a viewport ahead
+ * waits for the engine's start-up to end, so that drawing ahead never slows the boot.
+ */
+function paintOnApproach(demos, painter) {
+  const byElement = new Map(demos.map((demo) => [demo.el, demo]));
+  const settled = () => (engine.ready ? engine.ready.catch(() => {}) : Promise.resolve());
+  const watch = (margin, when) => {
+    const observer = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        when().then(() => painter.paint(byElement.get(entry.target)));
+      }
+    }, { rootMargin: `${margin} 0px` });
+    for (const demo of demos) observer.observe(demo.el);
+  };
+  watch(`${NEAR_PX}px`, () => Promise.resolve());
+  watch("100%", settled);
+}
+
+// Deferred scripts (Plotly) have run by DOMContentLoaded. Draw the demos near the reader,
+// nearest first, each painted as soon as it is drawn; the rest as they come near. The engine
+// starts once the first demo's 2-D charts are up: on a small machine its start-up would
+// otherwise delay them by half a second, and it still boots while the rest and the math are
+// drawn. Off-screen demos and math wait, so that they do not slow the boot on two cores.
 document.addEventListener("DOMContentLoaded", async () => {
   for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
   window.downhill = { demos, engine }; // for tests and the curious
   const top = comingViewportTop();
   const distance = new Map(demos.map((demo) => [demo, distanceFromViewport(demo.el, top)]));
-  const nearestFirst = [...demos].sort((a, b) => distance.get(a) - distance.get(b));
-  let plotly3d = null;
-  for (const [k, demo] of nearestFirst.entries()) {
-    await demo.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
-    await nextTask();
-    if (k === 0) startNearViewport();
-    if (!demo.figures.some(isSolid)) continue;
-    if (script.dataset.plotly3d) {
-      plotly3d ??= loadPlotly3D();
-      try {
-        await plotly3d;
-      } catch (err) {
-        demo.solidChartsFailed(err);
-        continue;
-      }
-    }
-    await demo.draw("solid").catch(() => {});
-    await nextTask();
-  }
+  const near = demos.filter((demo) => distance.get(demo) <= NEAR_PX)
+    .sort((a, b) => distance.get(a) - distance.get(b));
+  const painter = new Painter();
+  // Printing shows every chart: draw the rest now (a 3-D one only if its bundle is loaded).
+  window.addEventListener("beforeprint", () => {
+    for (const demo of demos) if (!painter.painted.has(demo)) demo.draw().catch(() => {});
+  });
+  const flat = near.map((demo) => painter.paint(demo));
+  if (flat.length) await flat[0];
+  startNearViewport();
+  paintOnApproach(demos.filter((demo) => !near.includes(demo)), painter);
+  await painter.queue;
   loadMathJax();
 });

@@ -1,7 +1,9 @@
 // MathJax 4 configuration. Only the math that arithmatex marked is typeset, so a stray
 // "$5 and $10" in prose stays text. Fonts are self-hosted; their URL comes from the tag.
 window.MathJax = {
-  loader: { paths: { fonts: document.currentScript.dataset.fonts } },
+  // Lazy typesetting: only the math near the viewport is laid out, so that typesetting a
+  // long article does not compete with the engine's start-up (all of it before printing).
+  loader: { load: ["ui/lazy"], paths: { fonts: document.currentScript.dataset.fonts } },
   tex: {
     inlineMath: { "[+]": [["\\(", "\\)"]] },
     displayMath: [["\\[", "\\]"]],

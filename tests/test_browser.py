@@ -63,10 +63,12 @@ def test_first_descent_article_end_to_end(page, site_url):
     assert gd_trace(page) == {"x": [p[0] for p in expected["points"]], "y": expected["values"]}
     assert page.inner_text(".demo output") == "0.35"
 
-    # MathJax (loaded after the charts) typeset every formula, with no error nodes.
+    # MathJax (loaded after the charts, lazy: what is near the viewport) typesets every
+    # formula when asked for all of it, as before printing, with no error nodes.
     poll(page, "!!(window.MathJax && window.MathJax.startup)")
     counts = page.evaluate(
-        "MathJax.startup.promise.then(() => [document.querySelectorAll('mjx-container').length,"
+        "MathJax.startup.promise.then(() => MathJax.startup.document.lazyTypesetAll())"
+        ".then(() => [document.querySelectorAll('mjx-container mjx-math').length,"
         " document.querySelectorAll('mjx-merror').length,"
         " document.querySelectorAll('.arithmatex').length])"
     )

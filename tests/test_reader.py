@@ -138,14 +138,53 @@ def test_every_demo_and_control_matches_the_engine(page, site_url, name):
             )
             assert not error, (control, error)
             assert_matches_engine(page, index)
+        # Charts are drawn as the reader comes near them (a demo without controls may not
+        # have been yet).
+        page.evaluate(f"window.downhill.demos[{index}].el.scrollIntoView()")
         poll(page, f"window.downhill.demos[{index}].charts.every(c => c.data)")
         assert_charts_drawn(page, index)
     poll(page, "!!(window.MathJax && window.MathJax.startup)")
     counts = page.evaluate(
-        "MathJax.startup.promise.then(() => [document.querySelectorAll('mjx-merror').length,"
-        " document.querySelectorAll('mjx-container').length])"
+        "MathJax.startup.promise.then(() => MathJax.startup.document.lazyTypesetAll())"
+        ".then(() => [document.querySelectorAll('mjx-merror').length,"
+        " document.querySelectorAll('mjx-container mjx-math').length,"
+        " document.querySelectorAll('.arithmatex').length])"
     )
-    assert counts[0] == 0 and counts[1] > 0
+    assert counts[0] == 0 and counts[1] >= counts[2]
+    assert page.problems == []
+
+
+def test_far_demos_and_math_wait_for_the_reader(page, site_url):
+    """Demos and math far below the viewport are drawn only as the reader comes near them
+    (or prints), so that they do not slow the engine's start-up."""
+    last = "window.downhill.demos[window.downhill.demos.length - 1]"
+    lazy_math = "document.querySelectorAll('mjx-lazy').length"
+
+    def open_top() -> int:
+        page.goto(f"{site_url}/mountain-range/")
+        poll(page, "window.downhill && window.downhill.demos[0].charts[0].data")
+        poll(page, "!!(window.MathJax && window.MathJax.startup)")
+        page.evaluate("MathJax.startup.promise")
+        poll(page, "document.querySelectorAll('mjx-container mjx-math').length > 0")
+        assert page.evaluate(f"{last}.charts.every(c => !c.data)")
+        waiting = page.evaluate(lazy_math)
+        assert waiting > 0
+        return waiting
+
+    waiting = open_top()
+    page.evaluate(f"{last}.el.scrollIntoView()")
+    poll(page, f"{last}.charts.every(c => c.data)")
+    poll(page, f"{lazy_math} < {waiting}")
+
+    # Before printing, every chart (but a 3-D one whose bundle is not loaded yet) and every
+    # formula is drawn.
+    open_top()
+    drawn = page.evaluate(
+        "window.dispatchEvent(new Event('beforeprint')) && window.downhill.demos.every(d => "
+        "d.charts.every((c, i) => c.data || d.figures[i].data.some(t => t.type === 'surface')))"
+    )
+    assert drawn
+    poll(page, f"{lazy_math} === 0")
     assert page.problems == []
 
 
