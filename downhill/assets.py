@@ -51,6 +51,9 @@ VENDOR_FILES = (
         "plotly.js-cartesian-dist-min", "plotly-cartesian.min.js", "plotly-cartesian.min.js"
     ),
     VendorFile("plotly.js-gl3d-dist-min", "plotly-gl3d.min.js", "plotly-gl3d.min.js"),
+    VendorFile(
+        "plotly.js-downhill-3d", "plotly-downhill-3d.min.js", "plotly-downhill-3d.min.js", False
+    ),
     VendorFile("mathjax", "tex-chtml.js", "tex-chtml.js"),
     VendorFile("mathjax", "input/tex/extensions", "input/tex/extensions"),
     VendorFile("mathjax", "ui/lazy.js", "ui/lazy.js"),
@@ -58,7 +61,7 @@ VENDOR_FILES = (
 )
 # Plotly bundles by the trace types they contain (from each package's README).
 FLAT_BUNDLES = (  # 2-D, smallest first
-    # Plotly's core with the engine's 2-D traces, built by scripts/plotly-2d.mjs
+    # Plotly's core with the engine's 2-D traces, built by scripts/plotly-bundles.mjs
     ("plotly.js-downhill-2d", "plotly-downhill-2d.min.js", {"contour", "heatmap", "scatter"}),
     (
         "plotly.js-cartesian-dist-min",
@@ -79,10 +82,14 @@ FLAT_BUNDLES = (  # 2-D, smallest first
         },
     ),
 )
-SOLID_BUNDLE = (
-    "plotly.js-gl3d-dist-min",
-    "plotly-gl3d.min.js",
-    {"cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"},
+SOLID_BUNDLES = (  # 3-D, smallest first
+    # Plotly's core with the engine's 3-D traces, built by scripts/plotly-bundles.mjs
+    ("plotly.js-downhill-3d", "plotly-downhill-3d.min.js", {"scatter", "scatter3d", "surface"}),
+    (
+        "plotly.js-gl3d-dist-min",
+        "plotly-gl3d.min.js",
+        {"cone", "isosurface", "mesh3d", "scatter", "scatter3d", "streamtube", "surface", "volume"},
+    ),
 )
 FULL_BUNDLE = ("plotly.js-dist-min", "plotly.min.js")
 CDN = "https://cdn.jsdelivr.net/npm"
@@ -122,20 +129,24 @@ class Vendor:
         its 2-D charts are drawn: together they weigh less than the full bundle, and the
         3-D bundle, slow to start, does not hold back the first charts.
         """
-        solid_package, solid_file, solid = SOLID_BUNDLE
-        three_d = trace_types & (solid - {"scatter"})
+        every_solid = set().union(*(b[2] for b in SOLID_BUNDLES)) - {"scatter"}
+        three_d = trace_types & every_solid
         flat_types = trace_types - three_d
-        flat = next(
-            (b for b in FLAT_BUNDLES if flat_types <= b[2] and f"{b[0]}/{b[1]}" in self.urls),
-            None,
-        )
-        if flat is None or not three_d <= solid:
+        flat = self._smallest(FLAT_BUNDLES, flat_types)
+        solid = self._smallest(SOLID_BUNDLES, three_d)
+        if flat is None or solid is None:
             return self.url(*FULL_BUNDLE), None
         if not three_d:
             return self.url(flat[0], flat[1]), None
-        if flat_types <= solid:  # 3-D charts, and 2-D ones the 3-D bundle draws as well
-            return self.url(solid_package, solid_file), None
-        return self.url(flat[0], flat[1]), self.url(solid_package, solid_file)
+        if flat_types <= solid[2]:  # 3-D charts, and 2-D ones the 3-D bundle draws as well
+            return self.url(solid[0], solid[1]), None
+        return self.url(flat[0], flat[1]), self.url(solid[0], solid[1])
+
+    def _smallest(self, bundles: tuple, trace_types: set[str]) -> tuple | None:
+        """The first of ``bundles`` that draws ``trace_types`` and is published here."""
+        return next(
+            (b for b in bundles if trace_types <= b[2] and f"{b[0]}/{b[1]}" in self.urls), None
+        )
 
 
 def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: bool) -> Vendor:

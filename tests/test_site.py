@@ -164,16 +164,16 @@ def test_page_gets_the_smallest_plotly_bundle(tmp_path):
     )
     out = tmp_path / "out"
     build_site(BuildConfig(content=content, out=out, cache=None))
-    # Downhill's own 2-D bundle (scripts/plotly-2d.mjs) draws the engine's 2-D charts
+    # Downhill's own bundles (scripts/plotly-bundles.mjs) draw the engine's charts
     assert "plotly-downhill-2d.min.js" in (out / "curve" / "index.html").read_text()
     assert "plotly-downhill-2d.min.js" in (out / "flat" / "index.html").read_text()
-    assert "plotly-gl3d.min.js" in (out / "solid" / "index.html").read_text()
+    assert "plotly-downhill-3d.min.js" in (out / "solid" / "index.html").read_text()
     both = (out / "both" / "index.html").read_text()
     assert "/plotly.min.js" not in both  # two small bundles instead of the full one
     # the 2-D bundle loads with the page; the 3-D one is loaded once the 2-D charts are up
     assert re.search(r'<script src="[^"]*/plotly-downhill-2d\.min\.js" defer>', both)
-    assert re.search(r'data-plotly3d="[^"]*/plotly-gl3d\.min\.js"', both)
-    assert not re.search(r'<script src="[^"]*/plotly-gl3d', both)
+    assert re.search(r'data-plotly3d="[^"]*/plotly-downhill-3d\.min\.js"', both)
+    assert not re.search(r'<script src="[^"]*/plotly-downhill-3d', both)
 
 
 def test_fence_sites_and_yaml_key_lines():
