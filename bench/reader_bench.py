@@ -5,10 +5,11 @@ Side by side in one run, from a local server:
 - (a) a bare page that only boots Pyodide in a module worker, as Pyodide ships it (the goal's
   reference), and the same page booting as Downhill's worker does (its precompiled standard
   library and the engine wheel), to show what the article adds to its own boot,
-- (b) a page that only calls Plotly.react with precomputed figures, with the same bundle.
-It prints time to first chart, time to interactive, slider → repaint p50/p95 over 100
-moves, and the bytes fetched before the first chart, counted gzip-compressed (as GitHub
-Pages serves them). Usage: .venv/bin/python bench/reader_bench.py
+- (b) a page that only calls Plotly.react with precomputed figures, with the same bundle,
+loaded cold in interleaved rounds (median of 5). It prints time to first chart, time to
+interactive, slider → repaint p50/p95 over 100 moves, and the bytes fetched before the
+first chart, counted gzip-compressed (as GitHub Pages serves them).
+Usage: .venv/bin/python bench/reader_bench.py
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from engine import render_demo  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_folder  # noqa: E402
 
 RUNS = 5
+ARTICLES = [  # label, path, whether it has a 3-D chart to wait for
+    ("2-D article (first-descent)", "/first-descent/#descent", False),
+    ("3-D article (mountain-range)", "/mountain-range/#peaks-path", True),
+]
 MOVES = 100
 TIMELINE = """
 window.__t = {};
@@ -75,7 +80,7 @@ def gzip_size(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), 6))
 
 
-def cold_load(browser, url: str, wait_ready: bool) -> dict:
+def cold_load(browser, url: str, wait_ready: bool, wait_solid: bool = False) -> dict:
     """Open ``url`` in a fresh context (empty cache); times from navigation start, in ms."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -83,11 +88,25 @@ def cold_load(browser, url: str, wait_ready: bool) -> dict:
     page.goto(url)
     for _ in range(2400):  # at most two minutes
         t = page.evaluate("window.__t")
-        if t.get("chart") and (t.get("ready") or not wait_ready):
+        waiting = (wait_ready and not t.get("ready")) or (wait_solid and not t.get("solid"))
+        if t.get("chart") and not waiting:
             break
         page.wait_for_timeout(50)
     context.close()
     return t
+
+
+def bare_load(browser, url: str) -> float:
+    """Open a bare page in a fresh context; ms until its worker says Pyodide is ready."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script("window.__t = {};")
+    page.goto(url)
+    while not page.evaluate("window.__t.ready"):
+        page.wait_for_timeout(20)
+    ready = page.evaluate("window.__t.ready")
+    context.close()
+    return ready
 
 
 def bytes_before_first_chart(browser, url: str, folder: Path) -> int:
@@ -188,39 +207,32 @@ def main() -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        rows = []
-        for label, path in [
-            ("2-D article (first-descent)", "/first-descent/#descent"),
-            ("3-D article (mountain-range)", "/mountain-range/#peaks-path"),
-        ]:
-            loads = [cold_load(browser, origin + path, True) for _ in range(RUNS)]
-            progress(f"{label}: {[round(r['ready']) for r in loads]} ms to interactive")
-            size = bytes_before_first_chart(browser, origin + path, site)
-            rows.append(
-                (
-                    label,
-                    statistics.median(r["chart"] for r in loads),
-                    statistics.median(r["ready"] for r in loads),
-                    size,
-                    statistics.median(r.get("solid", math.nan) for r in loads),
-                )
-            )
-        plotly_only = statistics.median(
-            cold_load(browser, origin + "/bench/plotly.html", False)["chart"] for _ in range(RUNS)
-        )
-        progress("Plotly-only page done")
-        bare_ready = {name: [] for name in bare_options}
-        for _ in range(RUNS):
+        # Interleaved rounds, so that every page sees the machine in the same state (its
+        # speed drifts over minutes here).
+        loads: dict[str, list[dict]] = {label: [] for label, _, _ in ARTICLES}
+        plotly_only: list[float] = []
+        bare_ready: dict[str, list[float]] = {name: [] for name in bare_options}
+        for round_ in range(RUNS):
+            for label, path, solid in ARTICLES:
+                loads[label].append(cold_load(browser, origin + path, True, solid))
+            plotly_only.append(cold_load(browser, origin + "/bench/plotly.html", False)["chart"])
             for name, times in bare_ready.items():
-                context = browser.new_context()
-                page = context.new_page()
-                page.add_init_script("window.__t = {};")
-                page.goto(f"{origin}/bench/{name}.html")
-                while not page.evaluate("window.__t.ready"):
-                    page.wait_for_timeout(20)
-                times.append(page.evaluate("window.__t.ready"))
-                context.close()
-        progress(f"bare pages: {bare_ready}")
+                times.append(bare_load(browser, f"{origin}/bench/{name}.html"))
+            progress(
+                f"round {round_ + 1} of {RUNS}: interactive "
+                f"{[round(loads[label][-1]['ready']) for label, _, _ in ARTICLES]} ms, bare "
+                f"{[round(times[-1]) for times in bare_ready.values()]} ms"
+            )
+        rows = [
+            (
+                label,
+                statistics.median(r["chart"] for r in loads[label]),
+                statistics.median(r["ready"] for r in loads[label]),
+                bytes_before_first_chart(browser, origin + path, site),
+                statistics.median(r.get("solid", math.nan) for r in loads[label]),
+            )
+            for label, path, _ in ARTICLES
+        ]
         live = slider_latency(
             browser,
             origin + "/first-descent/#descent",
@@ -242,18 +254,20 @@ def main() -> None:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
+    plotly_median = statistics.median(plotly_only)
     bare_median = statistics.median(bare_ready["bare"])
     own_median = statistics.median(bare_ready["bare-downhill"])
-    print(f"cold loads: median of {RUNS}, local server, headless Chromium")
+    print(f"cold loads: median of {RUNS} interleaved rounds, local server, headless Chromium")
     for label, chart, ready, size, solid in rows:
         print(
-            f"{label}: first chart {chart / 1000:.2f} s, interactive {ready / 1000:.2f} s "
+            f"{label}: first chart {chart / 1000:.2f} s ({chart / plotly_median:.2f}x the "
+            f"Plotly-only page), interactive {ready / 1000:.2f} s "
             f"({ready / bare_median:.2f}x the bare Pyodide page, "
             f"{ready / own_median:.2f}x its own boot alone), "
             f"{size / 1e6:.2f} MB gzip before first chart"
             + ("" if math.isnan(solid) else f", first 3-D chart {solid / 1000:.2f} s")
         )
-    print(f"Plotly-only page (one precomputed 2-D chart): first chart {plotly_only / 1000:.2f} s")
+    print(f"Plotly-only page (one precomputed 2-D chart): first chart {plotly_median / 1000:.2f} s")
     print(f"bare Pyodide page (stock Pyodide, nothing else): ready {bare_median / 1000:.2f} s")
     print(
         "the same page booting like Downhill's worker (precompiled stdlib + engine wheel): "
