@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from downhill.assets import engine_wheel
+from downhill.assets import FLAT_BUNDLES, FULL_BUNDLE, SOLID_BUNDLES, Vendor, engine_wheel
 from downhill.cache import Cache
 from downhill.fences import fence_sites
 from downhill.site import BuildConfig, build_site
@@ -174,6 +174,21 @@ def test_page_gets_the_smallest_plotly_bundle(tmp_path):
     assert re.search(r'<script src="[^"]*/plotly-downhill-2d\.min\.js" defer>', both)
     assert re.search(r'data-plotly3d="[^"]*/plotly-downhill-3d\.min\.js"', both)
     assert not re.search(r'<script src="[^"]*/plotly-downhill-3d', both)
+
+
+def test_without_downhills_bundles_plotlys_own_are_chosen():
+    """With --assets cdn Downhill's own bundles are not published: Plotly's are used."""
+    published = [
+        b for b in FLAT_BUNDLES + SOLID_BUNDLES if not b[0].startswith("plotly.js-downhill")
+    ]
+    urls = {f"{package}/{file}": f"cdn/{file}" for package, file, _ in published}
+    urls["/".join(FULL_BUNDLE)] = "cdn/plotly.min.js"
+    vendor = Vendor(urls, {}, cdn=True)
+    assert vendor.plotly_for({"contour", "scatter"}) == ("cdn/plotly-cartesian.min.js", None)
+    assert vendor.plotly_for({"contour", "surface", "scatter3d"}) == (
+        "cdn/plotly-cartesian.min.js",
+        "cdn/plotly-gl3d.min.js",
+    )
 
 
 def test_fence_sites_and_yaml_key_lines():
