@@ -29,6 +29,7 @@ from .views import (
 CURVE_SAMPLES = 241
 GRID_SAMPLES = 60
 SURFACE_SAMPLES = 50
+COLORBAR_MARGIN = 90  # px right of a chart with a colour bar (Plotly needs 78 for "−2.5")
 PATH_COLORS = {
     "gd": "#d62728",
     "momentum": "#1f77b4",
@@ -183,6 +184,16 @@ def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
+def _with_colorbar(layout: dict[str, Any]) -> dict[str, Any]:
+    """Room on the right for a colour bar and its labels (up to about five characters).
+
+    Plotly widens a margin too narrow for its colour bar itself, but only by laying the
+    whole chart out a second time: about a quarter of a contour map's first draw.
+    """
+    layout["margin"]["r"] = COLORBAR_MARGIN
+    return layout
+
+
 def _contour_map(
     name: str, xs: list[float], ys: list[float], z: list[list[float | None]]
 ) -> dict[str, Any]:
@@ -238,7 +249,7 @@ def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 def contour(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """2-D: filled contours of f over the domain with each path on top."""
     data = [_contour_trace(spec)] + [_path_trace(t, y_from_values=False) for t in runs]
-    return {"data": data, "layout": _ranges(_layout("x", "y"), spec["domain"])}
+    return {"data": data, "layout": _ranges(_with_colorbar(_layout("x", "y")), spec["domain"])}
 
 
 def race(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -574,7 +585,7 @@ def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """The loss over (w, b) with each optimizer's path through it."""
     ws, bs, z = _landscape(dataset(spec), spec["fit"]["loss"], _domain_key(spec), GRID_SAMPLES)
     data = [_contour_map("loss", ws, bs, z)] + [_path_trace(t, y_from_values=False) for t in runs]
-    return {"data": data, "layout": _ranges(_layout("w", "b"), spec["domain"])}
+    return {"data": data, "layout": _ranges(_with_colorbar(_layout("w", "b")), spec["domain"])}
 
 
 def weight(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
