@@ -188,7 +188,7 @@ def _with_colorbar(layout: dict[str, Any]) -> dict[str, Any]:
     """Room on the right for a colour bar and its labels (up to about five characters).
 
     Plotly widens a margin too narrow for its colour bar itself, but only by laying the
-    whole chart out a second time: about a quarter of a contour map's first draw.
+    whole chart out a second time: a tenth of a contour map's first draw.
     """
     layout["margin"]["r"] = COLORBAR_MARGIN
     return layout
