@@ -462,11 +462,9 @@ function comingViewportTop() {
   return target && window.scrollY === 0 ? target.getBoundingClientRect().top : 0;
 }
 
-/** Start the engine now if a demo is near the viewport, else when one comes near. */
-function startNearViewport() {
-  const elements = demos.map((demo) => demo.el);
-  const top = comingViewportTop();
-  if (elements.some((element) => distanceFromViewport(element, top) <= NEAR_PX)) {
+/** Start the engine now if a demo is near the viewport (`nearNow`), else when one comes near. */
+function startNearViewport(nearNow) {
+  if (nearNow) {
     engine.start().catch(() => {}); // each demo reports a failure
     return;
   }
@@ -475,7 +473,7 @@ function startNearViewport() {
     observer.disconnect();
     engine.start().catch(() => {});
   }, { rootMargin: `${NEAR_PX}px` });
-  for (const element of elements) observer.observe(element);
+  for (const demo of demos) observer.observe(demo.el);
 }
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -560,7 +558,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   const flat = near.map((demo) => painter.paint(demo));
   if (flat.length) await flat[0];
-  startNearViewport();
+  startNearViewport(near.length > 0);
   paintOnApproach(demos.filter((demo) => !near.includes(demo)), painter);
   await painter.queue;
   loadMathJax();
