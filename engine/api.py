@@ -75,9 +75,21 @@ def to_json(value: Any) -> str:
 
 
 def render_json(spec_text: str) -> str:
-    """The worker's call: a JSON spec in, JSON ``{"ok": ...}`` or ``{"error": ...}`` out."""
+    """The worker's call: a JSON spec in, JSON ``{"ok": ...}`` or ``{"error": ...}`` out.
+
+    It never raises: text that is not a JSON object, and any failure of the engine itself,
+    come back as ``{"error": {"message": ...}}`` for the page to show.
+    """
     try:
-        return to_json({"ok": render_demo(json.loads(spec_text))})
+        raw = json.loads(spec_text)
+    except (TypeError, ValueError) as exc:
+        return to_json({"error": {"message": f"the spec is not valid JSON: {exc}"}})
+    try:
+        return to_json({"ok": render_demo(raw)})
+    except RecursionError:
+        return to_json({"error": {"message": "this spec is nested too deeply to compute"}})
+    except MemoryError:
+        return to_json({"error": {"message": "this spec needs more memory than there is"}})
     except SpecError as exc:
         return to_json(
             {
@@ -87,3 +99,5 @@ def render_json(spec_text: str) -> str:
                 }
             }
         )
+    except Exception as exc:  # a bug in the engine: say so rather than break the worker
+        return to_json({"error": {"message": f"the engine failed: {type(exc).__name__}: {exc}"}})

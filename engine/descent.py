@@ -91,8 +91,12 @@ def descend(
         if grad_norm < tol:
             status = CONVERGED
             break
-        step, state = update(tuple([-g for g in grad]) if ascent else grad, state, h)
-        new = tuple([p + s for p, s in zip(point, step)])  # noqa: B905 - same length
+        try:
+            step, state = update(tuple([-g for g in grad]) if ascent else grad, state, h)
+            new = tuple([p + s for p, s in zip(point, step)])  # noqa: B905 - same length
+        except (ZeroDivisionError, OverflowError):  # e.g. 0/0 at ε = 0: no finite step
+            status = DIVERGED
+            break
         if clip is not None:
             new = tuple([min(max(c, clip[0]), clip[1]) for c in new])
         new_value, new_grad = value_and_gradient(*new)

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 MAX_LENGTH = 1000
-MAX_DEPTH = 60
+MAX_DEPTH = 60  # levels of the author's expression
+# Levels of the expression and its derivatives together (each level of u**v adds about
+# four to its derivative): beyond it a browser worker's stack is at risk, so such an
+# expression is refused, in CPython and Pyodide alike, before anything recurses over it.
+MAX_DERIVED_DEPTH = 160
+CODE_NESTING = 24  # node levels per line of generated code (CPython allows 200 parentheses)
 MAX_EXPONENT = 1000.0
 VARIABLES = ("x", "y")
 CONSTANTS = {"pi": math.pi, "e": math.e}
@@ -698,14 +703,39 @@ def _children(node: Node) -> tuple[Node, ...]:
     return tuple(v for v in vars(node).values() if isinstance(v, Node))
 
 
+def depth(node: Node) -> int:
+    """Levels of ``node``'s tree, measured without recursion (trees may be deep)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(current))
+    return deepest
+
+
+def distinct_nodes(trees: tuple[Node, ...]) -> int:
+    """Distinct operations across ``trees`` (shared subtrees count once), without recursion."""
+    seen: set[int] = set()
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or isinstance(node, Const | Sym):
+            continue
+        seen.add(id(node))
+        stack.extend(_children(node))
+    return len(seen)
+
+
 def _function_source(name: str, args: str, outputs: list[Node], shape: str, fallback: str) -> str:
     """Source of ``def name(args)`` returning ``shape`` filled with the outputs' code.
 
     Subexpressions that occur more than once across the outputs (the exp(...) factors of a
     function and of its partials, say) are computed once into temporaries. Any arithmetic
-    fault (log of a negative, 1/0, overflow) returns ``fallback``: "undefined here".
+    fault (log of a negative, 1/0, overflow) returns ``fallback``: "undefined here". Deep
+    subexpressions become temporaries too, so no line of code nests beyond CODE_NESTING.
     """
     counts: dict[Node, int] = {}
+    nesting: dict[Node, int] = {}  # node levels of a node's code (a temporary counts 0)
 
     def count(node: Node) -> None:
         if isinstance(node, Const | Sym):
@@ -726,7 +756,9 @@ def _function_source(name: str, args: str, outputs: list[Node], shape: str, fall
         if node in temps:
             return temps[node]
         code = node.python(emit)
-        if counts.get(node, 0) > 1:
+        nesting[node] = 1 + max((nesting.get(c, 0) for c in _children(node)), default=0)
+        if counts.get(node, 0) > 1 or nesting[node] >= CODE_NESTING:
+            nesting[node] = 0
             temps[node] = f"_t{len(temps)}"
             lines.append(f"        {temps[node]} = {code}\n")
             return temps[node]
@@ -821,6 +853,15 @@ def compile_expression(
         raise ExpressionError("this demo is one-dimensional, but the function uses y", 0, text)
     variables = VARIABLES[:dim]
     partials = tuple(tree.diff(v) for v in variables)
+    deepest = max(depth(node) for node in (tree, *partials))
+    if deepest > MAX_DERIVED_DEPTH:
+        raise ExpressionError(
+            f"the expression is nested too deeply: with its derivatives it has {deepest} "
+            f"levels, at most {MAX_DERIVED_DEPTH} are allowed; write it with fewer nested "
+            "powers or calls",
+            1,
+            text.strip(),
+        )
     args = ", ".join(variables)
     slots = ", ".join(f"{{{k + 1}}}" for k in range(dim))
     grad_shape = "(" + ", ".join(f"{{{k}}}" for k in range(dim)) + ",)"
@@ -831,7 +872,10 @@ def compile_expression(
             "_value_and_gradient", args, [tree, *partials], f"({{0}}, ({slots},))", "_both_nan"
         )
     )
-    code = compile(source, "<downhill expression>", "exec")
+    try:
+        code = compile(source, "<downhill expression>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as exc:  # a limit above is too lax
+        raise ExpressionError(f"the expression cannot be compiled ({exc})", 1, text) from None
     return Expression(text, tree, partials, variables, tuple(sorted(params)), code)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .budget import over_budget
 from .catalogue import CATALOGUE
 from .expr import ExpressionError, compile_cached
 from .fitting import LOSSES, METHODS
@@ -36,40 +37,85 @@ PLOT_KINDS = {
 }
 ALL_PLOT_KINDS = tuple(dict.fromkeys(k for kinds in PLOT_KINDS.values() for k in kinds))
 
-NUMBER_KEYS = {
-    # key: (default, minimum, maximum) — inclusive bounds an author may use
-    "lr": (0.1, 0.0, 1e3),
-    "tol": (0.0, 0.0, 1e3),
-    "momentum": (0.9, 0.0, 1.0),
-    "alpha": (0.99, 0.0, 1.0),
-    "beta1": (0.9, 0.0, 1.0),
-    "beta2": (0.999, 0.0, 1.0),
-    "angle": (0.0, -360.0, 360.0),
-}
 MAX_STEPS = 5000
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric spec key: its default, the range an author may use, and what it means.
+
+    The one table of these (:data:`NUMBERS`) is read by the spec check, by the builder's
+    controls (a slider cannot leave the range) and by the command line.
+    """
+
+    default: float | None
+    lo: float
+    hi: float
+    doc: str
+    lo_open: bool = False  # lo itself is not allowed
+    hi_open: bool = False  # hi itself is not allowed
+    whole: bool = False
+
+    def allows(self, value: Any) -> bool:
+        if not _is_number(value) or (self.whole and not isinstance(value, int)):
+            return False
+        above = self.lo < value if self.lo_open else self.lo <= value
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return above and below
+
+    @property
+    def allowed(self) -> str:
+        """The range in words, e.g. "a number from 0 to 1, 1 excluded"."""
+        kind = "a whole number" if self.whole else "a number"
+        excluded = [f"{b:g}" for b, o in ((self.lo, self.lo_open), (self.hi, self.hi_open)) if o]
+        tail = f" ({' and '.join(excluded)} excluded)" if excluded else ""
+        return f"{kind} from {self.lo:g} to {self.hi:g}{tail}"
+
+    def problem(self, key: str, value: Any) -> str | None:
+        """What is wrong with ``value`` for ``key``, or None."""
+        if self.allows(value):
+            return None
+        if _is_number(value) and (isinstance(value, int) or not self.whole):
+            return f"{key} = {value!r} is out of range; use {self.allowed}"
+        return f"{key} must be {self.allowed}, got {value!r}"
+
+
+NUMBERS = {
+    "lr": Number(0.1, 0.0, 1e3, "learning rate α"),
+    "steps": Number(50, 0, MAX_STEPS, "iterations at most", whole=True),
+    "tol": Number(0.0, 0.0, 1e3, "stop when |Δf| or ‖∇f‖ falls below it"),
+    "momentum": Number(0.9, 0.0, 1.0, "momentum coefficient μ (momentum, nesterov)"),
+    "alpha": Number(0.99, 0.0, 1.0, "RMSprop's smoothing constant"),
+    # At β = 1 Adam's bias correction divides by 1 − βᵗ = 0.
+    "beta1": Number(0.9, 0.0, 1.0, "Adam's first-moment decay β₁", hi_open=True),
+    "beta2": Number(0.999, 0.0, 1.0, "Adam's second-moment decay β₂", hi_open=True),
+    "eps": Number(None, 0.0, 1.0, "ε in the denominator (default: the optimizer's own)", True),
+    "angle": Number(0.0, -360.0, 360.0, "direction of the directional derivative, in degrees"),
+    "arrows": Number(15, 3, 40, "arrows per side of a gradient field", whole=True),
+}
 
 FIT_KEYS = {
     # key: (default, check, description)
-    "points": (30, lambda v: isinstance(v, int) and 2 <= v <= 1000, "a whole number 2..1000"),
+    "points": (30, lambda v: _whole(v) and 2 <= v <= 1000, "a whole number 2..1000"),
     "w": (2.0, lambda v: _is_number(v), "a number"),
     "b": (1.0, lambda v: _is_number(v), "a number"),
     "noise": (1.0, lambda v: _is_number(v) and v >= 0, "a number ≥ 0"),
-    "seed": (0, lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "seed": (0, lambda v: _whole(v) and abs(v) < 2**63, "a whole number"),
     "loss": ("mse", lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}"),
     "method": ("batch", lambda v: v in METHODS, f"one of {', '.join(METHODS)}"),
-    "batch_size": (8, lambda v: isinstance(v, int) and v >= 1, "a whole number ≥ 1"),
+    "batch_size": (8, lambda v: _whole(v) and 1 <= v <= 1000, "a whole number 1..1000"),
     "landscape": ([[-2.0, 6.0], [-4.0, 6.0]], lambda v: _pair_of_ranges(v), "[[w0, w1], [b0, b1]]"),
 }
 SWEEP_KEYS = {
     "min": (1e-3, lambda v: _is_number(v) and v > 0, "a number > 0"),
     "max": (1.0, lambda v: _is_number(v) and v > 0, "a number > 0"),
-    "count": (25, lambda v: isinstance(v, int) and 2 <= v <= 200, "a whole number 2..200"),
-    "steps": (500, lambda v: isinstance(v, int) and 1 <= v <= MAX_STEPS, "a whole number"),
+    "count": (25, lambda v: _whole(v) and 2 <= v <= 200, "a whole number 2..200"),
+    "steps": (500, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
     "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
 }
 BASIN_KEYS = {
-    "samples": (30, lambda v: isinstance(v, int) and 4 <= v <= 80, "a whole number 4..80"),
-    "steps": (300, lambda v: isinstance(v, int) and 1 <= v <= MAX_STEPS, "a whole number"),
+    "samples": (30, lambda v: _whole(v) and 4 <= v <= 80, "a whole number 4..80"),
+    "steps": (300, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
     "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
 }
 
@@ -125,6 +171,10 @@ class SpecError(ValueError):
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _pair_of_ranges(value: Any) -> bool:
@@ -255,24 +305,16 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
                 f"{suggest(name, OPTIMIZERS)}",
             )
     spec["optimizer"] = list(dict.fromkeys(n for n in names if n in OPTIMIZERS)) or ["gd"]
-    for key, (default, lo, hi) in NUMBER_KEYS.items():
-        value = raw.get(key, default)
-        if not _is_number(value):
-            bad((key,), f"{key} must be a number, got {value!r}")
-            value = default
-        elif not lo <= value <= hi:
-            bad((key,), f"{key} = {value} is out of range; use a value from {lo:g} to {hi:g}")
-        spec[key] = float(value)
-    eps = raw.get("eps")
-    if eps is not None and not (_is_number(eps) and 0 < eps <= 1):
-        bad(("eps",), f"eps must be a small positive number such as 1e-8, got {eps!r}")
-        eps = None
-    spec["eps"] = float(eps) if eps is not None else None
-    steps = raw.get("steps", 50)
-    if not isinstance(steps, int) or isinstance(steps, bool) or not 0 <= steps <= MAX_STEPS:
-        bad(("steps",), f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps!r}")
-        steps = 50
-    spec["steps"] = steps
+    for key, number in NUMBERS.items():
+        value = raw.get(key, number.default)
+        if value is None and number.default is None:
+            spec[key] = None
+            continue
+        problem = number.problem(key, value)
+        if problem:
+            bad((key,), problem)
+            value = number.default
+        spec[key] = value if number.whole or value is None else float(value)
     ascent = raw.get("ascent", False)
     if not isinstance(ascent, bool):
         bad(("ascent",), "ascent must be true or false")
@@ -307,11 +349,6 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
     spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
-    arrows = raw.get("arrows", 15)
-    if not isinstance(arrows, int) or not 3 <= arrows <= 40:
-        bad(("arrows",), "arrows must be a whole number from 3 to 40 (arrows per side)")
-        arrows = 15
-    spec["arrows"] = arrows
     spec["compare"] = _compare(raw.get("compare"), bad)
     if "multiples" in spec["plots"] and spec["compare"] is None:
         bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
@@ -319,12 +356,17 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     spec["controls"] = raw.get("controls", {})
     spec["id"] = raw.get("id")
     spec["caption"] = raw.get("caption")
+    if not issues:
+        excess = over_budget(spec)
+        if excess:
+            bad(*excess)
     if issues:
         raise SpecError(issues)
     return spec
 
 
 COMPARABLE = ("lr", "momentum", "steps", "optimizer")
+MAX_COMPARE = 4
 
 
 def _compare(value: Any, bad: Bad) -> dict[str, list] | None:
@@ -340,10 +382,24 @@ def _compare(value: Any, bad: Bad) -> dict[str, list] | None:
             f"compare can vary one of {', '.join(COMPARABLE)}{suggest(key, COMPARABLE)}",
         )
         return None
-    if not isinstance(values, list) or not 2 <= len(values) <= 4:
-        bad(("compare", key), "compare takes a list of 2 to 4 values")
+    if not isinstance(values, list) or not 2 <= len(values) <= MAX_COMPARE:
+        bad(("compare", key), f"compare takes a list of 2 to {MAX_COMPARE} values")
         return None
-    return {key: values}
+    problems = 0
+    for i, item in enumerate(values):
+        if key == "optimizer":
+            problem = (
+                None
+                if isinstance(item, str) and item in OPTIMIZERS
+                else f"unknown optimizer {item!r} (known: {', '.join(OPTIMIZERS)})"
+                f"{suggest(item, OPTIMIZERS)}"
+            )
+        else:
+            problem = NUMBERS[key].problem(key, item)
+        if problem:
+            bad(("compare", key, i), f"compare: {problem}")
+            problems += 1
+    return None if problems else {key: values}
 
 
 def _box(value: Any, dim: int, bad: Bad) -> list[list[float]] | None:
