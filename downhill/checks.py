@@ -27,7 +27,7 @@ from engine.figures import trajectories
 from engine.spec import suggest
 
 from .errors import ContentError
-from .fences import FenceLocator
+from .fences import FenceLocator, guarded
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 KINDS = {
@@ -54,6 +54,11 @@ class CheckFence:
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("check", src)
+        return guarded(
+            self.errors, self.path, fence_line, "check", lambda: self.render(src, fence_line)
+        )
+
+    def render(self, src: str, fence_line: int) -> str:
         try:
             raw = load(src) or {}
             lines = key_lines(src, first_line=fence_line + 1)

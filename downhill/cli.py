@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .assets import MissingAssets
 from .errors import BuildFailed
-from .read import slugify
+from .read import RESERVED_SLUGS, slugify
 from .site import BuildConfig, build_site
 
 
@@ -162,12 +163,21 @@ controls:
 
 
 def new_post(title: str, content: Path) -> int:
-    path = content / f"{slugify(title)}.md"
-    if path.exists():
+    slug = slugify(title)
+    if slug in RESERVED_SLUGS:
+        print(
+            f"error: {slug!r} is the address of one of the site's own pages; choose another title",
+            file=sys.stderr,
+        )
+        return 1
+    path = content / f"{slug}.md"
+    if path.exists() or path.is_symlink():
         print(f"error: {path} already exists; choose another title", file=sys.stderr)
         return 1
     content.mkdir(parents=True, exist_ok=True)
-    path.write_text(NEW_POST.format(title=title, date=dt.date.today().isoformat()), "utf-8")
+    # A double-quoted YAML string is JSON's: any title, colons and quotes included, reads back.
+    quoted = json.dumps(title.strip(), ensure_ascii=False)
+    path.write_text(NEW_POST.format(title=quoted, date=dt.date.today().isoformat()), "utf-8")
     print(f"wrote {path} (a draft: 'python build.py serve' shows it)")
     return 0
 

@@ -6,6 +6,7 @@ any Python loads in the browser. Author mistakes become ContentErrors at the exa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from engine.api import to_json
 
 from .controls import Control, build_controls
 from .errors import ContentError
-from .fences import FenceLocator
+from .fences import FenceLocator, guarded
 from .yamlmap import error_line, error_message, key_lines, line_of, load
+
+DEMO_ID = re.compile(r"^[A-Za-z][\w-]*$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class DemoFence:
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("demo", src)
+        return guarded(
+            self.errors, self.path, fence_line, "demo", lambda: self.render(src, fence_line)
+        )
+
+    def render(self, src: str, fence_line: int) -> str:
         first = fence_line + 1
         try:
             raw = load(src) or {}
@@ -81,6 +89,27 @@ class DemoFence:
         if problems:
             return ""
         demo_id = str(raw.get("id") or f"demo-{len(self.demos) + 1}")
+        if not DEMO_ID.match(demo_id):
+            self.errors.append(
+                ContentError(
+                    self.path,
+                    line_of(lines, ("id",), fence_line),
+                    f"demo: id {demo_id!r} must be letters, digits, - and _ (starting with a "
+                    "letter), e.g. 'id: peaks-path'",
+                )
+            )
+            return ""
+        same = next((d for d in self.demos if d.id == demo_id), None)
+        if same:
+            self.errors.append(
+                ContentError(
+                    self.path,
+                    line_of(lines, ("id",), fence_line),
+                    f"demo: id {demo_id!r} is already the id of the demo at line {same.line}; "
+                    "give each demo its own id",
+                )
+            )
+            return ""
         demo = Demo(demo_id, raw, render_demo(raw), controls, fence_line)
         self.demos.append(demo)
         return self.template.render(
@@ -91,6 +120,13 @@ class DemoFence:
         )
 
 
+SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
 def _script_json(text: str) -> str:
-    """JSON safe inside <script type="application/json">: no '</' can close the element."""
-    return text.replace("</", "<\\/")
+    """JSON safe inside <script type="application/json">: with no <, > or &, nothing in it
+    can close the element or open a comment (``<!--<script>`` swallows the page in HTML's
+    script parsing); the escapes are the same JSON."""
+    return text.translate(SCRIPT_SAFE)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ContentError
 
 OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?\.?(?P<lang>[\w-]+)")
 
@@ -54,3 +59,22 @@ class FenceLocator:
                 self._used.add(k)
                 return site.line
         return self._sites[0].line if self._sites else 1
+
+
+def guarded(
+    errors: list[ContentError], path: Path, line: int, kind: str, render: Callable[[], str]
+) -> str:
+    """Run a fence's ``render``; any exception it raises becomes a build error at ``line``.
+
+    superfences treats an exception in a custom fence as "not my fence" and prints the
+    source as code, so without this a failing demo would build, silently, as text.
+    """
+    try:
+        return render()
+    except RecursionError:
+        message = "it is nested too deeply to compute"
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        message = f"{type(exc).__name__}: {exc} (in {Path(where.filename).name}:{where.lineno})"
+    errors.append(ContentError(path, line, f"{kind} could not be built: {message}"))
+    return ""

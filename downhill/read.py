@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,16 @@ from .errors import ContentError
 from .yamlmap import error_line, error_message, key_lines, load
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
+FENCE = re.compile(r"^(`{3,}|~{3,})")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_KEYS = ("title", "date", "updated", "summary", "tags", "draft", "slug", "image")
+# Python-Markdown's inline stage rewrites a whole paragraph for every emphasis, link or
+# formula in it, so its time grows with the square of a paragraph's length (a 245 KB
+# paragraph: 6.5 s; 980 KB: 100 s). These bounds keep any article to seconds.
+MAX_ARTICLE_CHARS = 2_000_000
+MAX_PARAGRAPH_CHARS = 20_000
+# Slugs the site's own pages and folders use: an article there would overwrite them.
+RESERVED_SLUGS = ("tags", "assets", "feed", "404", "sitemap", "robots", "index", "build")
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,78 @@ def source_from_json(path: Path, text: str, data: dict[str, Any]) -> Source:
     )
 
 
+def article_paths(content: Path, errors: list[ContentError]) -> list[Path]:
+    """The Markdown files of ``content`` that can be read as articles, in name order.
+
+    Anything else named ``*.md`` is an error that says what it is: a folder, a pipe or
+    device (reading one could hang the build), a dangling symlink, or a symlink to a file
+    outside ``content`` (which would publish a file the author may not mean to).
+    """
+    root = content.resolve()
+    paths = []
+    for path in sorted(content.glob("*.md")):
+        if path.name.startswith("_"):
+            continue
+        problem = file_problem(path, root)
+        if problem:
+            errors.append(ContentError(path, 0, problem))
+        else:
+            paths.append(path)
+    return paths
+
+
+def file_problem(path: Path, root: Path) -> str | None:
+    """Why ``path`` cannot be read as an article, or None."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            return f"a symlink to {target}, which does not exist; remove the link"
+        if root not in target.parents:
+            return (
+                f"a symlink to {target}, outside the content folder; copy the file into "
+                "the content folder instead"
+            )
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISDIR(mode):
+        return "a folder, not an article; rename it (files named *.md are articles)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device); remove it"
+    return None
+
+
+def read_text(path: Path, errors: list[ContentError]) -> str | None:
+    """The file as text: UTF-8, a leading byte-order mark dropped; None after an error."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        errors.append(ContentError(path, 0, f"cannot be read: {exc.strerror}"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        errors.append(
+            ContentError(
+                path,
+                line,
+                f"is not UTF-8 text: byte 0x{data[exc.start]:02x} at column {column} cannot "
+                "be read; save the file as UTF-8",
+            )
+        )
+        return None
+    return text.removeprefix("\ufeff")
+
+
 def read_source(path: Path, errors: list[ContentError], text: str | None = None) -> Source | None:
     """Read one article; append problems to ``errors`` and return None if it is unusable."""
     if text is None:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, errors)
+        if text is None:
+            return None
     match = FRONT_MATTER.match(text)
     if not match:
         errors.append(
@@ -86,6 +163,29 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
                 1,
                 "the file must start with front matter between "
                 "'---' lines, with at least title and date",
+            )
+        )
+        return None
+    if len(text) > MAX_ARTICLE_CHARS:
+        errors.append(
+            ContentError(
+                path,
+                1,
+                f"the article is {len(text):,} characters long; at most {MAX_ARTICLE_CHARS:,} "
+                "are allowed: split it into several articles",
+            )
+        )
+        return None
+    body_start = text[: match.end()].count("\n") + 1
+    paragraph = longest_paragraph(text[match.end() :])
+    if paragraph and paragraph[1] > MAX_PARAGRAPH_CHARS:
+        errors.append(
+            ContentError(
+                path,
+                body_start + paragraph[0],
+                f"this paragraph is {paragraph[1]:,} characters long; at most "
+                f"{MAX_PARAGRAPH_CHARS:,} are allowed (Markdown's time grows with the square "
+                "of a paragraph's length): split it with blank lines",
             )
         )
         return None
@@ -145,12 +245,19 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
     slug = meta.get("slug", slugify(str(title or path.stem)) if "slug" in meta else path.stem)
     if not isinstance(slug, str) or not SLUG.match(slug):
         bad("slug", f"slug {slug!r} must be lowercase letters, digits and single hyphens")
+    elif slug in RESERVED_SLUGS:
+        fix = "choose another slug" if "slug" in meta else "rename the file or set 'slug:'"
+        bad(
+            "slug",
+            f"slug {slug!r} is the address of one of the site's own pages "
+            f"({', '.join(RESERVED_SLUGS)}); {fix}",
+        )
     image = meta.get("image")
     if image is not None and not isinstance(image, str):
         bad("image", "image must be a path or URL")
     if len(errors) > before:
         return None
-    body_line = text[: match.end()].count("\n") + 1
+    body_line = body_start
     return Source(
         path=path,
         title=str(title).strip(),
@@ -165,6 +272,30 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
         image=image,
         meta_lines={k[0]: v for k, v in lines.items() if len(k) == 1},
     )
+
+
+def longest_paragraph(body: str) -> tuple[int, int] | None:
+    """(line offset, characters) of the longest run of non-blank lines outside code fences."""
+    best: tuple[int, int] | None = None
+    start, length, fence = 0, 0, ""
+    for k, line in enumerate(body.split("\n")):
+        stripped = line.strip()
+        if fence:
+            fence = "" if stripped.startswith(fence) else fence
+            continue
+        opening = FENCE.match(stripped)
+        if opening or not stripped:
+            fence = opening.group(0) if opening else ""
+            if length and (best is None or length > best[1]):
+                best = (start, length)
+            length = 0
+            continue
+        if not length:
+            start = k
+        length += len(line) + 1
+    if length and (best is None or length > best[1]):
+        best = (start, length)
+    return best
 
 
 def _date(value: Any, key: str, bad: Any, required: bool) -> dt.date | None:

@@ -28,7 +28,16 @@ from .errors import BuildFailed, ContentError
 from .fences import FenceLocator
 from .links import page_of
 from .markdown import make_markdown
-from .read import Source, read_source, slugify, source_from_json, source_to_json
+from .read import (
+    Source,
+    article_paths,
+    file_problem,
+    read_source,
+    read_text,
+    slugify,
+    source_from_json,
+    source_to_json,
+)
 from .render import csp_for, make_environment
 from .write import atomic_output
 
@@ -211,7 +220,9 @@ def source_fingerprint(config: BuildConfig) -> str:
 
 def read_cached(path: Path, cache: Cache, errors: list[ContentError]) -> Source | None:
     """Stage 1 with a cache: front matter is parsed once per distinct file content."""
-    text = path.read_text("utf-8")
+    text = read_text(path, errors)
+    if text is None:
+        return None
     key = hashlib.sha256(text.encode()).hexdigest()
     cached = cache.get("read", key)
     if cached is not None:
@@ -233,7 +244,7 @@ def collect(
     errors: list[ContentError] = []
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
-    paths = [p for p in sorted(config.content.glob("*.md")) if not p.name.startswith("_")]
+    paths = article_paths(config.content, errors)
     sources = [read_cached(path, cache, errors) for path in paths]
     published = [s for s in sources if s is not None and (config.drafts or not s.draft)]
     seen: dict[str, Source] = {}
@@ -276,10 +287,14 @@ def collect(
         errors.extend(broken_links(article.source.path, article.rendered.links, pages))
     intro_file = config.content / "_index.md"
     intro = ""
-    if intro_file.exists():  # the index page's introduction, plain Markdown
-        links: list[str] = []
-        intro = make_markdown({}, config.base_url, links).convert(intro_file.read_text("utf-8"))
-        errors.extend(broken_links(intro_file, links, pages))
+    if intro_file.exists() or intro_file.is_symlink():  # the index's introduction, Markdown
+        problem = file_problem(intro_file, config.content.resolve())
+        if problem:
+            errors.append(ContentError(intro_file, 0, problem))
+        elif (intro_text := read_text(intro_file, errors)) is not None:
+            links: list[str] = []
+            intro = make_markdown({}, config.base_url, links).convert(intro_text)
+            errors.extend(broken_links(intro_file, links, pages))
     if errors:
         raise BuildFailed(errors)
     articles.sort(key=lambda a: (a.date, a.slug), reverse=True)

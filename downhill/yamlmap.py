@@ -7,11 +7,30 @@ import re
 import yaml
 
 
+class AliasRefused(yaml.YAMLError):
+    """A YAML alias (``*name``): each may repeat a whole subtree, so nine levels of nine
+    aliases (a "billion laughs") expand to 9⁹ values. Downhill's YAML never needs one."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.problem_mark = mark
+        self.problem = "aliases (*name) are not allowed here; write the value out in full"
+        super().__init__(self.problem)
+
+
+def refuse_aliases(text: str) -> None:
+    """Raise AliasRefused at the first alias in ``text`` (a linear scan of its events)."""
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise AliasRefused(event.start_mark)
+
+
 def key_lines(text: str, first_line: int = 1) -> dict[tuple[str | int, ...], int]:
     """Map every key path (``("controls", "lr", "min")``, ``("start", 0)``) to its line.
 
-    ``first_line`` is the file line of the document's first line. Raises yaml.YAMLError.
+    ``first_line`` is the file line of the document's first line. Raises yaml.YAMLError,
+    AliasRefused for any alias.
     """
+    refuse_aliases(text)
     root = yaml.compose(text, Loader=Loader)
     out: dict[tuple[str | int, ...], int] = {}
     if root is None:
@@ -62,7 +81,9 @@ Loader.add_implicit_resolver(
 
 
 def load(text: str):
-    """Parse a YAML document with :class:`Loader`. Raises yaml.YAMLError."""
+    """Parse a YAML document with :class:`Loader`. Raises yaml.YAMLError (AliasRefused for
+    any alias, before anything is expanded)."""
+    refuse_aliases(text)
     return yaml.load(text, Loader=Loader)
 
 

@@ -350,7 +350,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
     spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
     spec["compare"] = _compare(raw.get("compare"), bad)
-    if "multiples" in spec["plots"] and spec["compare"] is None:
+    if "multiples" in spec["plots"] and raw.get("compare") is None:
         bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
 
     spec["controls"] = raw.get("controls", {})
@@ -397,7 +397,7 @@ def _compare(value: Any, bad: Bad) -> dict[str, list] | None:
         else:
             problem = NUMBERS[key].problem(key, item)
         if problem:
-            bad(("compare", key, i), f"compare: {problem}")
+            bad(("compare", key, i), problem)
             problems += 1
     return None if problems else {key: values}
 
