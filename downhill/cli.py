@@ -10,10 +10,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .assets import MissingAssets
-from .errors import BuildFailed
+from .config import BuildConfig, engine_errors
 from .read import RESERVED_SLUGS, slugify
-from .site import BuildConfig, build_site
 
 
 def _base_url(text: str) -> str:
@@ -52,6 +50,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         "them from pinned jsDelivr URLs with SRI hashes",
     )
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft")
+    parser.add_argument("--dev-reload", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-cache",
         action="store_true",
@@ -99,11 +98,28 @@ def config_from(args: argparse.Namespace, drafts: bool = False) -> BuildConfig:
         site_url=args.site_url or f"http://127.0.0.1:{getattr(args, 'port', 8000)}",
         assets=args.assets,
         drafts=args.drafts or drafts,
+        dev_reload=args.dev_reload,
         cache=None if args.no_cache else BuildConfig.cache,
     )
 
 
+def report(errors: list, out: Path) -> int:
+    print("", file=sys.stderr)
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(f"build failed: {len(errors)} error(s); {out} was left as it was", file=sys.stderr)
+    return 1
+
+
 def run_build(config: BuildConfig) -> int:
+    # The builder imports the engine: a syntax error in it is reported before that import.
+    broken = engine_errors(config.engine)
+    if broken:
+        return report(broken, config.out)
+    from .assets import MissingAssets
+    from .errors import BuildFailed
+    from .site import build_site
+
     started = time.perf_counter()
     progress = (
         (lambda line: print(f"\r{line}", end="", file=sys.stderr, flush=True))
@@ -113,14 +129,7 @@ def run_build(config: BuildConfig) -> int:
     try:
         articles = build_site(config, progress)
     except BuildFailed as exc:
-        print("", file=sys.stderr)
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        print(
-            f"build failed: {len(exc.errors)} error(s); {config.out} was left as it was",
-            file=sys.stderr,
-        )
-        return 1
+        return report(exc.errors, config.out)
     except MissingAssets as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -195,5 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from .serve import serve
 
-        return serve(config_from(args, drafts=True), args.port, run_build)
+        config = config_from(args, drafts=True)
+        build_argv = [
+            *("--content", str(config.content), "--out", str(config.out)),
+            *("--base-url", config.base_url, "--site-url", config.site_url),
+            *("--assets", config.assets, "--drafts", "--dev-reload"),
+            *(["--no-cache"] if args.no_cache else []),
+        ]
+        return serve(config, args.port, build_argv)
     return run_build(config_from(args))

@@ -10,16 +10,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import io
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from .site import BuildConfig
+from .config import ROOT, BuildConfig
 
 RELOAD_JS = (Path(__file__).parent / "reload.js").read_text("utf-8")
 
@@ -51,6 +52,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         ".wasm": "application/wasm",
     }
     base_url = "/"
+    HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+    def parse_request(self) -> bool:
+        """Answer only requests addressed to this machine by name: a page elsewhere whose
+        name resolves to 127.0.0.1 (DNS rebinding) gets 421, not the site."""
+        if not super().parse_request():
+            return False
+        host = (self.headers.get("Host") or "").lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name not in self.HOSTS:
+            self.send_error(421, "this server answers only 127.0.0.1 and localhost")
+            return False
+        return True
 
     def do_GET(self) -> None:
         if not self.path.startswith(self.base_url):
@@ -104,33 +118,49 @@ class DevHandler(SiteHandler):
         pass
 
 
-def serve(config: BuildConfig, port: int, run_build: Callable[[BuildConfig], int]) -> int:
-    config = replace(config, dev_reload=True)
+def rebuild_in_child(build_argv: list[str]) -> tuple[int, str]:
+    """Build in a fresh process: it imports the engine and templates as they are now (an
+    edit to engine/ takes effect), and nothing it raises can stop the server or watcher."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "build", *build_argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    return result.returncode, result.stderr if result.returncode else result.stdout
+
+
+def serve(config: BuildConfig, port: int, build_argv: list[str]) -> int:
+    """Serve ``config.out``; rebuild it (``build.py build *build_argv``) on every change."""
     status = Status()
 
     def rebuild() -> None:
-        errors = io.StringIO()
-        with contextlib.redirect_stderr(errors):
-            code = run_build(config)
+        try:
+            code, output = rebuild_in_child(build_argv)
+        except Exception as exc:  # e.g. no process could be started: say so, keep watching
+            code, output = 1, f"the build could not run: {exc}\n"
         with status.lock:
-            status.error = errors.getvalue() if code else ""
+            status.error = output if code else ""
             status.version += 1
-        if code:
-            print(errors.getvalue(), end="")
+        print(output, end="")
 
-    rebuild()
     folders = [config.content, config.templates, config.static, config.engine]
+    seen = snapshot(folders)
+    rebuild()
 
-    def watch() -> None:
-        seen = snapshot(folders)
+    def watch(seen: dict[Path, float]) -> None:
         while True:
             time.sleep(0.5)
-            now = snapshot(folders)
+            try:  # a file removed while it is listed, say: look again next time
+                now = snapshot(folders)
+            except OSError:
+                continue
             if now != seen:
                 seen = now
                 rebuild()
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, args=(seen,), daemon=True).start()
     handler_class = type("Handler", (DevHandler,), {"status": status, "base_url": config.base_url})
     handler = functools.partial(handler_class, directory=str(config.out.resolve()))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:

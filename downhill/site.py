@@ -20,9 +20,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from .assets import ENGINE_VERSION, publish_static, publish_vendor, write_engine
 from .cache import Cache
 from .checks import CheckFence
+from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
 from .fences import FenceLocator
@@ -41,31 +44,8 @@ from .read import (
 from .render import csp_for, make_environment
 from .write import atomic_output
 
-ROOT = Path(__file__).resolve().parent.parent
 WORDS_PER_MINUTE = 230
 PARALLEL_MIN = 24  # articles per extra process worth its start-up
-
-
-@dataclass(frozen=True)
-class BuildConfig:
-    content: Path = ROOT / "content"
-    out: Path = ROOT / "site"
-    templates: Path = ROOT / "templates"
-    static: Path = ROOT / "static"
-    engine: Path = ROOT / "engine"
-    node_modules: Path = ROOT / "node_modules"
-    cache: Path | None = ROOT / ".build-cache"
-    base_url: str = "/"
-    site_url: str = "http://127.0.0.1:8000"
-    assets: str = "self"  # or "cdn"
-    drafts: bool = False
-    dev_reload: bool = False  # serve: pages load the dev server's reload script
-    title: str = "Downhill"
-    description: str = (
-        "Interactive articles about gradient descent: every chart is live, every formula "
-        "checked when the page is built."
-    )
-    author: str = "Downhill"
 
 
 @dataclass(frozen=True)
@@ -159,6 +139,17 @@ class MarkdownStage:
         self.links.clear()
         self.md.reset()
         html = self.md.convert(source.body)
+        anchors = _anchors(getattr(self.md, "toc_tokens", []))
+        for demo in demo_fence.demos:
+            if demo.id in anchors:
+                errors.append(
+                    ContentError(
+                        source.path,
+                        demo.line,
+                        f"demo id {demo.id!r} is also the anchor of the heading "
+                        f"{anchors[demo.id]!r}; give the demo another id",
+                    )
+                )
         text = TAGS.sub(" ", re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL))
         trace_types = sorted(
             {
@@ -178,6 +169,15 @@ class MarkdownStage:
             list(self.links),
         )
         return rendered, errors
+
+
+def _anchors(tokens: list[dict]) -> dict[str, str]:
+    """Heading anchor → heading text, from the table of contents' nested tokens."""
+    out: dict[str, str] = {}
+    for token in tokens:
+        out[token["id"]] = token["name"]
+        out.update(_anchors(token.get("children", [])))
+    return out
 
 
 def render_sources(
@@ -357,7 +357,21 @@ def _distance(a: str, b: str) -> int:
 def build_site(
     config: BuildConfig, progress: Callable[[str], None] = lambda _: None
 ) -> list[Article]:
-    """Build the whole site into ``config.out`` atomically; return the articles built."""
+    """Build the whole site into ``config.out`` atomically; return the articles built.
+
+    Raises BuildFailed for errors in the content, the templates or the engine's source;
+    ``config.out`` is then left as it was.
+    """
+    errors = engine_errors(config.engine)
+    if errors:
+        raise BuildFailed(errors)
+    try:
+        return _build_site(config, progress)
+    except jinja2.TemplateError as exc:
+        raise BuildFailed([template_error(exc, config.templates)]) from None
+
+
+def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Article]:
     env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
     articles, intro = collect(config, cache, progress)

@@ -105,7 +105,7 @@ def expression_size(spec: dict[str, Any]) -> int:
         return 0
     from .expr import compile_cached, distinct_nodes
 
-    compiled = compile_cached(spec["expression"], tuple(sorted(spec["params"])))
+    compiled = compile_cached(spec["expression"], tuple(sorted(spec["params"])), spec["dim"])
     return distinct_nodes((compiled.tree, *compiled.partials))
 
 

@@ -880,13 +880,13 @@ def compile_expression(
 
 
 @lru_cache(maxsize=64)
-def compile_cached(text: str, params: tuple[str, ...] = ()) -> Expression:
+def compile_cached(text: str, params: tuple[str, ...] = (), dim: int | None = None) -> Expression:
     """:func:`compile_expression`, done once per text and parameter names.
 
     Expressions are immutable, so the spec check and the figures of every slider move
     share one parse, differentiation and compilation.
     """
-    return compile_expression(text, params)
+    return compile_expression(text, params, dim)
 
 
 def evaluate_tree(tree: Node, env: Mapping[str, float]) -> float:

@@ -44,13 +44,13 @@ Params = tuple[tuple[str, float], ...]
 
 # --- cached computations --------------------------------------------------------------
 @lru_cache(maxsize=32)
-def _bound(expression: str, params: Params) -> BoundExpression:
-    compiled = compile_cached(expression, tuple(name for name, _ in params))
+def _bound(expression: str, params: Params, dim: int) -> BoundExpression:
+    compiled = compile_cached(expression, tuple(name for name, _ in params), dim)
     return compiled.bind(dict(params))
 
 
-def _key(spec: dict[str, Any]) -> tuple[str, Params]:
-    return spec["expression"], tuple(sorted(spec["params"].items()))
+def _key(spec: dict[str, Any]) -> tuple[str, Params, int]:
+    return spec["expression"], tuple(sorted(spec["params"].items())), spec["dim"]
 
 
 def bound_function(spec: dict[str, Any]) -> BoundExpression:
@@ -59,8 +59,8 @@ def bound_function(spec: dict[str, Any]) -> BoundExpression:
 
 
 @lru_cache(maxsize=16)
-def _grid(expression: str, params: Params, domain: tuple, samples: int):
-    return sample_grid(_bound(expression, params), domain, samples)
+def _grid(expression: str, params: Params, dim: int, domain: tuple, samples: int):
+    return sample_grid(_bound(expression, params, dim), domain, samples)
 
 
 def grid(spec: dict[str, Any], samples: int = GRID_SAMPLES):
@@ -69,10 +69,16 @@ def grid(spec: dict[str, Any], samples: int = GRID_SAMPLES):
 
 @lru_cache(maxsize=8)
 def _basins(
-    expression: str, params: Params, domain: tuple, optimizer: str, lr: float, options: tuple
+    expression: str,
+    params: Params,
+    dim: int,
+    domain: tuple,
+    optimizer: str,
+    lr: float,
+    options: tuple,
 ):
     samples, steps, tol = options
-    return basin_map(_bound(expression, params), domain, samples, optimizer, lr, steps, tol)
+    return basin_map(_bound(expression, params, dim), domain, samples, optimizer, lr, steps, tol)
 
 
 @lru_cache(maxsize=8)

@@ -259,12 +259,24 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         entry = CATALOGUE.get(function)
         text = entry.formula if entry else function
         spec["expression"] = text
+        asked = _dimension_asked(raw)
+        names = tuple(sorted(spec["params"]))
         try:
-            dim = compile_cached(text, tuple(sorted(spec["params"]))).dim
+            dim = max(compile_cached(text, names).dim, asked or 1)
+            if asked == 1 and dim == 2:
+                # One error, not three: the start, plots and controls are all 1-D here.
+                bad(
+                    ("function",),
+                    "this demo is one-dimensional (its start has one coordinate), but the "
+                    "function uses y; write a function of x alone",
+                )
+                dim = 1
+            else:
+                compile_cached(text, names, dim)  # x² in a 2-D demo: a valley along y
         except ExpressionError as exc:
             hint = suggest(function, CATALOGUE) if function.isidentifier() else ""
             bad(("function",), f"{exc}{hint}")
-            dim = 1
+            dim = asked or 1  # the rest of the demo is judged as the author meant it
         kind = dim
     spec["function"] = function
     spec["dim"] = dim
@@ -400,6 +412,22 @@ def _compare(value: Any, bad: Bad) -> dict[str, list] | None:
             bad(("compare", key, i), problem)
             problems += 1
     return None if problems else {key: values}
+
+
+TWO_D_ONLY = tuple(k for k in PLOT_KINDS[2] if k not in PLOT_KINDS[1])
+
+
+def _dimension_asked(raw: Mapping[str, Any]) -> int | None:
+    """The dimension a demo's start, domain or plots ask for, or None if they do not say."""
+    start, domain, plots = raw.get("start"), raw.get("domain"), raw.get("plots")
+    if isinstance(start, list) and len(start) in (1, 2):
+        return len(start)
+    if isinstance(domain, list) and len(domain) == 2 and all(isinstance(r, list) for r in domain):
+        return 2
+    plot_list = plots if isinstance(plots, list) else [plots]
+    if any(isinstance(p, str) and p in TWO_D_ONLY for p in plot_list):
+        return 2
+    return None
 
 
 def _box(value: Any, dim: int, bad: Bad) -> list[list[float]] | None:

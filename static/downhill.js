@@ -23,10 +23,12 @@ class Engine {
     this.worker = null;
     this.ready = null;
     this.timers = new Map(); // demo id → runaway timer
+    this.pending = new Map(); // demo id → [seq, spec] sent and not yet answered
   }
 
   start() {
     if (this.ready) return this.ready;
+    this.pending.clear();
     this.ready = new Promise((resolve, reject) => {
       try {
         this.worker = new Worker(this.url, { type: "module" });
@@ -39,8 +41,9 @@ class Engine {
         else if (data.type === "failed") reject(new Error(data.message));
         else if (data.type === "result") {
           clearTimeout(this.timers.get(data.demo));
+          this.pending.delete(data.demo);
           this.listeners.get(data.demo)?.(data);
-        }
+        } else if (data.type === "broken") this.restart(null); // Python died in the worker
       };
       this.worker.onerror = (event) => {
         event.preventDefault();
@@ -59,18 +62,32 @@ class Engine {
     this.worker = null;
     this.ready = null;
     for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /**
+   * A fresh worker after a runaway request (`culprit`, told it timed out) or a runtime that
+   * died: every other demo's unanswered request is sent again to the new worker.
+   */
+  restart(culprit) {
+    const lost = [...this.pending].filter(([demo]) => demo !== culprit);
+    this.stop();
+    if (culprit) this.listeners.get(culprit)?.({ type: "timeout", demo: culprit });
+    for (const [demo, [seq, spec]] of lost) this.render(demo, seq, spec);
   }
 
   forget(demo) {
     this.worker?.postMessage({ type: "forget", demo });
   }
 
+  /** Send a spec, (re)starting the worker if it was stopped; a failed start is an answer. */
   render(demo, seq, spec) {
-    this.worker.postMessage({ type: "render", demo, seq, spec });
-    this.timers.set(demo, setTimeout(() => {
-      this.stop();
-      this.listeners.get(demo)?.({ type: "timeout", demo, seq });
-    }, TIME_LIMIT_MS));
+    this.start().then(() => {
+      this.pending.set(demo, [seq, spec]);
+      this.worker.postMessage({ type: "render", demo, seq, spec });
+      clearTimeout(this.timers.get(demo));
+      this.timers.set(demo, setTimeout(() => this.restart(demo), TIME_LIMIT_MS));
+    }, (err) => this.listeners.get(demo)?.({ type: "failed", demo, seq, message: err.message }));
   }
 }
 
@@ -276,7 +293,11 @@ class Demo {
     this.inFlight = false;
     if (message.type === "timeout") {
       this.setState("error", "The engine took too long on this setting and was restarted.");
-      this.el.dataset.state = "error";
+      return;
+    }
+    if (message.type === "failed") {
+      this.setState("error", `The interactive engine could not load (${message.message}). ` +
+        "The charts show the pre-computed results.");
       return;
     }
     if (message.seq === this.latest) {
@@ -457,7 +478,12 @@ function distanceFromViewport(element, top = 0) {
 
 /** Where the viewport will start: the browser scrolls to a #fragment only once loaded. */
 function comingViewportTop() {
-  const id = decodeURIComponent(window.location.hash.slice(1));
+  let id = "";
+  try {
+    id = decodeURIComponent(window.location.hash.slice(1));
+  } catch {
+    return 0; // a malformed fragment (#%) names no element
+  }
   const target = id && document.getElementById(id);
   return target && window.scrollY === 0 ? target.getBoundingClientRect().top : 0;
 }

@@ -78,11 +78,16 @@ onmessage = async (event) => {
     return; // "failed" was already reported
   }
   let reply;
+  let broken = null;
   try {
     reply = JSON.parse(render(JSON.stringify(spec)));
   } catch (err) {
-    reply = { error: { message: String((err && err.message) || err) } };
+    // render_json answers every spec, so this is Python itself failing (a stack overflow
+    // in WebAssembly leaves Pyodide unusable): answer, then ask for a fresh worker.
+    reply = { error: { message: "the engine stopped on this input and is being restarted" } };
+    broken = String((err && err.message) || err);
   }
   if (reply.ok) reply.ok.figures = withoutRepeats(demo, reply.ok.figures);
   postMessage({ type: "result", demo, seq, ...reply });
+  if (broken !== null) postMessage({ type: "broken", detail: broken });
 };

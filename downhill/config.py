@@ -1,0 +1,67 @@
+"""What a build reads and writes, and how; no engine import, so that the command line can
+check the engine's source before anything imports it."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ContentError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    content: Path = ROOT / "content"
+    out: Path = ROOT / "site"
+    templates: Path = ROOT / "templates"
+    static: Path = ROOT / "static"
+    engine: Path = ROOT / "engine"
+    node_modules: Path = ROOT / "node_modules"
+    cache: Path | None = ROOT / ".build-cache"
+    base_url: str = "/"
+    site_url: str = "http://127.0.0.1:8000"
+    assets: str = "self"  # or "cdn"
+    drafts: bool = False
+    dev_reload: bool = False  # serve: pages load the dev server's reload script
+    title: str = "Downhill"
+    description: str = (
+        "Interactive articles about gradient descent: every chart is live, every formula "
+        "checked when the page is built."
+    )
+    author: str = "Downhill"
+
+
+def engine_errors(engine: Path) -> list[ContentError]:
+    """A syntax error in the engine's source, at its file and line (none if it compiles).
+
+    The engine runs in the build and, from the published wheel, in every reader's browser:
+    a broken one must stop the build like a content error, not publish.
+    """
+    errors = []
+    for path in sorted(engine.glob("*.py")):
+        try:
+            compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            errors.append(ContentError(path, exc.lineno or 0, f"engine: {exc.msg}"))
+        except ValueError as exc:  # NUL bytes
+            errors.append(ContentError(path, 0, f"engine: {exc}"))
+    return errors
+
+
+def template_error(exc: Exception, templates: Path) -> ContentError:
+    """A Jinja error as ``templates/NAME:LINE: message``."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    line = getattr(exc, "lineno", None)
+    if not line:
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
+        ]
+        if frames:
+            name, line = frames[-1].filename, frames[-1].lineno
+    path = Path(name) if name else templates
+    if not path.is_absolute():
+        path = templates / path
+    return ContentError(path, line or 0, f"template: {getattr(exc, 'message', None) or exc}")
