@@ -118,3 +118,16 @@ def page(browser):
     page.on("pageerror", lambda e: page.problems.append(f"uncaught: {e}"))
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def previous_site(tmp_path_factory):
+    """A good site built once; every failing build below must leave it byte-identical."""
+    content = tmp_path_factory.mktemp("good")
+    from .test_errors import GOOD, build
+
+    (content / "good.md").write_text(GOOD)
+    out = tmp_path_factory.mktemp("out") / "site"
+    result = build(content, out)
+    assert result.returncode == 0, result.stderr
+    return out

@@ -31,17 +31,6 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def previous_site(tmp_path_factory):
-    """A good site built once; every failing build below must leave it byte-identical."""
-    content = tmp_path_factory.mktemp("good")
-    (content / "good.md").write_text(GOOD)
-    out = tmp_path_factory.mktemp("out") / "site"
-    result = build(content, out)
-    assert result.returncode == 0, result.stderr
-    return out
-
-
 def build(content: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [

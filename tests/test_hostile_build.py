@@ -12,7 +12,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,7 @@ from downhill.errors import BuildFailed
 from downhill.site import BuildConfig, build_site
 
 from .conftest import ROOT
-from .test_errors import GOOD, build, previous_site, tree_digest  # noqa: F401 (a fixture)
+from .test_errors import GOOD, build, tree_digest
 
 FRONT = "---\ntitle: T\ndate: 2026-01-01\n---\n\n"
 
@@ -41,7 +40,7 @@ CASES = {
         "beta1 = 1 is out of range",
     ),
     "compare values": (
-        demo("function: x**2\nstart: [1]\nplots: multiples\ncompare: {lr: [\"a\", null]}\n"),
+        demo('function: x**2\nstart: [1]\nplots: multiples\ncompare: {lr: ["a", null]}\n'),
         12,
         "lr must be a number",
     ),
@@ -208,9 +207,9 @@ def test_serve_survives_a_failed_build_and_answers_only_local_hosts(tmp_path):
     content.mkdir()
     (content / "good.md").write_text(GOOD)
     port = free_port()
+    command = [sys.executable, "build.py", "serve", f"--port={port}", f"--content={content}"]
     server = subprocess.Popen(
-        [sys.executable, "build.py", "serve", "--port", str(port), "--content", str(content)]
-        + ["--out", str(tmp_path / "site")],
+        [*command, f"--out={tmp_path / 'site'}"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
