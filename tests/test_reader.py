@@ -319,3 +319,64 @@ def test_pages_carry_a_strict_content_security_policy(site_url):
     script_src = policy.split("script-src")[1].split(";")[0]
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
     assert "'wasm-unsafe-eval'" in script_src
+
+
+@pytest.mark.parametrize("fragment", ["#%", "#%E0%A4%A"])
+def test_a_malformed_fragment_is_ignored(page, site_url, fragment):
+    page.goto(f"{site_url}/learning-rates-and-optimizers/{fragment}")
+    poll(page, "document.querySelector('.demo .main-svg') !== null")
+    assert page.problems == []
+
+
+def test_a_restarted_worker_leaves_every_demo_working(page, site_url):
+    """A runaway request in one demo restarts the worker; another demo's request that was
+    in flight is answered by the new worker, and its next change too."""
+    open_live(page, f"{site_url}/learning-rates-and-optimizers/")
+    live, runaway = page.evaluate(
+        "(() => { const d = window.downhill.demos, i = d.findIndex(x => x.inputs.length);"
+        " return [i, i === 0 ? 1 : 0]; })()"
+    )
+    runaway_id = page.evaluate(f"window.downhill.demos[{runaway}].id")
+    name = page.evaluate(f"window.downhill.demos[{live}].inputs[0].name")
+    before = page.evaluate(f"window.downhill.demos[{live}].latest")
+    move(page, live, name)
+    # The other demo "runs away" while this one's request is in flight (as its timer would).
+    page.evaluate(f"window.downhill.engine.restart({json.dumps(runaway_id)})")
+    wait_drawn(page, live, before)
+    assert_matches_engine(page, live)
+    assert "took too long" in page.evaluate(f"window.downhill.demos[{runaway}].status.textContent")
+    before = page.evaluate(f"window.downhill.demos[{live}].latest")
+    move(page, live, name)
+    wait_drawn(page, live, before)
+    assert_matches_engine(page, live)
+    assert page.evaluate(f"window.downhill.demos[{live}].el.dataset.state") == "ready"
+    assert page.problems == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("(" * 40 + "x" + ")**x" * 40, ""),  # the deepest power tower the engine accepts
+        ("(" * 49 + "x" + ")**x" * 49, "nested too deeply"),
+        ("x^2", ""),  # a function of x alone in a 2-D demo: a valley along y, no error
+    ],
+)
+def test_typed_functions_at_the_limits_answer_in_words(page, site_url, typed, error):
+    open_live(page, f"{site_url}/learning-rates-and-optimizers/")
+    index = page.evaluate("window.downhill.demos.findIndex(d => d.id === 'your-function')")
+    box = page.locator("#your-function input[name=function]")
+    before = page.evaluate(f"window.downhill.demos[{index}].latest")
+    box.fill(typed)
+    box.press("Enter")
+    wait_drawn(page, index, before)
+    message = page.locator("#your-function .control-error").inner_text()
+    assert (error in message) if error else message == ""
+    if not error:
+        assert_matches_engine(page, index)
+    # The engine still answers: a plain function afterwards is drawn.
+    before = page.evaluate(f"window.downhill.demos[{index}].latest")
+    box.fill("x^2 + 2*y^2")
+    box.press("Enter")
+    wait_drawn(page, index, before)
+    assert_matches_engine(page, index)
+    assert page.problems == []
