@@ -39,6 +39,10 @@ OPTIONAL = ("tolerance", "params", "label", "show_source")
 SAMPLES = 64
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _fmt(value: float) -> str:
     return f"{value:.10g}"
 
@@ -91,6 +95,13 @@ class CheckFence:
         def at(*path: str | int) -> int:
             return line_of(lines, tuple(path), fence_line)
 
+        params = raw.get("params", {})
+        if not (
+            isinstance(params, dict)
+            and all(isinstance(k, str) and _is_number(v) for k, v in params.items())
+        ):
+            self.fail(at("params"), "check: params must map names to numbers, e.g. {a: 1.5}")
+            return ""
         check = {"gradient": self.gradient, "value": self.value, "descend": self.descend}[kind]
         try:
             shown = check(raw, at)

@@ -101,8 +101,12 @@ FIT_KEYS = {
     "b": (1.0, lambda v: _is_number(v), "a number"),
     "noise": (1.0, lambda v: _is_number(v) and v >= 0, "a number ≥ 0"),
     "seed": (0, lambda v: _whole(v) and abs(v) < 2**63, "a whole number"),
-    "loss": ("mse", lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}"),
-    "method": ("batch", lambda v: v in METHODS, f"one of {', '.join(METHODS)}"),
+    "loss": ("mse", lambda v: isinstance(v, str) and v in LOSSES, f"one of {', '.join(LOSSES)}"),
+    "method": (
+        "batch",
+        lambda v: isinstance(v, str) and v in METHODS,
+        f"one of {', '.join(METHODS)}",
+    ),
     "batch_size": (8, lambda v: _whole(v) and 1 <= v <= 1000, "a whole number 1..1000"),
     "landscape": ([[-2.0, 6.0], [-4.0, 6.0]], lambda v: _pair_of_ranges(v), "[[w0, w1], [b0, b1]]"),
 }
@@ -259,7 +263,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         entry = CATALOGUE.get(function)
         text = entry.formula if entry else function
         spec["expression"] = text
-        asked = _dimension_asked(raw)
+        asked = None if entry else _dimension_asked(raw)  # a catalogue entry has its own
         names = tuple(sorted(spec["params"]))
         try:
             dim = max(compile_cached(text, names).dim, asked or 1)
@@ -309,14 +313,15 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     optimizer = raw.get("optimizer", "gd")
     names = optimizer if isinstance(optimizer, list) else [optimizer]
     for i, name in enumerate(names):
-        if name not in OPTIMIZERS:
+        if not (isinstance(name, str) and name in OPTIMIZERS):
             path = ("optimizer", i) if isinstance(optimizer, list) else ("optimizer",)
             bad(
                 path,
                 f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})"
                 f"{suggest(name, OPTIMIZERS)}",
             )
-    spec["optimizer"] = list(dict.fromkeys(n for n in names if n in OPTIMIZERS)) or ["gd"]
+    known = [n for n in names if isinstance(n, str) and n in OPTIMIZERS]
+    spec["optimizer"] = list(dict.fromkeys(known)) or ["gd"]
     for key, number in NUMBERS.items():
         value = raw.get(key, number.default)
         if value is None and number.default is None:
