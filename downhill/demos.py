@@ -89,26 +89,16 @@ class DemoFence:
         if problems:
             return ""
         demo_id = str(raw.get("id") or f"demo-{len(self.demos) + 1}")
-        if not DEMO_ID.match(demo_id):
-            self.errors.append(
-                ContentError(
-                    self.path,
-                    line_of(lines, ("id",), fence_line),
-                    f"demo: id {demo_id!r} must be letters, digits, - and _ (starting with a "
-                    "letter), e.g. 'id: peaks-path'",
-                )
-            )
-            return ""
         same = next((d for d in self.demos if d.id == demo_id), None)
+        problem = None
         if same:
-            self.errors.append(
-                ContentError(
-                    self.path,
-                    line_of(lines, ("id",), fence_line),
-                    f"demo: id {demo_id!r} is already the id of the demo at line {same.line}; "
-                    "give each demo its own id",
-                )
-            )
+            problem = f"id {demo_id!r} is already the id of the demo at line {same.line}"
+        elif not DEMO_ID.match(demo_id):
+            problem = f"id {demo_id!r} must be letters, digits, - and _, starting with a letter"
+        if problem:
+            line = line_of(lines, ("id",), fence_line)
+            fix = "give each demo its own id, e.g. 'id: peaks-path'"
+            self.errors.append(ContentError(self.path, line, f"demo: {problem}; {fix}"))
             return ""
         demo = Demo(demo_id, raw, render_demo(raw), controls, fence_line)
         self.demos.append(demo)
