@@ -547,7 +547,7 @@ class _Parser:
 
     def convert(self, node: ast.AST, depth: int = 0) -> Node:
         if depth > self.depth_limit:
-            raise self.fail(f"the expression nests deeper than {self.depth_limit} levels", node)
+            raise self.fail(f"the expression is nested deeper than {self.depth_limit} levels", node)
         if isinstance(node, ast.Expression):
             return self.convert(node.body, depth + 1)
         if isinstance(node, ast.Constant):

@@ -81,7 +81,8 @@ class Engine {
   }
 
   /** Send a spec, (re)starting the worker if it was stopped; a failed start is an answer. */
-  render(demo, seq, spec) {
+  render(demo, seq, original) {
+    const spec = clone(original); // as it is now: the demo may change it before the worker starts
     this.start().then(() => {
       this.pending.set(demo, [seq, spec]);
       this.worker.postMessage({ type: "render", demo, seq, spec });
@@ -167,6 +168,7 @@ class Demo {
     this.spec = clone(this.initialSpec);
     this.initialFigures = JSON.parse(element.querySelector(".demo-figures").textContent);
     this.figures = this.initialFigures;
+    this.answered = this.initialFigures; // what the worker last sent (see receive)
     this.charts = [...element.querySelectorAll(".demo-chart")];
     this.summary = element.querySelector(".demo-summary");
     this.initialSummary = this.summary.textContent;
@@ -300,6 +302,14 @@ class Demo {
         "The charts show the pre-computed results.");
       return;
     }
+    if (message.ok) {
+      // The worker leaves out traces identical to the last ones it sent, stale or not, so
+      // every answer updates this mirror of what it sent; only the newest is drawn.
+      this.answered = message.ok.figures.map((figure, i) => ({
+        layout: figure.layout,
+        data: figure.data.map((trace, k) => trace ?? this.answered[i].data[k]),
+      }));
+    }
     if (message.seq === this.latest) {
       const textError = this.el.querySelector(".control-error");
       if (textError) textError.textContent = "";
@@ -307,11 +317,7 @@ class Demo {
         this.summary.textContent = `Cannot compute this: ${message.error.message}`;
         if (textError) textError.textContent = message.error.message;
       } else {
-        this.figures = message.ok.figures.map((figure, i) => ({
-          layout: figure.layout,
-          // The worker leaves out traces identical to the last ones it sent.
-          data: figure.data.map((trace, k) => trace ?? this.figures[i].data[k]),
-        }));
+        this.figures = this.answered;
         this.frame = null;
         this.draw();
         this.summary.textContent = message.ok.summary;
