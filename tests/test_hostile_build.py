@@ -55,6 +55,12 @@ CASES = {
         "aliases (*name) are not allowed",
     ),
     "billion laughs in a demo": (demo("function: x**2\n" + LAUGHS), 11, "aliases"),
+    "billion laughs in a check": (
+        f"{FRONT}```check\nvalue: x**2\nat: [1]\nequals: 1\n{LAUGHS}```\n",
+        10,
+        "aliases",
+    ),
+    "over-long article": (FRONT + ("Words.\n\n" * 300_000), 1, "at most 2,000,000 are allowed"),
     "reserved slug": (FRONT.replace("title: T", "title: T\nslug: tags"), 3, "slug 'tags'"),
     "duplicate demo id": (
         demo("function: x**2\nid: same\n") + "\n```demo\nfunction: x**3\nid: same\n```\n",
