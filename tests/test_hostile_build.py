@@ -57,7 +57,7 @@ CASES = {
     "billion laughs in a demo": (demo("function: x**2\n" + LAUGHS), 11, "aliases"),
     "billion laughs in a check": (
         f"{FRONT}```check\nvalue: x**2\nat: [1]\nequals: 1\n{LAUGHS}```\n",
-        10,
+        11,
         "aliases",
     ),
     "over-long article": (FRONT + ("Words.\n\n" * 300_000), 1, "at most 2,000,000 are allowed"),
