@@ -142,6 +142,13 @@ def run_build(config: BuildConfig) -> int:
         f"built {len(articles)} article(s), {demos} demo(s), {checks} check(s) passed, "
         f"into {config.out} in {elapsed:.2f} s"
     )
+    weights = [
+        f"{a.slug} {a.rendered.keyframe_bytes / 1000:.1f} KB"
+        for a in articles
+        if a.rendered.keyframe_bytes
+    ]
+    if weights:
+        print(f"keyframes (gzip): {', '.join(weights)}")
     return 0
 
 

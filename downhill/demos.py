@@ -20,6 +20,7 @@ from engine.api import to_json
 from .controls import Control, build_controls
 from .errors import ContentError
 from .fences import FenceLocator, guarded
+from .keyframes import Keyframes, keyframes
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 DEMO_ID = re.compile(r"^[A-Za-z][\w-]*$")
@@ -40,13 +41,28 @@ class DemoFence:
     """The ``demo`` fence formatter for one article; collects demos and errors."""
 
     def __init__(
-        self, path: Path, locator: FenceLocator, env: jinja2.Environment, errors: list[ContentError]
+        self,
+        path: Path,
+        locator: FenceLocator,
+        env: jinja2.Environment,
+        errors: list[ContentError],
+        known: dict[str, Keyframes | None] | None = None,
     ) -> None:
         self.path = path
         self.locator = locator
         self.template = env.get_template("demo.html")
         self.errors = errors
         self.demos: list[Demo] = []
+        self.files: dict[str, str] = {}  # keyframe files, written beside the page
+        self.keyframe_bytes = 0  # their size, compressed
+        self.known = known if known is not None else {}
+
+    def keyframes_of(self, raw: dict[str, Any], demo: Demo) -> Keyframes | None:
+        """The demo's keyframes, computed once per spec and controls in this build."""
+        key = to_json([raw, [c.__dict__ for c in demo.controls]])
+        if key not in self.known:
+            self.known[key] = keyframes(raw, demo.result, demo.controls)
+        return self.known[key]
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("demo", src)
@@ -102,9 +118,16 @@ class DemoFence:
             return ""
         demo = Demo(demo_id, raw, render_demo(raw), controls, fence_line)
         self.demos.append(demo)
+        frames = None
+        if raw.get("keyframes", True):
+            frames = self.keyframes_of(raw, demo)
+            if frames:
+                self.files[f"{demo_id}.{frames.name}.json"] = frames.text
+                self.keyframe_bytes += frames.gzip_bytes
         return self.template.render(
             source=src if raw.get("show_source") else None,
             demo=demo,
+            keyframes=f"{demo_id}.{frames.name}.json" if frames else "",
             spec_json=_script_json(to_json(raw)),
             figures_json=_script_json(to_json(demo.result["figures"])),
         )

@@ -59,6 +59,8 @@ class Rendered:
     checks: int
     trace_types: list[str]
     links: list[str]
+    files: dict[str, str] = field(default_factory=dict)  # beside the page: keyframes
+    keyframe_bytes: int = 0
 
 
 @dataclass
@@ -123,6 +125,7 @@ class MarkdownStage:
     def __init__(self, templates: Path, base_url: str, cache: Path | None = None) -> None:
         self.env = make_environment(templates, cache)
         self.links: list[str] = []
+        self.keyframes: dict = {}  # spec and controls → keyframes, shared by the articles
         self.fences: tuple[DemoFence, CheckFence] | None = None
         self.md = make_markdown(
             {"demo": lambda src: self.fences[0](src), "check": lambda src: self.fences[1](src)},
@@ -133,7 +136,7 @@ class MarkdownStage:
     def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
         errors: list[ContentError] = []
         locator = FenceLocator(source.body, source.body_line)
-        demo_fence = DemoFence(source.path, locator, self.env, errors)
+        demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes)
         check_fence = CheckFence(source.path, locator, errors)
         self.fences = (demo_fence, check_fence)
         self.links.clear()
@@ -167,6 +170,8 @@ class MarkdownStage:
             check_fence.passed,
             trace_types,
             list(self.links),
+            dict(demo_fence.files),
+            demo_fence.keyframe_bytes,
         )
         return rendered, errors
 
@@ -429,6 +434,8 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             page(
                 "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
             )
+            for name, text in article.rendered.files.items():
+                tree.write(f"{article.slug}/{name}", text)
         page(
             "index.html",
             "index.html",

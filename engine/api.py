@@ -59,19 +59,19 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
     """JSON cannot hold NaN or infinities: they become null."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(_clean(value), separators=(",", ":"), allow_nan=False)
+    return json.dumps(clean(value), separators=(",", ":"), allow_nan=False)
 
 
 def render_json(spec_text: str) -> str:

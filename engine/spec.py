@@ -150,6 +150,7 @@ KEYS = (
     "id",
     "caption",
     "show_source",
+    "keyframes",  # the builder's: false leaves out the precomputed frames (downhill/keyframes)
 )
 
 
@@ -373,6 +374,8 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     spec["controls"] = raw.get("controls", {})
     spec["id"] = raw.get("id")
     spec["caption"] = raw.get("caption")
+    if not isinstance(raw.get("keyframes", True), bool):
+        bad(("keyframes",), "keyframes must be true or false")
     if not issues:
         excess = over_budget(spec)
         if excess:

@@ -169,6 +169,13 @@ class Demo {
     this.initialFigures = JSON.parse(element.querySelector(".demo-figures").textContent);
     this.figures = this.initialFigures;
     this.answered = this.initialFigures; // what the worker last sent (see receive)
+    // The engine's answers computed at build time, fetched once the demo is drawn.
+    const frameUrl = element.dataset.keyframes;
+    this.keyframes = new Promise((resolve) => {
+      this.fetchKeyframes = () => resolve(!frameUrl ? null
+        : fetch(new URL(frameUrl, window.location.href))
+          .then((response) => (response.ok ? response.json() : null)).catch(() => null));
+    });
     this.charts = [...element.querySelectorAll(".demo-chart")];
     this.summary = element.querySelector(".demo-summary");
     this.initialSummary = this.summary.textContent;
@@ -267,13 +274,70 @@ class Demo {
   }
 
   changed(input, { fromUrl = false } = {}) {
+    this.apply(input);
+    if (!fromUrl) this.saveToUrl();
+    this.request();
+    if (this.el.dataset.state !== "ready") this.fromKeyframes();
+  }
+
+  /** Write the control's value into the spec and beside the control. */
+  apply(input) {
     const value = this.valueOf(input);
     setPath(this.spec, JSON.parse(input.dataset.path), value);
     const output = input.parentElement.querySelector("output");
     if (output) output.textContent = String(value);
     if (input.type === "range") input.setAttribute("aria-valuetext", String(value));
-    if (!fromUrl) this.saveToUrl();
-    this.request();
+  }
+
+  /**
+   * Before the engine is ready: draw the precomputed frame of the controls' state, if there
+   * is one (one control moved from its built value); else keep the chart, marked as not
+   * showing these values, and say so. A slider whose positions were thinned snaps to the
+   * nearest one, so the value shown is always the value drawn.
+   */
+  async fromKeyframes() {
+    const seq = this.latest;
+    const frames = await this.keyframes;
+    if (seq !== this.latest || this.el.dataset.state === "ready") return; // newer news
+    this.keyframeSeq = seq; // (for tests: the state of request `seq` is shown)
+    const moved = this.inputs.filter((input) => input.value !== input.dataset.initial);
+    if (!moved.length) return this.showFrame(null);
+    const entry = moved.length === 1 && frames && frames.controls[moved[0].name];
+    if (!entry) {
+      this.charts.forEach((chart) => chart.classList.add("demo-stale"));
+      this.summary.textContent = this.el.dataset.state === "error"
+        ? "This setting has no precomputed chart, and the engine could not load."
+        : "Not drawn yet: this setting is computed when the engine is ready.";
+      return undefined;
+    }
+    const input = moved[0];
+    let k = entry.positions.indexOf(input.value);
+    if (input.tagName !== "SELECT") {
+      const u = Number(input.value);
+      k = entry.positions.reduce((best, p, i) =>
+        (Math.abs(p - u) < Math.abs(entry.positions[best] - u) ? i : best), 0);
+      if (entry.positions[k] !== u) {
+        input.value = String(entry.positions[k]);
+        this.apply(input);
+        this.saveToUrl();
+      }
+    }
+    return this.showFrame(entry.frames[k] === null ? null : frames.frames[entry.frames[k]]);
+  }
+
+  showFrame(frame) {
+    this.charts.forEach((chart) => chart.classList.remove("demo-stale"));
+    this.figures = frame === null ? this.initialFigures : this.initialFigures.map((figure, i) => {
+      const part = frame.figures[i] || {};
+      return {
+        layout: part.layout ?? figure.layout,
+        data: part.data ?? figure.data.map((trace, k) => part.traces?.[k] ?? trace),
+      };
+    });
+    this.frame = null;
+    this.summary.textContent = frame === null ? this.initialSummary : frame.summary;
+    this.el.dispatchEvent(new CustomEvent("downhill:keyframe"));
+    return this.draw();
   }
 
   request() {
@@ -318,6 +382,7 @@ class Demo {
         if (textError) textError.textContent = message.error.message;
       } else {
         this.figures = this.answered;
+        this.charts.forEach((chart) => chart.classList.remove("demo-stale"));
         this.frame = null;
         this.draw();
         this.summary.textContent = message.ok.summary;
@@ -378,6 +443,7 @@ class Demo {
     }
     this.spec = clone(this.initialSpec);
     this.figures = this.initialFigures;
+    this.charts.forEach((chart) => chart.classList.remove("demo-stale"));
     this.engine.forget(this.id);
     this.latest += 1; // results still in flight are now stale
     this.pending = false;
@@ -496,6 +562,9 @@ function comingViewportTop() {
 
 /** Start the engine now if a demo is near the viewport (`nearNow`), else when one comes near. */
 function startNearViewport(nearNow) {
+  // Asked to save data, the page leaves the 4 MB runtime to the reader's first touch of a
+  // demo (wake); until then, and meanwhile, the keyframes answer.
+  if (navigator.connection?.saveData) return;
   if (nearNow) {
     engine.start().catch(() => {}); // each demo reports a failure
     return;
@@ -533,6 +602,7 @@ class Painter {
       await demo.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
       await nextTask();
       flatDone();
+      demo.fetchKeyframes();
       if (!demo.figures.some(isSolid)) return;
       if (script.dataset.plotly3d) {
         this.plotly3d ??= loadPlotly3D();

@@ -380,3 +380,120 @@ def test_typed_functions_at_the_limits_answer_in_words(page, site_url, typed, er
     wait_drawn(page, index, before)
     assert_matches_engine(page, index)
     assert page.problems == []
+
+
+def serve_built(built_site, delay_suffix: str = "", delay: float = 0.0, block_suffix: str = ""):
+    """The built site from a server that blocks (404) or delays the files ending so."""
+    import http.server
+    import threading
+
+    from downhill.serve import SiteHandler
+
+    class Handler(SiteHandler):
+        def do_GET(self):
+            if block_suffix and self.path.endswith(block_suffix):
+                self.send_error(404)
+                return
+            if delay_suffix and self.path.endswith(delay_suffix):
+                time.sleep(delay)
+            super().do_GET()
+
+        do_HEAD = do_GET
+
+    handler = lambda *a, **k: Handler(*a, directory=str(built_site), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def keyframe_positions(page, index: int) -> dict:
+    """Each precomputed control of demo ``index`` with three values to move it to."""
+    return page.evaluate(
+        f"""async () => {{
+        const demo = window.downhill.demos[{index}];
+        const frames = await demo.keyframes;
+        if (!frames) return {{}};
+        const out = {{}};
+        for (const [name, entry] of Object.entries(frames.controls)) {{
+          const input = demo.inputs.find((i) => i.name === name);
+          const others = entry.positions.filter((p) => String(p) !== input.dataset.initial);
+          const pick = [0.2, 0.5, 0.8].map((f) => others[Math.floor(f * (others.length - 1))]);
+          out[name] = [...new Set(pick)];
+        }}
+        return out;
+    }}"""
+    )
+
+
+def move_to(page, index: int, name: str, value) -> None:
+    page.evaluate(
+        f"""(() => {{
+        const demo = window.downhill.demos[{index}];
+        const input = demo.inputs.find((i) => i.name === {json.dumps(name)});
+        input.value = String({json.dumps(value)});
+        input.dispatchEvent(new Event(input.tagName === 'SELECT' ? 'change' : 'input'));
+        if (input.tagName === 'SELECT') input.dispatchEvent(new Event('input'));
+    }})()"""
+    )
+    poll(
+        page,
+        f"window.downhill.demos[{index}].keyframeSeq === window.downhill.demos[{index}].latest",
+    )
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_keyframes_answer_every_slider_without_the_runtime(page, built_site, name):
+    """With the WebAssembly blocked, each precomputed control of each demo, moved to three
+    positions, redraws exactly what the engine computes in CPython for the page's spec."""
+    server = serve_built(built_site, block_suffix=".wasm")
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/{slug_of(name)}/")
+        count = page.evaluate("window.downhill.demos.length")
+        moved = 0
+        for index in range(count):
+            page.evaluate(f"window.downhill.demos[{index}].el.scrollIntoView()")
+            for control, values in keyframe_positions(page, index).items():
+                for value in values:
+                    move_to(page, index, control, value)
+                    assert_matches_engine(page, index)
+                    summary = page.evaluate(f"window.downhill.demos[{index}].summary.textContent")
+                    assert summary == render_demo(spec_of(page, index))["summary"]
+                    moved += 1
+                page.evaluate(f"window.downhill.demos[{index}].reset()")
+        assert moved, name
+        assert not [p for p in page.problems if p.startswith("uncaught")]
+    finally:
+        server.shutdown()
+
+
+def test_first_move_redraws_before_the_engine_is_ready(page, built_site):
+    server = serve_built(built_site, delay_suffix=".wasm", delay=15.0)
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/first-descent/")
+        poll(page, "document.querySelector('.demo .main-svg') !== null")
+        values = keyframe_positions(page, 0)["lr"]
+        move_to(page, 0, "lr", values[1])
+        assert page.evaluate("window.downhill.demos[0].el.dataset.state") == "loading"
+        assert_matches_engine(page, 0)
+    finally:
+        server.shutdown()
+
+
+def test_a_state_not_precomputed_keeps_the_chart_and_says_so(page, built_site):
+    server = serve_built(built_site, block_suffix=".wasm")
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/mountain-range/")
+        page.evaluate("document.querySelector('#peaks-path').scrollIntoView()")
+        index = page.evaluate("window.downhill.demos.findIndex(d => d.id === 'peaks-path')")
+        positions = keyframe_positions(page, index)
+        (first, a), (second, b) = list(positions.items())[:2]
+        before = figures_of(page, index)
+        move_to(page, index, first, a[0])
+        drawn = figures_of(page, index)
+        assert drawn != before
+        move_to(page, index, second, b[0])  # two controls away from the built values
+        assert figures_of(page, index) == drawn
+        assert page.locator("#peaks-path .demo-chart.demo-stale").count() >= 1
+        assert "no precomputed chart" in page.locator("#peaks-path .demo-summary").inner_text()
+    finally:
+        server.shutdown()

@@ -1,0 +1,236 @@
+"""Keyframes: the engine run ahead of time, so a demo's controls answer before Python loads.
+
+For every position of every slider and every option of every select of a demo (the other
+controls at their built values), the engine computes the figures at build time; only the
+traces that differ from the built figures are kept. The page fetches the file once the demo
+is drawn and, until the engine in the browser is ready, redraws from it.
+
+A position is a value of the ``<input>`` itself (log10 of the value on a log slider), and
+the spec value it stands for is computed exactly as the page's script computes it, so a
+frame is what the engine answers for the spec the page would send.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from engine import render_demo
+from engine.api import clean, to_json
+from engine.budget import units
+from engine.spec import normalize_spec
+
+from .controls import Control
+
+# Compressed bytes of one demo's keyframes at most: above it, every other position is
+# dropped (the built one kept) until the frames fit, and the page snaps the slider to them.
+BUDGET = 96_000
+# Build time: the engine's work for one demo's frames at most, in the compute budget's
+# units (about a second of CPython; a learning-rate sweep per frame would otherwise cost
+# seconds per demo).
+WORK = 1_000_000
+SLIDER_POSITIONS = 41  # positions of a slider without a numeric step (and of a log slider)
+MAX_POSITIONS = 201  # a finer numeric step is sampled at this many positions
+
+
+@dataclass(frozen=True)
+class Keyframes:
+    """One demo's keyframes as the JSON the page fetches, and its compressed size."""
+
+    text: str
+    gzip_bytes: int
+    frames: int
+    coarse: tuple[str, ...]  # controls thinned (or, if absent from the file, left out) to fit
+
+    @property
+    def name(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:10]
+
+
+def js_number(value: float) -> float | int:
+    """A number as the page's JSON would carry it: whole numbers as integers."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def slider_positions(control: Control) -> tuple[list[float], bool]:
+    """The ``<input>`` values to precompute and whether they are every value it can take.
+
+    A numeric step counts from min in decimal arithmetic, as the browser steps a range.
+    """
+    lo, hi, step = control.input_min, control.input_max, control.input_step
+    if step != "any":
+        base, size = Decimal(repr(float(lo))), Decimal(repr(float(step)))
+        count = int((Decimal(repr(float(hi))) - base) / size) + 1
+        if count <= MAX_POSITIONS:
+            return [float(base + k * size) for k in range(count)], True
+        steps = sorted({round(j * (count - 1) / (MAX_POSITIONS - 1)) for j in range(MAX_POSITIONS)})
+        return [float(base + k * size) for k in steps], False  # still on the step grid
+    count = SLIDER_POSITIONS
+    return [lo + (hi - lo) * k / (count - 1) for k in range(count)], False
+
+
+def spec_value(control: Control, position: float) -> float | int:
+    """The spec value the page's script sends for the slider at ``position``."""
+    if control.scale == "log":
+        # Number((10 ** raw).toPrecision(4)) in the page.
+        return js_number(float(f"{10**position:.4g}"))
+    return js_number(position)
+
+
+def _with(raw: dict[str, Any], path: list[str | int], value: Any) -> dict[str, Any]:
+    spec = json.loads(to_json(raw))
+    node = spec
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return spec
+
+
+def _difference(built: list[dict], figures: list[dict]) -> list[dict]:
+    """Per figure: the traces (by index) and layout that differ from the built ones."""
+    out = []
+    for old, new in zip(built, figures, strict=True):
+        part: dict[str, Any] = {}
+        if new["layout"] != old["layout"]:
+            part["layout"] = new["layout"]
+        if len(new["data"]) != len(old["data"]):
+            part["data"] = new["data"]
+        else:
+            traces = {
+                str(k): t
+                for k, (t, o) in enumerate(zip(new["data"], old["data"], strict=True))
+                if t != o
+            }
+            if traces:
+                part["traces"] = traces
+        out.append(part)
+    return out
+
+
+def _frame(raw: dict, built: list[dict], render: Callable[[dict], dict]) -> dict | None:
+    result = clean(render(raw))  # as the worker would send it (NaN → null)
+    return {"figures": _difference(built, result["figures"]), "summary": result["summary"]}
+
+
+def keyframes(
+    raw: dict[str, Any],
+    result: dict[str, Any],
+    controls: list[Control],
+    render: Callable[[dict], dict] = render_demo,
+) -> Keyframes | None:
+    """The keyframes of a demo (None when it has no slider or select)."""
+    built = json.loads(to_json(result["figures"]))
+    built_raw = json.loads(to_json(raw))
+    table: dict[str, list[tuple[Any, dict]]] = {}  # control → [(position, spec)]
+    exact: dict[str, bool] = {}
+    for control in controls:
+        if control.kind == "range":
+            positions, exact[control.name] = slider_positions(control)
+            table[control.name] = [
+                (p, _with(built_raw, control.path, spec_value(control, p))) for p in positions
+            ]
+        elif control.kind == "select":
+            exact[control.name] = True
+            table[control.name] = [
+                (option, _with(built_raw, control.path, option)) for option in control.options
+            ]
+    if not table:
+        return None
+    frames: list[dict | None] = []
+    index: dict[str, int] = {}  # spec as JSON → frame number
+
+    def frame_of(spec: dict) -> int | None:
+        if spec == built_raw:
+            return None
+        key = json.dumps(spec, sort_keys=True)
+        if key not in index:
+            index[key] = len(frames)
+            frames.append(_frame(spec, built, render))
+        return index[key]
+
+    # Estimate a frame's compressed size from a few, then compute only as many positions as
+    # the budget can hold (a 2000-step race of five optimizers must not cost 300 frames).
+    everything = [spec for rows in table.values() for _, spec in rows]
+    sample = [
+        f
+        for f in (frame_of(spec) for spec in everything[:: max(1, len(everything) // 6)])
+        if f is not None
+    ]
+    coarse: list[str] = []
+    if sample:
+        sampled = json.dumps([frames[f] for f in sample], separators=(",", ":"))
+        each = len(gzip.compress(sampled.encode(), 6)) / len(sample)
+        work = units(normalize_spec(built_raw))[0]
+        stride = 1
+        while stride < len(everything) and (
+            len(everything) / stride * each > BUDGET or len(everything) / stride * work > WORK
+        ):
+            stride *= 2
+        if stride > 1:
+            for name, rows in table.items():
+                if len(rows) > 2:
+                    kept = [
+                        r
+                        for k, r in enumerate(rows)
+                        if k % stride == 0 or k == len(rows) - 1 or r[1] == built_raw
+                    ]
+                    if len(kept) < len(rows):
+                        table[name] = kept
+                        exact[name] = False
+                        coarse.append(name)
+    numbered = {name: [(p, frame_of(spec)) for p, spec in rows] for name, rows in table.items()}
+    while True:
+        text = _document(numbered, frames, exact)
+        size = len(gzip.compress(text.encode(), 6))
+        if size <= BUDGET:
+            break
+        thinner = {name: _thinned(rows) for name, rows in numbered.items()}
+        shrinking = [n for n in numbered if len(thinner[n]) < len(numbered[n])]
+        if not shrinking:
+            # Even two positions are too many: the costliest control waits for the engine.
+            def weight(n: str) -> int:
+                return sum(len(json.dumps(frames[f])) for _, f in numbered[n] if f is not None)
+
+            dropped = max(numbered, key=weight)
+            del numbered[dropped]
+            if dropped not in coarse:
+                coarse.append(dropped)
+            if not numbered:
+                return None
+            continue
+        name = max(shrinking, key=lambda n: len(numbered[n]))
+        numbered[name], exact[name] = thinner[name], False
+        if name not in coarse:
+            coarse.append(name)
+    return Keyframes(text, size, sum(1 for f in frames if f is not None), tuple(coarse))
+
+
+def _thinned(rows: list[tuple[Any, int | None]]) -> list[tuple[Any, int | None]]:
+    """Every other position, keeping both ends and the built one (frame None)."""
+    return [row for k, row in enumerate(rows) if k % 2 == 0 or row[1] is None or k == len(rows) - 1]
+
+
+def _document(
+    numbered: dict[str, list[tuple[Any, int | None]]], frames: list[dict | None], exact: dict
+) -> str:
+    """The JSON the page fetches: only frames still referenced, renumbered."""
+    used = sorted({f for rows in numbered.values() for _, f in rows if f is not None})
+    renumber = {old: new for new, old in enumerate(used)}
+    controls = {
+        name: {
+            "positions": [p for p, _ in rows],
+            "frames": [None if f is None else renumber[f] for _, f in rows],
+            "exact": exact[name],
+        }
+        for name, rows in numbered.items()
+    }
+    return json.dumps(
+        {"controls": controls, "frames": [frames[f] for f in used]},
+        separators=(",", ":"),
+        allow_nan=False,
+    )

@@ -1,0 +1,99 @@
+"""Keyframes: every precomputed frame is the engine's answer for the spec the page sends."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+
+from downhill.controls import build_controls
+from downhill.keyframes import BUDGET, keyframes, spec_value
+from downhill.yamlmap import load
+from engine import normalize_spec, render_demo
+from engine.api import to_json
+
+from .conftest import ROOT
+
+DEMOS = [
+    (path.stem, load(m.group(1)))
+    for path in sorted((ROOT / "content").glob("*.md"))
+    for m in re.finditer(r"```demo\n(.*?)```", path.read_text(), re.S)
+]
+
+
+def merged(built: list[dict], frame: dict | None) -> list[dict]:
+    """The page's merge of a frame onto the built figures (static/downhill.js showFrame)."""
+    if frame is None:
+        return built
+    out = []
+    for figure, part in zip(built, frame["figures"], strict=True):
+        data = part.get("data") or [
+            part.get("traces", {}).get(str(k), trace) for k, trace in enumerate(figure["data"])
+        ]
+        out.append({"layout": part.get("layout", figure["layout"]), "data": data})
+    return out
+
+
+def with_value(raw: dict, path: list, value) -> dict:
+    spec = json.loads(to_json(raw))
+    node = spec
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return spec
+
+
+@pytest.mark.parametrize(("article", "raw"), DEMOS, ids=[f"{a}#{r.get('id')}" for a, r in DEMOS])
+def test_every_frame_is_the_engines_answer(article, raw):
+    controls, _ = build_controls(raw.get("controls"), normalize_spec(raw))
+    result = render_demo(raw)
+    frames = keyframes(raw, result, controls)
+    if frames is None:
+        assert not [c for c in controls if c.kind in ("range", "select")] or raw.get("id") in (
+            "race",
+            "guide-race",
+        )
+        return
+    assert len(gzip.compress(frames.text.encode(), 6)) <= BUDGET
+    document = json.loads(frames.text)
+    built = json.loads(to_json(result["figures"]))
+    by_name = {c.name: c for c in controls}
+    for name, entry in document["controls"].items():
+        control = by_name[name]
+        for position, number in zip(entry["positions"], entry["frames"], strict=True):
+            value = position if control.kind == "select" else spec_value(control, position)
+            spec = with_value(raw, control.path, value)
+            want = json.loads(to_json(render_demo(spec)))
+            frame = None if number is None else document["frames"][number]
+            assert merged(built, frame) == want["figures"], (name, position)
+            if frame is not None:
+                assert frame["summary"] == want["summary"]
+
+
+def test_log_slider_values_are_the_pages():
+    # Number((10 ** -1.5).toPrecision(4)) is 0.03162 in every browser.
+    from downhill.controls import Control
+
+    log = Control("lr", "range", "lr", ["lr"], 0.01, 0.001, 1.0, "any", "log")
+    assert spec_value(log, -1.5) == 0.03162
+    assert spec_value(log, 0.0) == 1 and isinstance(spec_value(log, 0.0), int)
+
+
+def test_keyframes_false_leaves_them_out(tmp_path):
+    from .test_errors import build
+
+    content = tmp_path / "content"
+    content.mkdir()
+    body = "```demo\nfunction: x**2\nstart: [1]\ncontrols:\n  lr: {min: 0.01, max: 1}\n{}```\n"
+    front = "---\ntitle: T\ndate: 2026-01-01\n---\n\n"
+    (content / "on.md").write_text(front + body.replace("{}", ""))
+    (content / "off.md").write_text(front + body.replace("{}", "keyframes: false\n"))
+    out = tmp_path / "site"
+    result = build(content, out)
+    assert result.returncode == 0, result.stderr
+    assert "keyframes (gzip): on " in result.stdout and "off " not in result.stdout
+    assert len(list((out / "on").glob("*.json"))) == 1
+    assert list((out / "off").glob("*.json")) == []
+    assert "data-keyframes" not in (out / "off" / "index.html").read_text()
