@@ -20,7 +20,7 @@ from engine.api import to_json
 from .controls import Control, build_controls
 from .errors import ContentError
 from .fences import FenceLocator, guarded
-from .keyframes import Keyframes, keyframes
+from .keyframes import Keyframes, KeyframeStore, keyframes
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 DEMO_ID = re.compile(r"^[A-Za-z][\w-]*$")
@@ -46,23 +46,24 @@ class DemoFence:
         locator: FenceLocator,
         env: jinja2.Environment,
         errors: list[ContentError],
-        known: dict[str, Keyframes | None] | None = None,
+        known: KeyframeStore | None = None,
     ) -> None:
         self.path = path
         self.locator = locator
         self.template = env.get_template("demo.html")
         self.errors = errors
         self.demos: list[Demo] = []
-        self.files: dict[str, str] = {}  # keyframe files, written beside the page
+        self.files: dict[str, str] = {}  # keyframe files beside the page: name → content hash
+        self.texts: dict[str, str] = {}  # content hash → text, when no cache folder keeps them
         self.keyframe_bytes = 0  # their size, compressed
-        self.known = known if known is not None else {}
+        self.known = known if known is not None else KeyframeStore(None, "")
 
     def keyframes_of(self, raw: dict[str, Any], demo: Demo) -> Keyframes | None:
-        """The demo's keyframes, computed once per spec and controls in this build."""
-        key = to_json([raw, [c.__dict__ for c in demo.controls]])
-        if key not in self.known:
-            self.known[key] = keyframes(raw, demo.result, demo.controls)
-        return self.known[key]
+        """The demo's keyframes, computed once per spec and controls."""
+        return self.known.get(
+            to_json([raw, [c.__dict__ for c in demo.controls]]),
+            lambda: keyframes(raw, demo.result, demo.controls),
+        )
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("demo", src)
@@ -122,7 +123,9 @@ class DemoFence:
         if raw.get("keyframes", True):
             frames = self.keyframes_of(raw, demo)
             if frames:
-                self.files[f"{demo_id}.{frames.name}.json"] = frames.text
+                self.files[f"{demo_id}.{frames.name}.json"] = frames.name
+                if self.known.folder is None:
+                    self.texts[frames.name] = frames.text
                 self.keyframe_bytes += frames.gzip_bytes
         return self.template.render(
             source=src if raw.get("show_source") else None,

@@ -15,9 +15,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from engine import render_demo
@@ -50,6 +52,53 @@ class Keyframes:
     @property
     def name(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:10]
+
+
+class KeyframeStore:
+    """Keyframes by demo (spec and controls) and engine: in memory for a build, and in
+    ``folder`` (the build cache) across builds, so an edit elsewhere in an article, or a
+    fresh process, does not recompute them."""
+
+    def __init__(self, folder: Path | None, fingerprint: str) -> None:
+        self.folder = folder
+        self.fingerprint = fingerprint
+        self.memory: dict[str, Keyframes | None] = {}
+
+    def get(self, demo: str, compute: Callable[[], Keyframes | None]) -> Keyframes | None:
+        key = hashlib.sha256((self.fingerprint + demo).encode()).hexdigest()
+        if key in self.memory:
+            return self.memory[key]
+        path = self.folder / f"{key}.json" if self.folder else None
+        if path and path.exists():
+            try:
+                data = json.loads(path.read_text("utf-8"))
+                stored = (
+                    None if data is None else Keyframes(**{**data, "coarse": tuple(data["coarse"])})
+                )
+            except (OSError, ValueError, TypeError, KeyError):
+                pass  # unreadable: computed again below
+            else:
+                self.memory[key] = stored
+                return stored
+        value = compute()
+        self.memory[key] = value
+        if path:
+            _write_whole(path, json.dumps(None if value is None else value.__dict__))
+            if value is not None:
+                _write_whole(self.file(value.name), value.text)
+        return value
+
+    def file(self, name: str) -> Path:
+        """Where the keyframes file ``name`` (its content hash) is kept, to be linked."""
+        assert self.folder is not None
+        return self.folder / "files" / f"{name}.json"
+
+
+def _write_whole(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(text, "utf-8")
+    os.replace(partial, path)  # whole or not at all, whichever process writes it
 
 
 def js_number(value: float) -> float | int:
@@ -92,19 +141,21 @@ def _with(raw: dict[str, Any], path: list[str | int], value: Any) -> dict[str, A
 
 
 def _difference(built: list[dict], figures: list[dict]) -> list[dict]:
-    """Per figure: the traces (by index) and layout that differ from the built ones."""
+    """Per figure: the traces (by index) and layout that differ from the built ones, as
+    the worker would send them (NaN → null). Both sides are compared as computed first:
+    cleaning only what differs is most of a frame's saving."""
     out = []
     for old, new in zip(built, figures, strict=True):
         part: dict[str, Any] = {}
-        if new["layout"] != old["layout"]:
-            part["layout"] = new["layout"]
+        if new["layout"] != old["layout"] and clean(new["layout"]) != clean(old["layout"]):
+            part["layout"] = clean(new["layout"])
         if len(new["data"]) != len(old["data"]):
-            part["data"] = new["data"]
+            part["data"] = clean(new["data"])
         else:
             traces = {
-                str(k): t
+                str(k): clean(t)
                 for k, (t, o) in enumerate(zip(new["data"], old["data"], strict=True))
-                if t != o
+                if t != o and clean(t) != clean(o)
             }
             if traces:
                 part["traces"] = traces
@@ -113,7 +164,7 @@ def _difference(built: list[dict], figures: list[dict]) -> list[dict]:
 
 
 def _frame(raw: dict, built: list[dict], render: Callable[[dict], dict]) -> dict | None:
-    result = clean(render(raw))  # as the worker would send it (NaN → null)
+    result = render(raw)
     return {"figures": _difference(built, result["figures"]), "summary": result["summary"]}
 
 
@@ -124,7 +175,7 @@ def keyframes(
     render: Callable[[dict], dict] = render_demo,
 ) -> Keyframes | None:
     """The keyframes of a demo (None when it has no slider or select)."""
-    built = json.loads(to_json(result["figures"]))
+    built = result["figures"]
     built_raw = json.loads(to_json(raw))
     table: dict[str, list[tuple[Any, dict]]] = {}  # control → [(position, spec)]
     exact: dict[str, bool] = {}

@@ -29,6 +29,7 @@ from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
 from .fences import FenceLocator
+from .keyframes import KeyframeStore
 from .links import page_of
 from .markdown import make_markdown
 from .read import (
@@ -59,8 +60,9 @@ class Rendered:
     checks: int
     trace_types: list[str]
     links: list[str]
-    files: dict[str, str] = field(default_factory=dict)  # beside the page: keyframes
+    files: dict[str, str] = field(default_factory=dict)  # keyframes: page name → content hash
     keyframe_bytes: int = 0
+    texts: dict[str, str] = field(default_factory=dict)  # content hash → text (no cache)
 
 
 @dataclass
@@ -122,10 +124,13 @@ class MarkdownStage:
     DemoFence and CheckFence before each conversion.
     """
 
-    def __init__(self, templates: Path, base_url: str, cache: Path | None = None) -> None:
+    def __init__(
+        self, templates: Path, base_url: str, cache: Path | None = None, fingerprint: str = ""
+    ) -> None:
         self.env = make_environment(templates, cache)
         self.links: list[str] = []
-        self.keyframes: dict = {}  # spec and controls → keyframes, shared by the articles
+        # Keyframes by spec and controls: shared by the articles, kept across builds.
+        self.keyframes = KeyframeStore(cache / "keyframes" if cache else None, fingerprint)
         self.fences: tuple[DemoFence, CheckFence] | None = None
         self.md = make_markdown(
             {"demo": lambda src: self.fences[0](src), "check": lambda src: self.fences[1](src)},
@@ -172,6 +177,7 @@ class MarkdownStage:
             list(self.links),
             dict(demo_fence.files),
             demo_fence.keyframe_bytes,
+            dict(demo_fence.texts),
         )
         return rendered, errors
 
@@ -189,7 +195,9 @@ def render_sources(
     config: BuildConfig, sources: list[Source]
 ) -> list[tuple[Rendered, list[ContentError]]]:
     """Render a batch of articles with one stage (the unit of work of a build process)."""
-    stage = MarkdownStage(config.templates, config.base_url, config.cache)
+    stage = MarkdownStage(
+        config.templates, config.base_url, config.cache, source_fingerprint(config)
+    )
     return [stage.render(source) for source in sources]
 
 
@@ -271,7 +279,11 @@ def collect(
     rendered: dict[str, Rendered] = {}
     for key in keys:
         cached = cache.get("markdown", key)
-        if cached is not None:
+        # A cached article whose keyframe files went missing from the cache is rendered again.
+        if cached is not None and all(
+            config.cache and (config.cache / "keyframes" / "files" / f"{h}.json").exists()
+            for h in cached.get("files", {}).values()
+        ):
             rendered[key] = Rendered(**cached)
     todo = [(s, k) for s, k in zip(published, keys, strict=True) if k not in rendered]
     progress(f"rendering {len(todo)} of {len(published)} articles ({len(rendered)} cached)")
@@ -380,6 +392,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
     env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
     articles, intro = collect(config, cache, progress)
+    store = KeyframeStore(config.cache / "keyframes" if config.cache else None, "")
     base = config.base_url
     site_url = config.site_url.rstrip("/")
     assets_url = f"{base}assets/"
@@ -434,8 +447,11 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             page(
                 "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
             )
-            for name, text in article.rendered.files.items():
-                tree.write(f"{article.slug}/{name}", text)
+            for name, content in article.rendered.files.items():
+                if content in article.rendered.texts:
+                    tree.write(f"{article.slug}/{name}", article.rendered.texts[content])
+                else:  # kept by the cache's keyframe store: linked, not rewritten
+                    tree.link(store.file(content), f"{article.slug}/{name}")
         page(
             "index.html",
             "index.html",

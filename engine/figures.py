@@ -81,6 +81,15 @@ def _basins(
     return basin_map(_bound(expression, params, dim), domain, samples, optimizer, lr, steps, tol)
 
 
+@lru_cache(maxsize=16)
+def _curve(expression: str, params: Params, dim: int, domain: tuple) -> tuple[list, list]:
+    """The sampled curve of a 1-D function (shared lists: callers must not change them)."""
+    f = _bound(expression, params, dim)
+    ((lo, hi),) = domain
+    xs = linspace(lo, hi, CURVE_SAMPLES)
+    return xs, [_shown(f.value_at(x)) for x in xs]
+
+
 @lru_cache(maxsize=8)
 def _dataset(points: int, w: float, b: float, noise: float, seed: int) -> Dataset:
     return synthetic_dataset(points, w, b, noise, seed)
@@ -236,15 +245,13 @@ def _ranges(layout: dict[str, Any], domain: list[list[float]]) -> dict[str, Any]
 # --- figure kinds -----------------------------------------------------------------------
 def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """1-D: the curve f(x) over the domain with each path's iterates (x, f(x))."""
-    f = bound_function(spec)
-    ((lo, hi),) = spec["domain"]
-    xs = linspace(lo, hi, CURVE_SAMPLES)
+    xs, ys = _curve(*_key(spec), _domain_key(spec))
     line = {
         "type": "scatter",
         "mode": "lines",
         "name": "f",
         "x": xs,
-        "y": [_shown(f.value_at(x)) for x in xs],
+        "y": ys,
         "line": {"color": "#777", "width": 2},
         "hoverinfo": "skip",
     }
