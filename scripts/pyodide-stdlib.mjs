@@ -1,9 +1,9 @@
-// Build the standard library Downhill's worker boots Pyodide with: Pyodide's own
-// python_stdlib.zip, with every module that booting and running the engine imports
-// compiled to bytecode. Pyodide ships the standard library as source, so a reader's browser
-// otherwise compiles some 130 modules before the engine is ready: more than half of a 5 s
-// boot on a small machine. Modules nothing imports stay as source (they still work), which
-// keeps the file close to the original size (2.9 MB instead of 2.5 MB).
+// Build the standard library Downhill's worker boots Pyodide with: only the modules that
+// booting Pyodide, installing the engine's wheel and running the engine import, compiled
+// to bytecode. Pyodide ships its whole standard library as source: 2.5 MB (gzip) that a
+// reader downloads and some 130 modules that their browser compiles before the engine is
+// ready. Nothing else is in the file, so a module the engine starts to import and this
+// recording missed fails loudly: the parity tests boot from this file and check that.
 //
 // The bytecode must come from the exact Python that runs it, so Pyodide itself compiles it,
 // here under Node (the engine wheel it installs comes from the host's python3, or $PYTHON).
@@ -82,11 +82,9 @@ with zipfile.ZipFile("/downhill/original.zip") as original, zipfile.ZipFile(
     for info in original.infolist():
         data = original.read(info)
         if info.filename in compiled:
-            code = compile(data, prefix + info.filename, "exec", dont_inherit=True)
+            code = compile(data, prefix + info.filename, "exec", dont_inherit=True, optimize=2)
             pyc = _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)
             rewritten.writestr(entry(info.filename + "c"), bytes(pyc))
-        else:
-            rewritten.writestr(entry(info.filename, info.external_attr), data)
 "\\n".join(used)
 `);
 

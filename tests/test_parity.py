@@ -117,3 +117,48 @@ def test_worker_imports_only_precompiled_stdlib(pyodide_results):
         "run 'node scripts/pyodide-stdlib.mjs' (scripts/setup does when the engine changes); "
         "if it still lists them, add what imports them to that script"
     )
+
+
+ENGINE_IMPORTS = """
+import sys
+before = set(sys.modules)
+import engine, engine.api, engine.budget, engine.catalogue, engine.descent, engine.expr
+import engine.figures, engine.fitting, engine.optimizers, engine.spec, engine.views
+from engine.spec import PLOT_KINDS
+for kind, spec in SPECS.items():
+    engine.render_demo(dict(spec, plots=list(PLOT_KINDS[kind])))
+engine.render_json("not json")
+engine.render_json('{"function": "x**2 +", "start": [0]}')
+new = set(sys.modules) - before
+import json, sysconfig
+stdlib = sysconfig.get_paths()["stdlib"]
+files = {name: getattr(sys.modules[name], "__file__", None) or "" for name in new}
+print(json.dumps(sorted(name for name, file in files.items() if file.startswith(stdlib))))
+"""
+
+
+def test_the_shipped_standard_library_holds_what_the_engine_imports(tmp_path):
+    """Every standard-library module the engine imports in CPython (that Pyodide has at all)
+    is in the trimmed python_stdlib.zip the worker boots with, precompiled."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from .test_views import SPECS
+
+    script = f"SPECS = {SPECS!r}\n{ENGINE_IMPORTS}"
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    imported = set(json.loads(found.stdout))
+
+    def modules(path):
+        with zipfile.ZipFile(path) as archive:
+            names = [n.rsplit(".", 1)[0] for n in archive.namelist() if n.endswith((".py", ".pyc"))]
+        return {n.removesuffix("/__init__").replace("/", ".") for n in names}
+
+    available = modules(ROOT / "node_modules" / "pyodide" / "python_stdlib.zip")
+    shipped = modules(ROOT / "node_modules" / "pyodide-downhill-stdlib" / "python_stdlib.zip")
+    missing = sorted((imported & available) - shipped)
+    assert not missing, f"run scripts/setup; still missing: add what imports {missing}"
+    assert len(shipped) < len(available) / 2  # a trimmed library, not the whole one
