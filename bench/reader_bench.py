@@ -22,6 +22,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -162,6 +163,103 @@ def slider_latency(browser, url: str, selector: str, values: list[str], live: bo
     return times
 
 
+# Chromium's own emulation of a phone on mobile data (issue 12's profiles).
+PHONES = {
+    "unthrottled": None,
+    "4G (4x CPU, 9 Mbps, 85 ms)": (4, 9e6, 85),
+    "slow 4G (4x CPU, 1.6 Mbps, 150 ms)": (4, 1.6e6, 150),
+}
+PHONE_TIMELINE = (
+    TIMELINE
+    + """
+window.__bytes = 0;
+document.addEventListener("downhill:keyframe", () => {
+  window.__t.answer = window.__t.answer || performance.now();
+}, true);
+document.addEventListener("downhill:drawn", () => {
+  window.__t.answer = window.__t.answer || performance.now();
+}, true);
+"""
+)
+
+
+def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
+    """Load ``url`` as a phone: first chart; a touch of the first slider right after it and
+    the time to its redraw; engine ready; gzip bytes before the first chart and in all."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    if profile:
+        cpu, bits, latency = profile
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
+        cdp.send("Network.enable")
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": latency,
+                "downloadThroughput": bits / 8,
+                "uploadThroughput": bits / 8,
+            },
+        )
+    page.add_init_script(PHONE_TIMELINE)
+    finished: list[tuple[float, str]] = []
+    page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))
+    page.goto(url, wait_until="commit")
+    while not page.evaluate("window.__t && window.__t.chart"):
+        page.wait_for_timeout(20)
+    at_chart = time.monotonic()
+    touch = page.evaluate(
+        """() => {
+        const input = document.querySelector('.demo input[type=range]');
+        input.value = String((Number(input.min) + Number(input.max)) / 2);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        return performance.now();
+    }"""
+    )
+    for _ in range(6000):  # at most ten minutes
+        t = page.evaluate("window.__t")
+        if t.get("answer") and t.get("ready"):
+            break
+        page.wait_for_timeout(100)
+    context.close()
+
+    def size(addresses: list[str]) -> int:
+        total = 0
+        for address in addresses:
+            path = folder / urlparse(address).path.lstrip("/")
+            if path.is_dir():
+                path = path / "index.html"
+            if path.is_file():
+                total += gzip_size(path)
+        return total
+
+    return {
+        "chart": t["chart"],
+        "answer": t.get("answer", math.nan) - touch,
+        "ready": t.get("ready", math.nan),
+        "before": size([u for when, u in finished if when <= at_chart]),
+        "total": size([u for _, u in finished]),
+    }
+
+
+def phone_table(browser, origin: str, folder: Path) -> None:
+    """The phone profiles side by side, on the 2-D article (median of three loads)."""
+    print("phone (390x844 touch), first-descent, median of 3 cold loads:")
+    print("| profile | first chart | first slider answer | engine ready | before chart | total |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, profile in PHONES.items():
+        runs = [phone_load(browser, origin + "/first-descent/", profile, folder) for _ in range(3)]
+        progress(f"phone {label}: {[round(r['ready']) for r in runs]} ms ready")
+        m = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        print(
+            f"| {label} | {m['chart'] / 1000:.1f} s | {m['answer'] / 1000:.2f} s | "
+            f"{m['ready'] / 1000:.1f} s | {m['before'] / 1e6:.2f} MB | {m['total'] / 1e6:.2f} MB |"
+        )
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -207,6 +305,10 @@ def main() -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if "--phone" in sys.argv:  # only the phone table
+            phone_table(browser, origin, site)
+            browser.close()
+            return
         # Interleaved rounds, so that every page sees the machine in the same state (its
         # speed drifts over minutes here).
         loads: dict[str, list[dict]] = {label: [] for label, _, _ in ARTICLES}

@@ -1,0 +1,208 @@
+"""WebKit, the engine of every iPhone browser: each article in Debian's WebKitGTK MiniBrowser,
+driven by WebKitWebDriver through Selenium on a virtual screen (Xvfb).
+
+Every demo of every article reaches ``ready``, one move of each control redraws exactly
+what the engine computes in CPython, MathJax leaves no error node, no demo reports an error.
+scripts/setup --test installs webkit2gtk-driver and xvfb, as it installs chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from engine import render_demo
+
+from .test_reader import ARTICLES, close, slug_of
+
+pytestmark = pytest.mark.webkit
+
+
+def minibrowser() -> str:
+    listing = subprocess.run(
+        ["dpkg", "-L", "libwebkit2gtk-4.1-0"], capture_output=True, text=True, check=False
+    ).stdout
+    found = [line for line in listing.splitlines() if line.endswith("/MiniBrowser")]
+    assert found, "WebKitGTK's MiniBrowser is required: scripts/setup --test"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A virtual screen for the MiniBrowser."""
+    xvfb = shutil.which("Xvfb")
+    assert xvfb, "Xvfb is required: scripts/setup --test"
+    number = 90 + os.getpid() % 9
+    server = subprocess.Popen(
+        [xvfb, f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def webkit(display):
+    from selenium import webdriver
+    from selenium.webdriver.webkitgtk.options import Options
+    from selenium.webdriver.webkitgtk.service import Service
+
+    driver_path = shutil.which("WebKitWebDriver")
+    assert driver_path, "WebKitWebDriver is required: scripts/setup --test"
+    options = Options()
+    options.binary_location = minibrowser()
+    # Debian 12's MiniBrowser (WebKitGTK 2.50) has no --headless: the virtual screen is its.
+    options.add_argument("--automation")
+    service = Service(driver_path, env={**os.environ, "DISPLAY": display})
+    driver = webdriver.WebKitGTK(options=options, service=service)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+ERRORS_JS = (
+    "window.__errors = [];"
+    "addEventListener('error', (e) => __errors.push(String(e.message)));"
+    "addEventListener('unhandledrejection', (e) => __errors.push(String(e.reason)));"
+)
+
+
+@pytest.fixture(scope="module")
+def watched_site_url(built_site):
+    """The built site, each page with a first script that records uncaught errors (WebDriver
+    in WebKit has no way to run a script before the page's own)."""
+    import http.server
+    import threading
+
+    from downhill.serve import SiteHandler
+
+    class Watched(SiteHandler):
+        def do_GET(self):
+            if self.path == "/__errors.js":
+                body, kind = ERRORS_JS.encode(), "text/javascript"
+            else:
+                local = built_site / self.path.split("?")[0].lstrip("/")
+                page = local / "index.html" if local.is_dir() else local
+                if page.suffix != ".html" or not page.is_file():
+                    super().do_GET()
+                    return
+                html = page.read_text()
+                body = html.replace("<head>", '<head><script src="/__errors.js"></script>', 1)
+                body, kind = body.encode(), "text/html"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    handler = lambda *a, **k: Watched(*a, directory=str(built_site), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def wait(driver, script: str, timeout: float = 120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {script}")
+
+
+MOVE = """
+const [index, name] = arguments;
+const demo = window.downhill.demos[index];
+const input = demo.inputs.find((i) => i.name === name);
+if (input.tagName === 'SELECT') {
+  input.selectedIndex = (input.selectedIndex + 1) % input.options.length;
+} else {
+  const lo = Number(input.min), hi = Number(input.max), value = Number(input.value);
+  const target = value > lo + 0.5 * (hi - lo) ? lo + 0.3 * (hi - lo) : lo + 0.7 * (hi - lo);
+  const step = input.step === 'any' ? 0 : Number(input.step);
+  input.value = String(step ? lo + Math.round((target - lo) / step) * step : target);
+}
+demo.latestBefore = demo.latest;
+input.dispatchEvent(new Event(input.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}));
+if (input.tagName === 'SELECT') input.dispatchEvent(new Event('input', {bubbles: true}));
+"""
+
+
+def assert_matches_engine(driver, index: int) -> None:
+    spec, shown = driver.execute_script(
+        "const d = window.downhill.demos[arguments[0]]; return [d.spec, d.figures];", index
+    )
+    expected = json.loads(json.dumps(render_demo(spec)["figures"]))
+    assert len(shown) == len(expected)
+    for got, want in zip(shown, expected, strict=True):
+        for trace_got, trace_want in zip(got["data"], want["data"], strict=True):
+            for axis in ("x", "y", "z"):
+                if axis in trace_want:
+                    assert close(trace_got[axis], trace_want[axis]), (trace_want.get("name"), axis)
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_every_article_in_webkit(webkit, watched_site_url, name):
+    webkit.get(f"{watched_site_url}/{slug_of(name)}/")
+    wait(webkit, "return document.readyState === 'complete' && !!window.downhill;")
+    count = webkit.execute_script("return window.downhill.demos.length;")
+    if count:
+        webkit.execute_script("window.downhill.demos[0].el.scrollIntoView();")
+        for index in range(count):
+            webkit.execute_script("window.downhill.demos[arguments[0]].el.scrollIntoView();", index)
+        wait(
+            webkit,
+            "return window.downhill.demos.every(d => d.el.dataset.state === 'ready'"
+            " || d.el.dataset.state === 'error');",
+            timeout=180,
+        )
+        states = webkit.execute_script("return window.downhill.demos.map(d => d.el.dataset.state);")
+        assert states == ["ready"] * count, states
+    for index in range(count):
+        webkit.execute_script("window.downhill.demos[arguments[0]].el.scrollIntoView();", index)
+        names = webkit.execute_script(
+            "return window.downhill.demos[arguments[0]].inputs"
+            ".filter(i => i.type !== 'text').map(i => i.name);",
+            index,
+        )
+        for control in names:
+            webkit.execute_script(MOVE, index, control)
+            wait(
+                webkit,
+                "const d = window.downhill.demos[arguments[0]];"
+                " return d.latest > d.latestBefore && !d.inFlight && !d.pending;".replace(
+                    "arguments[0]", str(index)
+                ),
+            )
+            assert_matches_engine(webkit, index)
+    # MathJax typesets lazily: ask for all of it, then count error nodes and typeset math.
+    wait(webkit, "return !!(window.MathJax && window.MathJax.startup);", timeout=60)
+    counts = webkit.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "MathJax.startup.promise.then(() => MathJax.startup.document.lazyTypesetAll())"
+        ".then(() => done([document.querySelectorAll('mjx-merror').length,"
+        " document.querySelectorAll('mjx-container mjx-math').length,"
+        " document.querySelectorAll('.arithmatex').length]));"
+    )
+    assert counts[0] == 0 and counts[1] >= counts[2]
+    failed = webkit.execute_script("return document.querySelectorAll('[data-state=error]').length;")
+    assert failed == 0
+    assert webkit.execute_script("return window.__errors;") == []
+
+
+def test_minibrowser_is_webkit(webkit, site_url):
+    webkit.get(f"{site_url}/")
+    agent = webkit.execute_script("return navigator.userAgent;")
+    assert "AppleWebKit" in agent and "Chrome" not in agent
+    assert Path(minibrowser()).exists()
