@@ -245,12 +245,50 @@ def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
     }
 
 
+def serve_gzipped(folder: Path):
+    """The site as GitHub Pages serves it: compressed (gzip) for a client that accepts it.
+    Python's own file server sends every byte as is, which on an emulated slow link makes
+    the 9.6 MB WebAssembly take a minute that a reader never waits."""
+    import http.server
+    import threading
+
+    from downhill.serve import SiteHandler
+
+    packed: dict[Path, bytes] = {}
+
+    class Gzipped(SiteHandler):
+        def do_GET(self):
+            path = folder / self.path.split("?")[0].lstrip("/")
+            if path.is_dir():
+                path = path / "index.html"
+            if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file():
+                super().do_GET()
+                return
+            if path not in packed:
+                packed[path] = gzip.compress(path.read_bytes(), 6)
+            body = packed[path]
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    handler = lambda *a, **k: Gzipped(*a, directory=str(folder), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def phone_table(browser, origin: str, folder: Path) -> None:
     """The phone profiles side by side, on the 2-D article (median of three loads)."""
     print("phone (390x844 touch), first-descent, median of 3 cold loads:")
     print("| profile | first chart | first slider answer | engine ready | before chart | total |")
     print("| --- | --- | --- | --- | --- | --- |")
+    wanted = sys.argv[sys.argv.index("--phone") + 1 :]  # e.g. --phone slow: only those
     for label, profile in PHONES.items():
+        if wanted and not any(word in label for word in wanted):
+            continue
         runs = [phone_load(browser, origin + "/first-descent/", profile, folder) for _ in range(3)]
         progress(f"phone {label}: {[round(r['ready']) for r in runs]} ms ready")
         m = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
@@ -305,8 +343,10 @@ def main() -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        if "--phone" in sys.argv:  # only the phone table
-            phone_table(browser, origin, site)
+        if "--phone" in sys.argv:  # only the phone table, served compressed
+            gzipped = serve_gzipped(site)
+            phone_table(browser, f"http://127.0.0.1:{gzipped.server_address[1]}", site)
+            gzipped.shutdown()
             browser.close()
             return
         # Interleaved rounds, so that every page sees the machine in the same state (its

@@ -6,6 +6,8 @@ any Python loads in the browser. Author mistakes become ContentErrors at the exa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ import jinja2
 import yaml
 
 from engine import SpecError, normalize_spec, render_demo
-from engine.api import to_json
+from engine.api import clean, to_json
 
 from .controls import Control, build_controls
 from .errors import ContentError
@@ -23,6 +25,8 @@ from .fences import FenceLocator, guarded
 from .keyframes import Keyframes, KeyframeStore, keyframes
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
+SHARED_MIN_LENGTH = 50  # items of an array worth sharing between a page's demos
+SHARED_MIN_BYTES = 2000
 DEMO_ID = re.compile(r"^[A-Za-z][\w-]*$")
 
 
@@ -55,8 +59,29 @@ class DemoFence:
         self.demos: list[Demo] = []
         self.files: dict[str, str] = {}  # keyframe files beside the page: name → content hash
         self.texts: dict[str, str] = {}  # content hash → text, when no cache folder keeps them
+        self.embedded: dict[str, str] = {}  # hash of a large array → where the page has it
         self.keyframe_bytes = 0  # their size, compressed
         self.known = known if known is not None else KeyframeStore(None, "")
+
+    def shared_once(self, demo: Demo) -> list[dict[str, Any]]:
+        """The demo's figures with each large array that an earlier demo of the page already
+        embeds replaced by ``{"$same": "DEMO/FIGURE/TRACE/KEY"}`` (the page's script puts
+        the array back): five demos of one landscape carry its grid once, not five times."""
+        figures = clean(demo.result["figures"])
+        for i, figure in enumerate(figures):
+            for k, trace in enumerate(figure["data"]):
+                for key, value in trace.items():
+                    if not isinstance(value, list) or len(value) < SHARED_MIN_LENGTH:
+                        continue
+                    text = json.dumps(value, separators=(",", ":"))
+                    if len(text) < SHARED_MIN_BYTES:
+                        continue
+                    digest = hashlib.sha256(text.encode()).hexdigest()
+                    if digest in self.embedded:
+                        trace[key] = {"$same": self.embedded[digest]}
+                    else:
+                        self.embedded[digest] = f"{demo.id}/{i}/{k}/{key}"
+        return figures
 
     def keyframes_of(self, raw: dict[str, Any], demo: Demo) -> Keyframes | None:
         """The demo's keyframes, computed once per spec and controls."""
@@ -132,7 +157,7 @@ class DemoFence:
             demo=demo,
             keyframes=f"{demo_id}.{frames.name}.json" if frames else "",
             spec_json=_script_json(to_json(raw)),
-            figures_json=_script_json(to_json(demo.result["figures"])),
+            figures_json=_script_json(to_json(self.shared_once(demo))),
         )
 
 

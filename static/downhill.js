@@ -155,6 +155,23 @@ function pathLength(figures) {
   return longest;
 }
 
+/** The figures each demo embeds, by demo id, for the arrays later demos share. */
+const embedded = new Map();
+
+/** Put back the arrays the builder left out as {$same: "DEMO/FIGURE/TRACE/KEY"}. */
+function withShared(figures) {
+  for (const figure of figures) {
+    for (const trace of figure.data) {
+      for (const [key, value] of Object.entries(trace)) {
+        if (!value || typeof value !== "object" || !("$same" in value)) continue;
+        const [demo, f, t, k] = value.$same.split("/");
+        trace[key] = embedded.get(demo)[Number(f)].data[Number(t)][k];
+      }
+    }
+  }
+  return figures;
+}
+
 /** Values from the URL: ?DEMO.KEY=VALUE for each control a reader moved. */
 const urlState = new URLSearchParams(window.location.search);
 
@@ -166,7 +183,8 @@ class Demo {
     this.id = element.id;
     this.initialSpec = JSON.parse(element.querySelector(".demo-spec").textContent);
     this.spec = clone(this.initialSpec);
-    this.initialFigures = JSON.parse(element.querySelector(".demo-figures").textContent);
+    this.initialFigures = withShared(JSON.parse(element.querySelector(".demo-figures").textContent));
+    embedded.set(this.id, this.initialFigures);
     this.figures = this.initialFigures;
     this.answered = this.initialFigures; // what the worker last sent (see receive)
     // The engine's answers computed at build time, fetched once the demo is drawn.
@@ -578,6 +596,8 @@ function startNearViewport(nearNow) {
 }
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const KEYFRAMES_FIRST_MS = 3000; // the runtime waits at most this long for them
 
 /**
  * Draws demos one at a time, in the order asked, each painted before the next starts: its
@@ -660,6 +680,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   const flat = near.map((demo) => painter.paint(demo));
   if (flat.length) await flat[0];
+  // The first demo's keyframes come before the runtime: on a slow link the 4.7 MB download
+  // would otherwise share the bandwidth with them, and the reader's first touch would wait.
+  if (near.length) await Promise.race([near[0].keyframes, delay(KEYFRAMES_FIRST_MS)]);
   startNearViewport(near.length > 0);
   paintOnApproach(demos.filter((demo) => !near.includes(demo)), painter);
   await painter.queue;

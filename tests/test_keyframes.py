@@ -97,3 +97,22 @@ def test_keyframes_false_leaves_them_out(tmp_path):
     assert len(list((out / "on").glob("*.json"))) == 1
     assert list((out / "off").glob("*.json")) == []
     assert "data-keyframes" not in (out / "off" / "index.html").read_text()
+
+
+def test_identical_data_is_embedded_once_per_page(tmp_path):
+    from .test_errors import build
+
+    content = tmp_path / "content"
+    content.mkdir()
+    demo = "```demo\nfunction: peaks\nid: {id}\nlr: {lr}\nkeyframes: false\n```\n\n"
+    front = "---\ntitle: T\ndate: 2026-01-01\n---\n\n"
+    (content / "a.md").write_text(
+        front + "".join(demo.format(id=f"d{k}", lr=0.01 * k) for k in range(1, 4))
+    )
+    out = tmp_path / "site"
+    assert build(content, out).returncode == 0
+    html = (out / "a" / "index.html").read_text()
+    assert html.count('{"$same":"d1/0/0/z"}') == 2  # the contour grid: once, then referred to
+    first = json.loads(html.split('class="demo-figures">', 1)[1].split("</script>", 1)[0])
+    grid = render_demo({"function": "peaks"})["figures"][0]["data"][0]["z"]
+    assert first[0]["data"][0]["z"] == json.loads(to_json(grid))
