@@ -158,14 +158,18 @@ function pathLength(figures) {
 /** The figures each demo embeds, by demo id, for the arrays later demos share. */
 const embedded = new Map();
 
-/** Put back the arrays the builder left out as {$same: "DEMO/FIGURE/TRACE/KEY"}. */
-function withShared(figures) {
+/**
+ * Put back the arrays the builder left out as {$same: "DEMO/FIGURE/TRACE/KEY"}: each names
+ * an earlier place, in an earlier demo or earlier in this one (`id`).
+ */
+function withShared(id, figures) {
   for (const figure of figures) {
     for (const trace of figure.data) {
       for (const [key, value] of Object.entries(trace)) {
         if (!value || typeof value !== "object" || !("$same" in value)) continue;
         const [demo, f, t, k] = value.$same.split("/");
-        trace[key] = embedded.get(demo)[Number(f)].data[Number(t)][k];
+        const source = demo === id ? figures : embedded.get(demo);
+        trace[key] = source[Number(f)].data[Number(t)][k];
       }
     }
   }
@@ -183,7 +187,8 @@ class Demo {
     this.id = element.id;
     this.initialSpec = JSON.parse(element.querySelector(".demo-spec").textContent);
     this.spec = clone(this.initialSpec);
-    this.initialFigures = withShared(JSON.parse(element.querySelector(".demo-figures").textContent));
+    this.initialFigures = withShared(
+      this.id, JSON.parse(element.querySelector(".demo-figures").textContent));
     embedded.set(this.id, this.initialFigures);
     this.figures = this.initialFigures;
     this.answered = this.initialFigures; // what the worker last sent (see receive)

@@ -116,3 +116,32 @@ def test_identical_data_is_embedded_once_per_page(tmp_path):
     first = json.loads(html.split('class="demo-figures">', 1)[1].split("</script>", 1)[0])
     grid = render_demo({"function": "peaks"})["figures"][0]["data"][0]["z"]
     assert first[0]["data"][0]["z"] == json.loads(to_json(grid))
+
+
+def test_shared_arrays_resolve_in_the_page(page, tmp_path):
+    """Within one demo (two figures of one grid) and across demos, the page's figures hold
+    the arrays the builder left out."""
+    from .conftest import serve_folder
+    from .test_errors import build
+
+    content = tmp_path / "content"
+    content.mkdir()
+    demo = "```demo\nfunction: peaks\nid: {id}\nplots: [contour, field]\nkeyframes: false\n```\n\n"
+    front = "---\ntitle: T\ndate: 2026-01-01\n---\n\n"
+    (content / "a.md").write_text(front + demo.format(id="d1") + demo.format(id="d2"))
+    out = tmp_path / "site"
+    assert build(content, out).returncode == 0
+    assert '{"$same":"d1/0/0/z"}' in (out / "a" / "index.html").read_text()
+    server = serve_folder(out)
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/a/")
+        for index, spec in enumerate([{"function": "peaks", "plots": ["contour", "field"]}] * 2):
+            shown = page.evaluate(f"window.downhill.demos[{index}].initialFigures")
+            want = json.loads(to_json(render_demo(spec)["figures"]))
+            for got_figure, want_figure in zip(shown, want, strict=True):
+                for got, trace in zip(got_figure["data"], want_figure["data"], strict=True):
+                    for axis in ("x", "y", "z"):
+                        assert got.get(axis) == trace.get(axis), (index, trace["name"], axis)
+        assert page.problems == []
+    finally:
+        server.shutdown()
