@@ -122,8 +122,13 @@ def bytes_before_first_chart(browser, url: str, folder: Path) -> int:
         page.wait_for_timeout(10)
     snapshot = list(done)
     context.close()
+    return gzip_bytes(folder, snapshot)
+
+
+def gzip_bytes(folder: Path, addresses: list[str]) -> int:
+    """Gzip bytes of the site's files at these addresses (a folder means its index.html)."""
     total = 0
-    for address in snapshot:
+    for address in addresses:
         path = folder / urlparse(address).path.lstrip("/")
         if path.is_dir():
             path = path / "index.html"
@@ -226,22 +231,12 @@ def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
         page.wait_for_timeout(100)
     context.close()
 
-    def size(addresses: list[str]) -> int:
-        total = 0
-        for address in addresses:
-            path = folder / urlparse(address).path.lstrip("/")
-            if path.is_dir():
-                path = path / "index.html"
-            if path.is_file():
-                total += gzip_size(path)
-        return total
-
     return {
         "chart": t["chart"],
         "answer": t.get("answer", math.nan) - touch,
         "ready": t.get("ready", math.nan),
-        "before": size([u for when, u in finished if when <= at_chart]),
-        "total": size([u for _, u in finished]),
+        "before": gzip_bytes(folder, [u for when, u in finished if when <= at_chart]),
+        "total": gzip_bytes(folder, [u for _, u in finished]),
     }
 
 
