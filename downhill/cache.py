@@ -8,6 +8,7 @@ Rendered pages are kept as files so a rebuild can hard-link them into the new si
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class Cache:
             if stage not in self.dirty and len(self.used[stage]) == len(data):
                 continue
             kept = {k: v for k, v in data.items() if k in self.used[stage]}
-            _write_whole(self.folder / f"{stage}.json", json.dumps(kept))
+            write_whole(self.folder / f"{stage}.json", json.dumps(kept))
         self.dirty.clear()
         for stage, keys in self.texts_used.items():
             for path in (self.folder / stage).glob("*.html"):
@@ -75,7 +76,7 @@ class Cache:
             return
         path = self.folder / stage / f"{key}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_whole(path, text)
+        write_whole(path, text)
         self.texts_used.setdefault(stage, set()).add(key)
 
     def place(self, stage: str, key: str, tree: SiteTree, relative: str) -> bool:
@@ -90,8 +91,10 @@ class Cache:
         return True
 
 
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never sees half a file."""
-    temporary = path.with_suffix(".tmp")
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (its folder made if need be) so that a reader never sees
+    half a file, whichever of the build's processes writes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(text, "utf-8")
     temporary.replace(path)

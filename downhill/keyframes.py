@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +26,7 @@ from engine.api import clean, to_json
 from engine.budget import units
 from engine.spec import normalize_spec
 
+from .cache import write_whole
 from .controls import Control
 
 # Compressed bytes of one demo's keyframes at most: above it, every other position is
@@ -64,6 +64,11 @@ class KeyframeStore:
         self.fingerprint = fingerprint
         self.memory: dict[str, Keyframes | None] = {}
 
+    @classmethod
+    def in_cache(cls, cache: Path | None, fingerprint: str = "") -> KeyframeStore:
+        """The store kept in the build cache folder ``cache`` (in memory only without one)."""
+        return cls(cache / "keyframes" if cache else None, fingerprint)
+
     def get(self, demo: str, compute: Callable[[], Keyframes | None]) -> Keyframes | None:
         key = hashlib.sha256((self.fingerprint + demo).encode()).hexdigest()
         if key in self.memory:
@@ -83,22 +88,15 @@ class KeyframeStore:
         value = compute()
         self.memory[key] = value
         if path:
-            _write_whole(path, json.dumps(None if value is None else value.__dict__))
+            write_whole(path, json.dumps(None if value is None else value.__dict__))
             if value is not None:
-                _write_whole(self.file(value.name), value.text)
+                write_whole(self.file(value.name), value.text)
         return value
 
     def file(self, name: str) -> Path:
         """Where the keyframes file ``name`` (its content hash) is kept, to be linked."""
         assert self.folder is not None
         return self.folder / "files" / f"{name}.json"
-
-
-def _write_whole(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(text, "utf-8")
-    os.replace(partial, path)  # whole or not at all, whichever process writes it
 
 
 def js_number(value: float) -> float | int:

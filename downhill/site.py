@@ -130,7 +130,7 @@ class MarkdownStage:
         self.env = make_environment(templates, cache)
         self.links: list[str] = []
         # Keyframes by spec and controls: shared by the articles, kept across builds.
-        self.keyframes = KeyframeStore(cache / "keyframes" if cache else None, fingerprint)
+        self.keyframes = KeyframeStore.in_cache(cache, fingerprint)
         self.fences: tuple[DemoFence, CheckFence] | None = None
         self.md = make_markdown(
             {"demo": lambda src: self.fences[0](src), "check": lambda src: self.fences[1](src)},
@@ -192,25 +192,24 @@ def _anchors(tokens: list[dict]) -> dict[str, str]:
 
 
 def render_sources(
-    config: BuildConfig, sources: list[Source]
+    config: BuildConfig, sources: list[Source], fingerprint: str
 ) -> list[tuple[Rendered, list[ContentError]]]:
-    """Render a batch of articles with one stage (the unit of work of a build process)."""
-    stage = MarkdownStage(
-        config.templates, config.base_url, config.cache, source_fingerprint(config)
-    )
+    """Render a batch of articles with one stage (the unit of work of a build process);
+    ``fingerprint`` is :func:`source_fingerprint`'s, which keys the stage's keyframes."""
+    stage = MarkdownStage(config.templates, config.base_url, config.cache, fingerprint)
     return [stage.render(source) for source in sources]
 
 
 def render_all(
-    config: BuildConfig, sources: list[Source]
+    config: BuildConfig, sources: list[Source], fingerprint: str
 ) -> list[tuple[Rendered, list[ContentError]]]:
     """Render articles, spread over the machine's cores when there are many."""
     workers = min(os.cpu_count() or 1, len(sources) // PARALLEL_MIN)
     if workers < 2:
-        return render_sources(config, sources)
+        return render_sources(config, sources, fingerprint)
     batches = [sources[k::workers] for k in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        done = list(pool.map(render_sources, [config] * workers, batches))
+        done = list(pool.map(render_sources, [config] * workers, batches, [fingerprint] * workers))
     results: list = [None] * len(sources)
     for k, batch in enumerate(done):
         results[k::workers] = batch
@@ -275,20 +274,20 @@ def collect(
             )
         seen[source.slug] = source
     fingerprint = source_fingerprint(config)
+    store = KeyframeStore.in_cache(config.cache)
     keys = [hashlib.sha256((fingerprint + s.body).encode()).hexdigest() for s in published]
     rendered: dict[str, Rendered] = {}
     for key in keys:
         cached = cache.get("markdown", key)
         # A cached article whose keyframe files went missing from the cache is rendered again.
         if cached is not None and all(
-            config.cache and (config.cache / "keyframes" / "files" / f"{h}.json").exists()
-            for h in cached.get("files", {}).values()
+            store.folder and store.file(h).exists() for h in cached.get("files", {}).values()
         ):
             rendered[key] = Rendered(**cached)
     todo = [(s, k) for s, k in zip(published, keys, strict=True) if k not in rendered]
     progress(f"rendering {len(todo)} of {len(published)} articles ({len(rendered)} cached)")
     for (_, key), (result, found) in zip(
-        todo, render_all(config, [s for s, _ in todo]), strict=True
+        todo, render_all(config, [s for s, _ in todo], fingerprint), strict=True
     ):
         errors.extend(found)
         if not found:
@@ -392,7 +391,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
     env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
     articles, intro = collect(config, cache, progress)
-    store = KeyframeStore(config.cache / "keyframes" if config.cache else None, "")
+    store = KeyframeStore.in_cache(config.cache)
     base = config.base_url
     site_url = config.site_url.rstrip("/")
     assets_url = f"{base}assets/"
