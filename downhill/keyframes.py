@@ -46,7 +46,7 @@ class Keyframes:
 
     text: str
     gzip_bytes: int
-    frames: int
+    frames: int  # frames computed (a thinned control ships fewer)
     coarse: tuple[str, ...]  # controls thinned (or, if absent from the file, left out) to fit
 
     @property
@@ -161,7 +161,7 @@ def _difference(built: list[dict], figures: list[dict]) -> list[dict]:
     return out
 
 
-def _frame(raw: dict, built: list[dict], render: Callable[[dict], dict]) -> dict | None:
+def _frame(raw: dict, built: list[dict], render: Callable[[dict], dict]) -> dict:
     result = render(raw)
     return {"figures": _difference(built, result["figures"]), "summary": result["summary"]}
 
@@ -190,7 +190,7 @@ def keyframes(
             ]
     if not table:
         return None
-    frames: list[dict | None] = []
+    frames: list[dict] = []
     index: dict[str, int] = {}  # spec as JSON → frame number
 
     def frame_of(spec: dict) -> int | None:
@@ -256,7 +256,7 @@ def keyframes(
         numbered[name], exact[name] = thinner[name], False
         if name not in coarse:
             coarse.append(name)
-    return Keyframes(text, size, sum(1 for f in frames if f is not None), tuple(coarse))
+    return Keyframes(text, size, len(frames), tuple(coarse))
 
 
 def _thinned(rows: list[tuple[Any, int | None]]) -> list[tuple[Any, int | None]]:
@@ -265,7 +265,7 @@ def _thinned(rows: list[tuple[Any, int | None]]) -> list[tuple[Any, int | None]]
 
 
 def _document(
-    numbered: dict[str, list[tuple[Any, int | None]]], frames: list[dict | None], exact: dict
+    numbered: dict[str, list[tuple[Any, int | None]]], frames: list[dict], exact: dict
 ) -> str:
     """The JSON the page fetches: only frames still referenced, renumbered."""
     used = sorted({f for rows in numbered.values() for _, f in rows if f is not None})
