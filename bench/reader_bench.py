@@ -237,7 +237,16 @@ def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
         "ready": t.get("ready", math.nan),
         "before": gzip_bytes(folder, [u for when, u in finished if when <= at_chart]),
         "total": gzip_bytes(folder, [u for _, u in finished]),
+        "runtime": gzip_bytes(folder, [u for _, u in finished if is_runtime(u)]),
     }
+
+
+def is_runtime(url: str) -> bool:
+    """Whether ``url`` is part of the Python runtime: Pyodide, its decoder, the engine."""
+    path = urlparse(url).path
+    return path.startswith(("/assets/vendor/pyodide", "/assets/engine/", "/assets/unxz.")) or (
+        path.startswith("/assets/worker.")
+    )
 
 
 def serve_gzipped(folder: Path):
@@ -278,8 +287,11 @@ def serve_gzipped(folder: Path):
 def phone_table(browser, origin: str, folder: Path) -> None:
     """The phone profiles side by side, on the 2-D article (median of three loads)."""
     print("phone (390x844 touch), first-descent, median of 3 cold loads:")
-    print("| profile | first chart | first slider answer | engine ready | before chart | total |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| profile | first chart | first slider answer | engine ready | before chart | total "
+        "| runtime |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     wanted = sys.argv[sys.argv.index("--phone") + 1 :]  # e.g. --phone slow: only those
     for label, profile in PHONES.items():
         if wanted and not any(word in label for word in wanted):
@@ -289,7 +301,8 @@ def phone_table(browser, origin: str, folder: Path) -> None:
         m = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(
             f"| {label} | {m['chart'] / 1000:.1f} s | {m['answer'] / 1000:.2f} s | "
-            f"{m['ready'] / 1000:.1f} s | {m['before'] / 1e6:.2f} MB | {m['total'] / 1e6:.2f} MB |"
+            f"{m['ready'] / 1000:.1f} s | {m['before'] / 1e6:.2f} MB | {m['total'] / 1e6:.2f} MB "
+            f"| {m['runtime'] / 1e6:.2f} MB |"
         )
 
 
@@ -299,21 +312,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="downhill-reader-"))
     site = work / "site"
     build_site(BuildConfig(out=site, cache=None))
-    pyodide = next((site / "assets" / "vendor").glob("pyodide-*")).name
+    pyodide = next((site / "assets" / "vendor").glob("pyodide-[0-9]*")).name
     # the Plotly-only page loads the bundle the 2-D article loads
     article = (site / "first-descent" / "index.html").read_text()
     plotly_bundle = re.search(r'<script src="([^"]*/plotly[^"]*\.min\.js)" defer>', article)[1]
     bench = site / "bench"
     bench.mkdir()
-    stdlib = next((site / "assets" / "vendor").glob("pyodide-downhill-stdlib-*")).name
-    # the site publishes only Downhill's standard library and lock file; the bare page gets
-    # Pyodide's own
-    for name in ["python_stdlib.zip", "pyodide-lock.json"]:
+    # the site publishes Downhill's runtime packed, its own lock file and standard library;
+    # the bare page gets Pyodide's files as they ship, and "bare-downhill" Downhill's
+    # standard library unpacked
+    for name in ["python_stdlib.zip", "pyodide-lock.json", "pyodide.asm.wasm"]:
         shutil.copy(ROOT / "node_modules" / "pyodide" / name, site / "assets" / "vendor" / pyodide)
+    shutil.copy(ROOT / "node_modules" / "pyodide-downhill" / "python_stdlib.zip", bench)
     bare_options = {
         "bare": "",
         "bare-downhill": (
-            f'stdLibURL: new URL("/assets/vendor/{stdlib}/python_stdlib.zip", self.location).href, '
+            'stdLibURL: new URL("/bench/python_stdlib.zip", self.location).href, '
             'lockFileURL: new URL("/assets/engine/pyodide-lock.json", self.location).href, '
             'packages: ["downhill-engine"]'
         ),

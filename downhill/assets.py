@@ -34,15 +34,20 @@ class VendorFile:
     source: str  # path inside the package (a folder copies recursively)
     target: str  # path under the package's versioned folder in assets/vendor/
     on_cdn: bool = True  # False: built here (scripts/*.mjs); with --assets cdn, not used
+    self_hosted: bool = True  # False: only with --assets cdn (self-hosted sites ship it packed)
 
 
 VENDOR_FILES = (
     VendorFile("pyodide", "pyodide.mjs", "pyodide.mjs"),
     VendorFile("pyodide", "pyodide.asm.mjs", "pyodide.asm.mjs"),
-    VendorFile("pyodide", "pyodide.asm.wasm", "pyodide.asm.wasm"),
-    # Pyodide's standard library with what the worker imports precompiled to bytecode,
-    # built by scripts/pyodide-stdlib.mjs: it halves the boot (the stock file is source)
-    VendorFile("pyodide-downhill-stdlib", "python_stdlib.zip", "python_stdlib.zip", False),
+    VendorFile("pyodide", "pyodide.asm.wasm", "pyodide.asm.wasm", self_hosted=False),
+    # Pyodide's runtime as Downhill ships it (node_modules/pyodide-downhill): the standard
+    # library with only what the worker imports, precompiled (scripts/pyodide-stdlib.mjs:
+    # it halves the boot), and it and the WebAssembly packed with xz, with the decoder
+    # (scripts/pack-runtime.py: 3.5 MB instead of 4.7 MB to download)
+    VendorFile("pyodide-downhill", "pyodide.asm.wasm.xz", "pyodide.asm.wasm.xz", False),
+    VendorFile("pyodide-downhill", "python_stdlib.zip.xz", "python_stdlib.zip.xz", False),
+    VendorFile("pyodide-downhill", "xz-decompress.wasm", "xz-decompress.wasm", False),
     VendorFile("plotly.js-dist-min", "plotly.min.js", "plotly.min.js"),
     VendorFile(
         "plotly.js-downhill-2d", "plotly-downhill-2d.min.js", "plotly-downhill-2d.min.js", False
@@ -117,6 +122,9 @@ class Vendor:
     urls: dict[str, str]  # (package, file) joined as "package/file" → URL
     integrity: dict[str, str]  # URL → SRI hash, for CDN scripts
     cdn: bool
+    # The worker's packed runtime (self-hosted only): "wasm" and "stdlib", each the URL of
+    # an .xz file with its unpacked size as the fragment, and "xz", the decoder's URL.
+    packed: dict[str, str]
 
     def url(self, package: str, file: str) -> str:
         return self.urls[f"{package}/{file}"]
@@ -154,7 +162,7 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
     urls: dict[str, str] = {}
     integrity: dict[str, str] = {}
     for item in VENDOR_FILES:
-        if cdn and not item.on_cdn:
+        if (cdn and not item.on_cdn) or (not cdn and not item.self_hosted):
             continue
         version = package_version(node_modules, item.package)
         source = node_modules / item.package / item.source
@@ -180,7 +188,20 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
         urls["@mathjax/mathjax-newcm-font/chtml"] = urls[
             "@mathjax/mathjax-newcm-font/chtml"
         ].rsplit("/mathjax-newcm-font/", 1)[0]
-    return Vendor(urls, integrity, cdn)
+    return Vendor(urls, integrity, cdn, {} if cdn else packed_runtime(node_modules, urls))
+
+
+def packed_runtime(node_modules: Path, urls: dict[str, str]) -> dict[str, str]:
+    """The worker's parameters for the runtime scripts/pack-runtime.py packed."""
+    manifest = node_modules / "pyodide-downhill" / "packed.json"
+    if not manifest.exists():
+        raise MissingAssets(f"{manifest} is missing: run scripts/setup")
+    sizes = {name: entry["size"] for name, entry in json.loads(manifest.read_text()).items()}
+    packed = {}
+    for key, name in (("wasm", "pyodide.asm.wasm.xz"), ("stdlib", "python_stdlib.zip.xz")):
+        packed[key] = f"{urls['pyodide-downhill/' + name]}#{sizes[name]}"
+    packed["xz"] = urls["pyodide-downhill/xz-decompress.wasm"]
+    return packed
 
 
 def _record_hash(data: bytes) -> str:

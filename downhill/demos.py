@@ -147,15 +147,20 @@ class DemoFence:
         frames = None
         if raw.get("keyframes", True):
             frames = self.keyframes_of(raw, demo)
-            if frames:
-                self.files[f"{demo_id}.{frames.name}.json"] = frames.name
-                if self.known.folder is None:
-                    self.texts[frames.name] = frames.text
-                self.keyframe_bytes += frames.gzip_bytes
+        if frames:
+            self.keyframe_bytes += frames.bytes_fetched
+            for name, text in [(frames.name, frames.text), (frames.first_name, frames.first)]:
+                if text:  # the whole file, and the first, coarse one if there is one
+                    self.files[f"{demo_id}.{name}.json"] = name
+                    if self.known.folder is None:
+                        self.texts[name] = text
         return self.template.render(
             source=src if raw.get("show_source") else None,
             demo=demo,
             keyframes=f"{demo_id}.{frames.name}.json" if frames else "",
+            keyframes_first=f"{demo_id}.{frames.first_name}.json"
+            if frames and frames.first
+            else "",
             spec_json=_script_json(to_json(raw)),
             figures_json=_script_json(to_json(self.shared_once(demo))),
         )

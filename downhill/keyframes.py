@@ -36,6 +36,12 @@ BUDGET = 96_000
 # units (about a second of CPython; a learning-rate sweep per frame would otherwise cost
 # seconds per demo).
 WORK = 1_000_000
+# A demo's keyframes above this (compressed) also get a first, coarse file of a few positions
+# per control, fetched beside the whole one: on slow 4G (1.6 Mbps, 150 ms round trips) it
+# arrives in one round trip and 40 ms, so a touch right after the first chart is answered
+# within 0.3 s; the page snaps to its positions until the whole file is in.
+FIRST_BUDGET = 8_000
+FIRST_POSITIONS = 9
 SLIDER_POSITIONS = 41  # positions of a slider without a numeric step (and of a log slider)
 MAX_POSITIONS = 201  # a finer numeric step is sampled at this many positions
 
@@ -48,10 +54,20 @@ class Keyframes:
     gzip_bytes: int
     frames: int  # frames computed (a thinned control ships fewer)
     coarse: tuple[str, ...]  # controls thinned (or, if absent from the file, left out) to fit
+    first: str = ""  # the first, coarse file's JSON ("": the whole file is small enough)
 
     @property
     def name(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:10]
+
+    @property
+    def bytes_fetched(self) -> int:
+        """Compressed bytes of both files."""
+        return self.gzip_bytes + (len(gzip.compress(self.first.encode(), 6)) if self.first else 0)
+
+    @property
+    def first_name(self) -> str:
+        return hashlib.sha256(self.first.encode()).hexdigest()[:10] if self.first else ""
 
 
 class KeyframeStore:
@@ -91,6 +107,8 @@ class KeyframeStore:
             write_whole(path, json.dumps(None if value is None else value.__dict__))
             if value is not None:
                 write_whole(self.file(value.name), value.text)
+                if value.first:
+                    write_whole(self.file(value.first_name), value.first)
         return value
 
     def file(self, name: str) -> Path:
@@ -242,10 +260,7 @@ def keyframes(
         shrinking = [n for n in numbered if len(thinner[n]) < len(numbered[n])]
         if not shrinking:
             # Even two positions are too many: the costliest control waits for the engine.
-            def weight(n: str) -> int:
-                return sum(len(json.dumps(frames[f])) for _, f in numbered[n] if f is not None)
-
-            dropped = max(numbered, key=weight)
+            dropped = max(numbered, key=lambda n: _weight(numbered[n], frames))
             del numbered[dropped]
             if dropped not in coarse:
                 coarse.append(dropped)
@@ -256,7 +271,39 @@ def keyframes(
         numbered[name], exact[name] = thinner[name], False
         if name not in coarse:
             coarse.append(name)
-    return Keyframes(text, size, len(frames), tuple(coarse))
+    first = _first_document(numbered, frames) if size > FIRST_BUDGET else ""
+    return Keyframes(text, size, len(frames), tuple(coarse), first)
+
+
+def _first_document(numbered: dict[str, list[tuple[Any, int | None]]], frames: list[dict]) -> str:
+    """The first, coarse file: at most FIRST_POSITIONS evenly spread positions of each
+    control (both ends and the built one kept), fewer or controls left out to fit
+    FIRST_BUDGET; "" if nothing fits."""
+    counts = {name: FIRST_POSITIONS for name in numbered}
+    while counts:
+        rows = {name: _spread(numbered[name], count) for name, count in counts.items()}
+        text = _document(rows, frames, dict.fromkeys(rows, False))
+        if len(gzip.compress(text.encode(), 6)) <= FIRST_BUDGET:
+            return text
+        widest = max(counts, key=lambda n: len(rows[n]))
+        if len(rows[widest]) > 3:
+            counts[widest] = max(2, (counts[widest] + 1) // 2)
+        else:  # the heaviest control waits for the whole file
+            del counts[max(rows, key=lambda n: _weight(rows[n], frames))]
+    return ""
+
+
+def _weight(rows: list[tuple[Any, int | None]], frames: list[dict]) -> int:
+    """The JSON size of the frames a control's positions show."""
+    return sum(len(json.dumps(frames[f])) for _, f in rows if f is not None)
+
+
+def _spread(rows: list[tuple[Any, int | None]], count: int) -> list[tuple[Any, int | None]]:
+    """``count`` rows evenly spread over ``rows`` (ends included), and the built one."""
+    if len(rows) <= count:
+        return rows
+    picked = {round(k * (len(rows) - 1) / (count - 1)) for k in range(count)}
+    return [row for k, row in enumerate(rows) if k in picked or row[1] is None]
 
 
 def _thinned(rows: list[tuple[Any, int | None]]) -> list[tuple[Any, int | None]]:

@@ -417,7 +417,6 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             vendor=vendor,
             engine_lock=f"{assets_url}engine/pyodide-lock.json",
             pyodide_dir=vendor.url("pyodide", "pyodide.mjs").rsplit("/", 1)[0] + "/",
-            python_stdlib=vendor.urls.get("pyodide-downhill-stdlib/python_stdlib.zip", ""),
             mathjax=vendor.url("mathjax", "tex-chtml.js"),
             mathjax_fonts=vendor.url("@mathjax/mathjax-newcm-font", "chtml"),
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",

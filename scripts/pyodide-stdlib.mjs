@@ -8,10 +8,14 @@
 // The bytecode must come from the exact Python that runs it, so Pyodide itself compiles it,
 // here under Node (the engine wheel it installs comes from the host's python3, or $PYTHON).
 // Run by `npm ci` (the "postinstall" script) and by scripts/setup when the engine or its
-// wheel changes; written as a package of its own, node_modules/pyodide-downhill-stdlib,
-// which the builder publishes like the pinned npm files. The same inputs give the same bytes.
+// wheel changes; written as a package of its own, node_modules/pyodide-downhill, which the
+// builder publishes like the pinned npm files. The zip is stored uncompressed:
+// scripts/pack-runtime.py (run at the end) packs it with xz, a third smaller than the
+// zip's own deflate. The same inputs give the same bytes.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +25,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const modules = join(root, "node_modules");
 const pyodideDir = join(modules, "pyodide");
 const version = JSON.parse(readFileSync(join(pyodideDir, "package.json"), "utf8")).version;
-const out = join(modules, "pyodide-downhill-stdlib");
+const out = join(modules, "pyodide-downhill");
 
 // Without column ranges in code objects (PEP 657) the bytecode is a fifth smaller; a
 // traceback then marks no columns, which no reader sees.
@@ -70,14 +74,14 @@ used = sorted(o.removeprefix(prefix) for o in origins if o.startswith(prefix) an
 
 def entry(name, attributes=0o644 << 16):
     info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED
     info.external_attr = attributes
     return info
 
 # Unchecked hash-based pycs: no timestamps (reproducible) and no source to check against.
 compiled = set(used)
 with zipfile.ZipFile("/downhill/original.zip") as original, zipfile.ZipFile(
-    "/downhill/python_stdlib.zip", "w", compresslevel=9
+    "/downhill/python_stdlib.zip", "w"
 ) as rewritten:
     for info in original.infolist():
         data = original.read(info)
@@ -88,17 +92,23 @@ with zipfile.ZipFile("/downhill/original.zip") as original, zipfile.ZipFile(
 "\\n".join(used)
 `);
 
+// Built sites hard-link these files: write new ones, never rewrite them in place.
+const write = (name, data) => {
+  writeFileSync(join(out, `.${name}.tmp`), data);
+  renameSync(join(out, `.${name}.tmp`), join(out, name));
+};
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "python_stdlib.zip"), pyodide.FS.readFile("/downhill/python_stdlib.zip"));
-writeFileSync(join(out, "precompiled.txt"), `${precompiled}\n`);
-writeFileSync(
-  join(out, "package.json"),
+write("python_stdlib.zip", pyodide.FS.readFile("/downhill/python_stdlib.zip"));
+write("precompiled.txt", `${precompiled}\n`);
+write(
+  "package.json",
   `${JSON.stringify({
-    name: "pyodide-downhill-stdlib",
+    name: "pyodide-downhill",
     version,
-    description: `Pyodide ${version}'s standard library with the modules Downhill imports precompiled, built by scripts/pyodide-stdlib.mjs`,
+    description: `Pyodide ${version}'s runtime as Downhill ships it: the standard library with only what the worker imports, precompiled (scripts/pyodide-stdlib.mjs), and the files readers download packed with xz (scripts/pack-runtime.py)`,
     license: "MPL-2.0 AND PSF-2.0",
     private: true,
   }, null, 2)}\n`,
 );
 console.log(`pyodide-stdlib: ${out}/python_stdlib.zip (${precompiled.split("\n").length} modules precompiled)`);
+execFileSync(process.env.PYTHON ?? "python3", [join(root, "scripts", "pack-runtime.py")], { stdio: "inherit" });

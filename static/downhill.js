@@ -2,11 +2,15 @@
 // ones. It maps controls → spec → worker → figure and knows nothing about gradient descent.
 
 const script = document.querySelector("script[data-worker]");
-const WORKER_URL = `${script.dataset.worker}?${new URLSearchParams({
+const WORKER_URL = `${script.dataset.worker}?${new URLSearchParams(Object.entries({
   pyodide: script.dataset.pyodide,
-  stdlib: script.dataset.stdlib,
   lock: script.dataset.engineLock,
-})}`;
+  // self-hosted: the runtime's packed files and their decoder (see worker.js)
+  wasm: script.dataset.wasm,
+  stdlib: script.dataset.stdlib,
+  xz: script.dataset.xz,
+  unxz: script.dataset.unxz,
+}).filter(([, value]) => value))}`;
 const TIME_LIMIT_MS = 20000; // a request running longer than this restarts the worker
 const BOOT_LIMIT_MS = 90000; // a runtime that has not started by then is reported as failed
 const PLOT_CONFIG = { responsive: true, displaylogo: false };
@@ -192,12 +196,33 @@ class Demo {
     embedded.set(this.id, this.initialFigures);
     this.figures = this.initialFigures;
     this.answered = this.initialFigures; // what the worker last sent (see receive)
-    // The engine's answers computed at build time, fetched once the demo is drawn.
-    const frameUrl = element.dataset.keyframes;
+    // The engine's answers computed at build time, fetched once the demo is drawn: a large
+    // set comes with a first, coarse one (a few positions per control), fetched beside it,
+    // which answers until the whole set is in. `keyframes` resolves with the first set to
+    // arrive, `keyframesLoaded` once both are in; `frameSet` is the best set so far.
+    const urls = [element.dataset.keyframesFirst, element.dataset.keyframes].filter(Boolean);
+    this.frameSet = null;
+    this.frameRank = -1;
+    let loaded;
+    this.keyframesLoaded = new Promise((resolve) => {
+      loaded = resolve;
+    });
     this.keyframes = new Promise((resolve) => {
-      this.fetchKeyframes = () => resolve(!frameUrl ? null
-        : fetch(new URL(frameUrl, window.location.href))
+      this.fetchKeyframes = () => {
+        if (this.keyframesAsked) return;
+        this.keyframesAsked = true;
+        const sets = urls.map((url) => fetch(new URL(url, window.location.href))
           .then((response) => (response.ok ? response.json() : null)).catch(() => null));
+        sets.forEach((set, rank) => set.then((frames) => {
+          if (!frames || rank < this.frameRank) return;
+          [this.frameSet, this.frameRank] = [frames, rank];
+          resolve(frames);
+        }));
+        Promise.all(sets).then(() => {
+          resolve(this.frameSet);
+          loaded();
+        });
+      };
     });
     this.charts = [...element.querySelectorAll(".demo-chart")];
     this.summary = element.querySelector(".demo-summary");
@@ -320,7 +345,8 @@ class Demo {
    */
   async fromKeyframes() {
     const seq = this.latest;
-    const frames = await this.keyframes;
+    await this.keyframes;
+    const frames = this.frameSet;
     if (seq !== this.latest || this.el.dataset.state === "ready") return; // newer news
     this.keyframeSeq = seq; // (for tests: the state of request `seq` is shown)
     const moved = this.inputs.filter((input) => input.value !== input.dataset.initial);
@@ -687,7 +713,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (flat.length) await flat[0];
   // The first demo's keyframes come before the runtime: on a slow link the 4.7 MB download
   // would otherwise share the bandwidth with them, and the reader's first touch would wait.
-  if (near.length) await Promise.race([near[0].keyframes, delay(KEYFRAMES_FIRST_MS)]);
+  if (near.length) await Promise.race([near[0].keyframesLoaded, delay(KEYFRAMES_FIRST_MS)]);
   startNearViewport(near.length > 0);
   paintOnApproach(demos.filter((demo) => !near.includes(demo)), painter);
   await painter.queue;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from pathlib import Path
 
@@ -218,38 +219,61 @@ def test_a_typed_mistake_is_shown_inline_with_its_column(page, site_url):
     assert page.problems == []
 
 
-@pytest.fixture(params=[".wasm", "python_stdlib.zip", "pyodide-lock.json"])
+@pytest.fixture(
+    params=[
+        "pyodide.asm.wasm.xz",
+        "python_stdlib.zip.xz",
+        "pyodide-lock.json",
+        "xz-decompress.wasm",
+        "corrupt pyodide.asm.wasm.xz",
+        "corrupt python_stdlib.zip.xz",
+    ]
+)
 def site_without_runtime(request, built_site):
     """The same site from a server that answers 404 for part of the Python runtime (its
-    WebAssembly, its standard library, the engine's lock file), like a blocked CDN."""
+    packed WebAssembly, its packed standard library, the engine's lock file, the decoder),
+    like a blocked CDN, or that garbles one of the packed files halfway through."""
     import http.server
     import threading
 
     from downhill.serve import SiteHandler
 
+    corrupt, _, blocked = request.param.rpartition(" ")
+
     class Blocking(SiteHandler):
         def do_GET(self):
-            if self.path.endswith(request.param):
+            if not self.path.endswith(blocked):
+                super().do_GET()
+            elif not corrupt:
                 self.send_error(404)
-                return
-            super().do_GET()
+            else:
+                data = bytearray((built_site / self.path.lstrip("/")).read_bytes())
+                data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command == "GET":
+                    self.wfile.write(data)
 
         do_HEAD = do_GET
 
     handler = lambda *a, **k: Blocking(*a, directory=str(built_site), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"http://127.0.0.1:{server.server_address[1]}" + ("#corrupt" if corrupt else "")
     server.shutdown()
 
 
 def test_blocked_runtime_keeps_charts_and_says_why(page, site_without_runtime):
-    page.goto(f"{site_without_runtime}/first-descent/")
+    page.goto(f"{site_without_runtime.removesuffix('#corrupt')}/first-descent/")
     page.evaluate("document.querySelector('.demo').scrollIntoView()")
     poll(page, "document.querySelector('.demo').dataset.state === 'error'", timeout=60)
     assert page.locator(".demo .main-svg").count() >= 1
     status = page.locator(".demo .demo-status").first.inner_text()
     assert "could not load" in status and "Retry" in status
+    if site_without_runtime.endswith("#corrupt"):
+        assert "could not be unpacked: corrupt xz data" in status
     assert not [p for p in page.problems if p.startswith("uncaught")]
 
 
@@ -411,7 +435,8 @@ def keyframe_positions(page, index: int) -> dict:
     return page.evaluate(
         f"""async () => {{
         const demo = window.downhill.demos[{index}];
-        const frames = await demo.keyframes;
+        await demo.keyframesLoaded;
+        const frames = demo.frameSet;
         if (!frames) return {{}};
         const out = {{}};
         for (const [name, entry] of Object.entries(frames.controls)) {{
@@ -445,7 +470,7 @@ def move_to(page, index: int, name: str, value) -> None:
 def test_keyframes_answer_every_slider_without_the_runtime(page, built_site, name):
     """With the WebAssembly blocked, each precomputed control of each demo, moved to three
     positions, redraws exactly what the engine computes in CPython for the page's spec."""
-    server = serve_built(built_site, block_suffix=".wasm")
+    server = serve_built(built_site, block_suffix=".wasm.xz")
     try:
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/{slug_of(name)}/")
         count = page.evaluate("window.downhill.demos.length")
@@ -467,7 +492,7 @@ def test_keyframes_answer_every_slider_without_the_runtime(page, built_site, nam
 
 
 def test_first_move_redraws_before_the_engine_is_ready(page, built_site):
-    server = serve_built(built_site, delay_suffix=".wasm", delay=15.0)
+    server = serve_built(built_site, delay_suffix=".wasm.xz", delay=15.0)
     try:
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/first-descent/")
         poll(page, "document.querySelector('.demo .main-svg') !== null")
@@ -479,8 +504,37 @@ def test_first_move_redraws_before_the_engine_is_ready(page, built_site):
         server.shutdown()
 
 
+def test_the_first_coarse_keyframes_answer_until_the_whole_set_is_in(page, built_site):
+    """With the whole keyframes file held back 3 s, a move right after the first chart is
+    drawn from the first, coarse file: the slider snaps to one of its positions, and the
+    chart is the engine's answer for the value shown. Once the whole file is in, a move to
+    a position only it holds is drawn exactly."""
+    html = (built_site / "first-descent" / "index.html").read_text()
+    whole = re.search(r'id="descent"[^>]*data-keyframes="([^"]+)"', html)[1]
+    assert re.search(r'id="descent"[^>]*data-keyframes-first="([^"]+)"', html)
+    server = serve_built(built_site, delay_suffix=whole, delay=3.0, block_suffix=".wasm.xz")
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/first-descent/")
+        poll(page, "window.downhill.demos[0].frameSet !== null")
+        assert not page.evaluate("window.downhill.demos[0].frameRank")  # the first file
+        coarse = page.evaluate("window.downhill.demos[0].frameSet.controls.lr.positions")
+        assert 3 <= len(coarse) <= 10
+        move_to(page, 0, "lr", 0.37)
+        shown = page.evaluate("Number(window.downhill.demos[0].inputs[0].value)")
+        assert shown in coarse and shown != 0.37
+        assert page.evaluate("window.downhill.demos[0].spec.lr") == shown
+        assert_matches_engine(page, 0)
+        poll(page, "window.downhill.demos[0].frameRank === 1", timeout=10)
+        assert 0.37 not in coarse
+        move_to(page, 0, "lr", 0.37)
+        assert page.evaluate("window.downhill.demos[0].spec.lr") == 0.37
+        assert_matches_engine(page, 0)
+    finally:
+        server.shutdown()
+
+
 def test_a_state_not_precomputed_keeps_the_chart_and_says_so(page, built_site):
-    server = serve_built(built_site, block_suffix=".wasm")
+    server = serve_built(built_site, block_suffix=".wasm.xz")
     try:
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/mountain-range/")
         page.evaluate("document.querySelector('#peaks-path').scrollIntoView()")
