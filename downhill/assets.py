@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .write import SiteTree
@@ -124,7 +124,7 @@ class Vendor:
     cdn: bool
     # The worker's packed runtime (self-hosted only): "wasm" and "stdlib", each the URL of
     # an .xz file with its unpacked size as the fragment, and "xz", the decoder's URL.
-    packed: dict[str, str]
+    packed: dict[str, str] = field(default_factory=dict)
 
     def url(self, package: str, file: str) -> str:
         return self.urls[f"{package}/{file}"]

@@ -325,7 +325,7 @@ class Demo {
     this.apply(input);
     if (!fromUrl) this.saveToUrl();
     this.request();
-    if (this.el.dataset.state !== "ready") this.fromKeyframes();
+    if (this.el.dataset.state !== "ready") this.fromKeyframes({ snap: !fromUrl });
   }
 
   /** Write the control's value into the spec and beside the control. */
@@ -341,27 +341,24 @@ class Demo {
    * Before the engine is ready: draw the precomputed frame of the controls' state, if there
    * is one (one control moved from its built value); else keep the chart, marked as not
    * showing these values, and say so. A slider whose positions were thinned snaps to the
-   * nearest one, so the value shown is always the value drawn.
+   * nearest one, so the value shown is always the value drawn; a state restored from the
+   * link (`snap` false) is never moved: it is drawn only if the whole set holds it.
    */
-  async fromKeyframes() {
+  async fromKeyframes({ snap = true } = {}) {
     const seq = this.latest;
-    await this.keyframes;
+    await (snap ? this.keyframes : this.keyframesLoaded);
     const frames = this.frameSet;
     if (seq !== this.latest || this.el.dataset.state === "ready") return; // newer news
     this.keyframeSeq = seq; // (for tests: the state of request `seq` is shown)
     const moved = this.inputs.filter((input) => input.value !== input.dataset.initial);
     if (!moved.length) return this.showFrame(null);
     const entry = moved.length === 1 && frames && frames.controls[moved[0].name];
-    if (!entry) {
-      this.charts.forEach((chart) => chart.classList.add("demo-stale"));
-      this.summary.textContent = this.el.dataset.state === "error"
-        ? "This setting has no precomputed chart, and the engine could not load."
-        : "Not drawn yet: this setting is computed when the engine is ready.";
-      return undefined;
-    }
+    if (!entry) return this.notPrecomputed();
     const input = moved[0];
     let k = entry.positions.indexOf(input.value);
-    if (input.tagName !== "SELECT") {
+    if (input.tagName !== "SELECT" && !snap) k = entry.positions.indexOf(Number(input.value));
+    if (k < 0 && !snap) return this.notPrecomputed();
+    if (input.tagName !== "SELECT" && snap) {
       const u = Number(input.value);
       k = entry.positions.reduce((best, p, i) =>
         (Math.abs(p - u) < Math.abs(entry.positions[best] - u) ? i : best), 0);
@@ -372,6 +369,14 @@ class Demo {
       }
     }
     return this.showFrame(entry.frames[k] === null ? null : frames.frames[entry.frames[k]]);
+  }
+
+  /** Keep the chart, marked as not showing the controls' values, and say so. */
+  notPrecomputed() {
+    this.charts.forEach((chart) => chart.classList.add("demo-stale"));
+    this.summary.textContent = this.el.dataset.state === "error"
+      ? "This setting has no precomputed chart, and the engine could not load."
+      : "Not drawn yet: this setting is computed when the engine is ready.";
   }
 
   showFrame(frame) {

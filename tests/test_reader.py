@@ -533,6 +533,31 @@ def test_the_first_coarse_keyframes_answer_until_the_whole_set_is_in(page, built
         server.shutdown()
 
 
+def test_a_linked_state_is_drawn_as_linked_before_the_engine(page, built_site):
+    """A link's state is never snapped to a coarse keyframe: with the runtime blocked,
+    lr = 0.37 (in the whole keyframes file, not in the first) is drawn exactly."""
+    server = serve_built(built_site, block_suffix=".wasm.xz")
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/first-descent/?descent.lr=0.37")
+        poll(page, "window.downhill.demos[0].keyframeSeq === window.downhill.demos[0].latest")
+        coarse = json.loads(
+            (
+                built_site
+                / "first-descent"
+                / re.search(
+                    r'data-keyframes-first="([^"]+)"',
+                    (built_site / "first-descent" / "index.html").read_text(),
+                )[1]
+            ).read_text()
+        )
+        assert 0.37 not in coarse["controls"]["lr"]["positions"]
+        assert page.evaluate("window.downhill.demos[0].inputs[0].value") == "0.37"
+        assert spec_of(page, 0)["lr"] == 0.37
+        assert_matches_engine(page, 0)
+    finally:
+        server.shutdown()
+
+
 def test_a_state_not_precomputed_keeps_the_chart_and_says_so(page, built_site):
     server = serve_built(built_site, block_suffix=".wasm.xz")
     try:
