@@ -19,7 +19,7 @@ def _base_url(text: str) -> str:
     return "/" if text == "//" else text
 
 
-def _add_build_options(parser: argparse.ArgumentParser) -> None:
+def _add_build_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--content",
         type=Path,
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Downhill: render content/ into a static site in site/. Without a "
         "command, builds ('python build.py --out DIR' is 'python build.py build --out DIR').",
     )
+    # Shown in the top-level help too: they are what a bare 'python build.py' takes.
+    _add_build_options(parser.add_argument_group("build options (of build, and of serve)"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser(
         "build",

@@ -22,6 +22,7 @@ from engine.api import clean, to_json
 from .controls import Control, build_controls
 from .errors import ContentError
 from .fences import FenceLocator, guarded
+from .iterates import Runs
 from .keyframes import Keyframes, KeyframeStore, keyframes
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
@@ -51,6 +52,7 @@ class DemoFence:
         env: jinja2.Environment,
         errors: list[ContentError],
         known: KeyframeStore | None = None,
+        runs: Runs | None = None,
     ) -> None:
         self.path = path
         self.locator = locator
@@ -62,6 +64,7 @@ class DemoFence:
         self.embedded: dict[str, str] = {}  # hash of a large array → where the page has it
         self.keyframe_bytes = 0  # their size, compressed
         self.known = known if known is not None else KeyframeStore(None, "")
+        self.runs = runs if runs is not None else Runs()  # for the prose's engine numbers
 
     def shared_once(self, demo: Demo) -> list[dict[str, Any]]:
         """The demo's figures with each large array that an earlier demo of the page already
@@ -144,6 +147,7 @@ class DemoFence:
             return ""
         demo = Demo(demo_id, raw, render_demo(raw), controls, fence_line)
         self.demos.append(demo)
+        self.runs.add(demo_id, normalize_spec(raw), fence_line)
         frames = None
         if raw.get("keyframes", True):
             frames = self.keyframes_of(raw, demo)

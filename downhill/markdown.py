@@ -12,21 +12,27 @@ from typing import Any
 
 import markdown
 
+from .iterates import ArticleNumbers, EngineNumbersExtension
 from .links import InternalLinksExtension
 
 Formatter = Callable[..., str]
 
 
 def make_markdown(
-    fences: dict[str, Formatter], base_url: str = "/", links: list[str] | None = None
+    fences: dict[str, Formatter],
+    base_url: str = "/",
+    links: list[str] | None = None,
+    numbers: ArticleNumbers | None = None,
 ) -> markdown.Markdown:
-    """A Markdown converter whose custom fences (``demo``, ``check``) call ``fences``.
+    """A Markdown converter whose custom fences (``demo``, ``check``, ``iterates``) call
+    ``fences``, and whose ``{=id.quantity}`` numbers come from ``numbers``.
 
     Internal links (``/slug/``) get ``base_url`` in front and are appended to ``links``.
     """
     return markdown.Markdown(
         extensions=[
             InternalLinksExtension(base_url, links if links is not None else []),
+            EngineNumbersExtension(numbers if numbers is not None else ArticleNumbers()),
             "pymdownx.arithmatex",
             "pymdownx.superfences",
             "pymdownx.highlight",

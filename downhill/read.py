@@ -27,6 +27,60 @@ MAX_PARAGRAPH_CHARS = 20_000
 RESERVED_SLUGS = ("tags", "assets", "feed", "404", "sitemap", "robots", "index", "build")
 
 
+# What other site generators leave in Markdown that Downhill would pass into the page as
+# text (Liquid's tags and outputs, from Jekyll), or that the page's CSP would block (a
+# script). Looked for outside code and math, where they are literal.
+LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)[^%]*%\}")
+LIQUID_OUTPUT = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)(\s*\|[^{}]*)?\s*-?\}\}")
+SCRIPT = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
+CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+LITERAL = re.compile(
+    r"(`+).+?\1|\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]"
+    r"|\\begin\{(\w+\*?)\}.*?\\end\{\2\}",
+    re.DOTALL,
+)
+
+
+def leftovers(body: str) -> list[tuple[int, str]]:
+    """(line within ``body``, message) for each Liquid tag or output and each script."""
+    lines = body.split("\n")
+    fence = ""
+    for i, line in enumerate(lines):  # blank out fenced code, keeping the line count
+        m = CODE_FENCE.match(line)
+        if fence:
+            if m and m.group(1).startswith(fence):
+                fence = ""
+            lines[i] = ""
+        elif m:
+            fence = m.group(1)
+            lines[i] = ""
+    text = LITERAL.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines))
+    messages = (
+        (
+            LIQUID_TAG,
+            "{0!r} is a Liquid tag (Jekyll); Downhill does not run Liquid, so it would show as "
+            "text: remove it, and for '{1}' write what it stood for (an include's text, a "
+            "link) in Markdown",
+        ),
+        (
+            LIQUID_OUTPUT,
+            "{0!r} is a Liquid output (Jekyll); Downhill does not fill it in: write the value "
+            "itself (a link's address starting with / gets the site's base URL)",
+        ),
+        (
+            SCRIPT,
+            "{0!r}: an article cannot run scripts (the page's Content-Security-Policy blocks "
+            "them); a demo fence makes a chart interactive",
+        ),
+    )
+    found = [
+        (text.count("\n", 0, m.start()), message.format(m.group(0), *m.groups()))
+        for pattern, message in messages
+        for m in pattern.finditer(text)
+    ]
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class Source:
     """An article as read from disk, before Markdown."""
@@ -189,6 +243,8 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
             )
         )
         return None
+    for line, message in leftovers(text[match.end() :]):
+        errors.append(ContentError(path, body_start + line, message))
     front = match.group(1)
     try:
         meta: Any = load(front) or {}

@@ -29,6 +29,7 @@ from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
 from .fences import FenceLocator
+from .iterates import ArticleNumbers, IteratesFence, Runs
 from .keyframes import KeyframeStore
 from .links import page_of
 from .markdown import make_markdown
@@ -131,19 +132,27 @@ class MarkdownStage:
         self.links: list[str] = []
         # Keyframes by spec and controls: shared by the articles, kept across builds.
         self.keyframes = KeyframeStore.in_cache(cache, fingerprint)
-        self.fences: tuple[DemoFence, CheckFence] | None = None
+        self.fences: tuple[DemoFence, CheckFence, IteratesFence] | None = None
+        self.numbers = ArticleNumbers()
         self.md = make_markdown(
-            {"demo": lambda src: self.fences[0](src), "check": lambda src: self.fences[1](src)},
+            {
+                "demo": lambda src: self.fences[0](src),
+                "check": lambda src: self.fences[1](src),
+                "iterates": lambda src: self.fences[2](src),
+            },
             base_url,
             self.links,
+            self.numbers,
         )
 
     def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
         errors: list[ContentError] = []
         locator = FenceLocator(source.body, source.body_line)
-        demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes)
+        runs = Runs()
+        demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
         check_fence = CheckFence(source.path, locator, errors)
-        self.fences = (demo_fence, check_fence)
+        self.fences = (demo_fence, check_fence, IteratesFence(source.path, locator, errors, runs))
+        self.numbers.start(source.path, source.body, source.body_line, runs, errors)
         self.links.clear()
         self.md.reset()
         html = self.md.convert(source.body)

@@ -1,0 +1,375 @@
+"""Numbers from the engine in the prose: the ``iterates`` fence and ``{=id.quantity[k]}``.
+
+An ``iterates`` fence is a demo-style spec of one run (demo keys: function, start, lr,
+steps, optimizer, …) and the table's own keys::
+
+    columns: [k, x, gradient, f]        # any of COLUMNS, in this order
+    rows: {first: 5, every: 5, last: 1} # or "all" (the default)
+    precision: 4                        # decimals
+    caption: Fifteen steps from −8.
+    id: first-steps                     # to quote its numbers in the prose
+    show_source: true                   # the fence's source under the table
+
+It renders a table of the run's iterates, computed by the engine at build time and marked
+so on the page. ``{=ID.QUANTITY[K]:FORMAT}`` in a sentence is one number of a run: ID is a
+demo's or an iterates fence's id on the same page (``ID@OPTIMIZER`` picks one optimizer of
+several), QUANTITY one of NUMBERS, K an iterate (default the last; negative counts from the
+end) and FORMAT a Python format spec (default ``.4g``). Every mistake is a build error at
+its line.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markdown
+import yaml
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
+
+from engine import SpecError, normalize_spec
+from engine.descent import Trajectory
+from engine.figures import trajectories
+from engine.spec import suggest
+
+from .errors import ContentError
+from .fences import FenceLocator, guarded
+from .yamlmap import error_line, error_message, key_lines, line_of, load
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the table: its heading (TeX) in one and two dimensions, and its value
+    at iterate k (None where it has none, such as the step before the start)."""
+
+    heading_1d: str
+    heading_2d: str
+    value: Callable[[Trajectory, int], float | tuple[float, ...] | None]
+
+
+def _step(run: Trajectory, k: int) -> float | None:
+    return math.dist(run.points[k], run.points[k - 1]) if k > 0 else None
+
+
+COLUMNS: dict[str, Column] = {
+    "k": Column("k", "k", lambda run, k: k),
+    "x": Column("x_k", "x_k", lambda run, k: run.points[k][0]),
+    "y": Column("", "y_k", lambda run, k: run.points[k][1]),
+    "point": Column("x_k", "(x_k, y_k)", lambda run, k: run.points[k]),
+    "f": Column("f(x_k)", "f(x_k, y_k)", lambda run, k: run.values[k]),
+    "gradient": Column(
+        "f'(x_k)",
+        r"\nabla f(x_k, y_k)",
+        lambda run, k: run.gradients[k][0] if len(run.gradients[k]) == 1 else run.gradients[k],
+    ),
+    "grad_norm": Column(
+        r"|f'(x_k)|", r"\|\nabla f(x_k, y_k)\|", lambda run, k: math.hypot(*run.gradients[k])
+    ),
+    "step": Column(r"|x_k - x_{k-1}|", r"\|(x_k, y_k) - (x_{k-1}, y_{k-1})\|", _step),
+}
+# The quantities a sentence can quote: a column's value at one iterate, or the step count.
+NUMBERS = ("x", "y", "f", "gradient", "grad_norm", "step", "steps")
+TABLE_KEYS = ("columns", "rows", "precision", "caption", "id", "show_source")
+ROW_KEYS = ("first", "every", "last")
+DEFAULT_COLUMNS = ("k", "x", "gradient", "f")
+
+
+def formatted(value: float, spec: str) -> str:
+    """``value`` with Python's format ``spec``, a typographic minus and ∞ for infinities."""
+    if math.isinf(value):
+        return "−∞" if value < 0 else "∞"
+    return format(value, spec).replace("-", "−")
+
+
+@dataclass
+class Runs:
+    """The runs of one article by id (demos and iterates fences), computed on first use."""
+
+    specs: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
+    computed: dict[str, list[Trajectory]] = field(default_factory=dict)
+
+    def add(self, run_id: str, spec: dict[str, Any], line: int) -> None:
+        self.specs.setdefault(run_id, (spec, line))
+
+    def of(self, run_id: str) -> list[Trajectory]:
+        if run_id not in self.computed:
+            self.computed[run_id] = trajectories(self.specs[run_id][0])
+        return self.computed[run_id]
+
+
+class IteratesFence:
+    """The ``iterates`` fence formatter for one article; collects errors."""
+
+    def __init__(
+        self, path: Path, locator: FenceLocator, errors: list[ContentError], runs: Runs
+    ) -> None:
+        self.path = path
+        self.locator = locator
+        self.errors = errors
+        self.runs = runs
+
+    def __call__(self, src: str) -> str:
+        fence_line = self.locator.line_of("iterates", src)
+        return guarded(
+            self.errors, self.path, fence_line, "iterates", lambda: self.render(src, fence_line)
+        )
+
+    def fail(self, line: int, message: str) -> None:
+        self.errors.append(ContentError(self.path, line, f"iterates: {message}"))
+
+    def render(self, src: str, fence_line: int) -> str:
+        try:
+            raw = load(src) or {}
+            lines = key_lines(src, first_line=fence_line + 1)
+        except yaml.YAMLError as exc:
+            self.fail(error_line(exc, fence_line + 1), f"not valid YAML: {error_message(exc)}")
+            return ""
+        if not isinstance(raw, dict):
+            self.fail(fence_line, "write the run's demo keys and the table's keys, one per line")
+            return ""
+
+        def at(*path: str | int) -> int:
+            return line_of(lines, tuple(path), fence_line)
+
+        demo_keys = {k: v for k, v in raw.items() if k not in TABLE_KEYS}
+        try:
+            spec = normalize_spec(demo_keys)
+        except SpecError as exc:
+            for issue in exc.issues:
+                self.fail(at(*issue.path), str(issue))
+            return ""
+        if spec["fit"] is not None:
+            self.fail(at("fit"), "a table of iterates is of a descent on a function, not a fit")
+            return ""
+        if len(spec["optimizer"]) != 1:
+            self.fail(at("optimizer"), "a table shows one run: name one optimizer")
+            return ""
+        dim = len(spec["start"])
+        columns = raw.get("columns", list(DEFAULT_COLUMNS))
+        if not isinstance(columns, list) or not columns:
+            self.fail(at("columns"), f"columns must be a list of: {', '.join(COLUMNS)}")
+            return ""
+        for i, name in enumerate(columns):
+            if name not in COLUMNS:
+                self.fail(
+                    at("columns", i),
+                    f"unknown column {name!r}{suggest(name, COLUMNS)}; "
+                    f"the columns are {', '.join(COLUMNS)}",
+                )
+                return ""
+            if dim == 1 and name == "y":
+                self.fail(at("columns", i), "a function of x alone has no y column")
+                return ""
+        precision = raw.get("precision", 4)
+        if (
+            not isinstance(precision, int)
+            or isinstance(precision, bool)
+            or not 0 <= precision <= 12
+        ):
+            self.fail(at("precision"), "precision is a number of decimals from 0 to 12")
+            return ""
+        run = trajectories(spec)[0]
+        shown = self.rows(raw.get("rows", "all"), run.steps, at)
+        if shown is None:
+            return ""
+        if "id" in raw:
+            if not isinstance(raw["id"], str) or not ID.match(raw["id"]):
+                self.fail(at("id"), "id must start with a letter: letters, digits, - and _")
+                return ""
+            if raw["id"] in self.runs.specs:
+                self.fail(at("id"), f"id {raw['id']!r} is already used on this page")
+                return ""
+            self.runs.add(raw["id"], spec, fence_line)
+        table = self.table(raw, run, columns, shown, precision, dim, spec["lr"])
+        if not raw.get("show_source"):
+            return table
+        return (
+            f'{table}<details class="demo-source" open><summary>Markdown source</summary>'
+            f"<pre><code>```iterates\n{html.escape(src.rstrip())}\n```</code></pre></details>"
+        )
+
+    def rows(self, rows: Any, steps: int, at: Callable[..., int]) -> list[int] | None:
+        """The iterates to show: all, or the first n, every m-th and the last l."""
+        if rows == "all":
+            return list(range(steps + 1))
+        if not isinstance(rows, dict) or not rows or any(k not in ROW_KEYS for k in rows):
+            self.fail(
+                at("rows"),
+                "rows is 'all' or a mapping of first, every and last, e.g. "
+                "{first: 5, every: 10, last: 1}",
+            )
+            return None
+        for key, value in rows.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                self.fail(at("rows", key), f"rows.{key} must be a whole number ≥ 1")
+                return None
+        first, every, last = (rows.get(k, 0) for k in ROW_KEYS)
+        return [
+            k
+            for k in range(steps + 1)
+            if k < first or (every and k % every == 0) or k > steps - last
+        ]
+
+    def table(
+        self,
+        raw: dict[str, Any],
+        run: Trajectory,
+        columns: list[str],
+        shown: list[int],
+        precision: int,
+        dim: int,
+        lr: float,
+    ) -> str:
+        spec = f".{precision}f"
+
+        def cell(value: Any) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, tuple):
+                return "(" + ", ".join(formatted(v, spec) for v in value) + ")"
+            if isinstance(value, int):
+                return str(value)
+            return formatted(value, spec)
+
+        def heading(name: str) -> str:
+            column = COLUMNS[name]
+            tex = column.heading_1d if dim == 1 else column.heading_2d
+            return f'<th scope="col"><span class="arithmatex">\\({html.escape(tex)}\\)</span></th>'
+
+        body = []
+        previous = -1
+        for k in shown:
+            if k != previous + 1:  # a gap: the rows left out
+                body.append(f'<tr class="iterates-gap"><td colspan="{len(columns)}">⋮</td></tr>')
+            cells = "".join(f"<td>{cell(COLUMNS[n].value(run, k))}</td>" for n in columns)
+            body.append(f"<tr>{cells}</tr>")
+            previous = k
+        caption = html.escape(str(raw["caption"])) + " " if "caption" in raw else ""
+        note = (
+            f"Computed by the engine when this page was built: {run.optimizer}, "
+            f"α = {formatted(lr, 'g')}, {run.steps} steps ({run.status.replace('_', ' ')})."
+        )
+        return (
+            '<div class="iterates"><table>'
+            f'<caption>{caption}<span class="engine-note">{html.escape(note)}</span></caption>'
+            f"<thead><tr>{''.join(heading(n) for n in columns)}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+
+
+ID = re.compile(r"^[A-Za-z][\w-]*$")
+NUMBER = re.compile(
+    r"\{=(?P<id>[A-Za-z][\w-]*)(?:@(?P<optimizer>\w+))?\.(?P<quantity>\w+)"
+    r"(?:\[(?P<index>-?\d+)\])?(?::(?P<format>[^{}\s]+))?\}"
+)
+
+
+class EngineNumbers(InlineProcessor):
+    """``{=id.quantity[k]:format}``: one number of a run on the page, as the engine has it."""
+
+    def __init__(self, article: ArticleNumbers) -> None:
+        super().__init__(NUMBER.pattern)
+        self.article = article
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | str, int, int]:
+        text = self.article.number(m)
+        if text is None:
+            return "", m.start(0), m.end(0)
+        span = etree.Element("span", {"class": "engine-number", "title": "computed by the engine"})
+        span.text = AtomicString(text)
+        return span, m.start(0), m.end(0)
+
+
+class ArticleNumbers:
+    """Where the inline numbers of the article being converted come from and go wrong."""
+
+    def __init__(self) -> None:
+        self.path = Path()
+        self.body = ""
+        self.first_line = 1
+        self.cursor = 0
+        self.runs = Runs()
+        self.errors: list[ContentError] = []
+
+    def start(self, path: Path, body: str, first_line: int, runs: Runs, errors: list) -> None:
+        self.path, self.body, self.first_line = path, body, first_line
+        self.cursor, self.runs, self.errors = 0, runs, errors
+
+    def line_of(self, text: str) -> int:
+        """The file line of ``text``'s next occurrence in the article (in reading order)."""
+        at = self.body.find(text, self.cursor)
+        if at < 0:
+            at = max(self.body.find(text), 0)
+        self.cursor = at + len(text)
+        return self.first_line + self.body.count("\n", 0, at)
+
+    def number(self, m: re.Match[str]) -> str | None:
+        line = self.line_of(m.group(0))
+
+        def fail(message: str) -> None:
+            self.errors.append(ContentError(self.path, line, f"{m.group(0)}: {message}"))
+
+        run_id, quantity = m.group("id"), m.group("quantity")
+        if run_id not in self.runs.specs:
+            known = ", ".join(sorted(self.runs.specs)) or "none"
+            fail(
+                f"no demo or iterates fence with id {run_id!r} on this page"
+                f"{suggest(run_id, self.runs.specs)} (ids here: {known})"
+            )
+            return None
+        if quantity not in NUMBERS:
+            fail(
+                f"unknown quantity {quantity!r}{suggest(quantity, NUMBERS)}; "
+                f"use one of {', '.join(NUMBERS)}"
+            )
+            return None
+        runs = self.runs.of(run_id)
+        names = [r.optimizer for r in runs]
+        wanted = m.group("optimizer")
+        if wanted is None and len(runs) > 1:
+            fail(f"{run_id} has several runs; name one, e.g. {{={run_id}@{names[0]}.{quantity}}}")
+            return None
+        if wanted is not None and wanted not in names:
+            fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(names)}")
+            return None
+        run = runs[names.index(wanted)] if wanted else runs[0]
+        if quantity == "steps":
+            return str(run.steps)
+        index = int(m.group("index") or -1)
+        k = index + run.steps + 1 if index < 0 else index
+        if not 0 <= k <= run.steps:
+            fail(f"{run_id} has iterates 0 to {run.steps}; there is no iterate {index}")
+            return None
+        dim = len(run.points[0])
+        if quantity == "y" and dim == 1:
+            fail("a function of x alone has no y")
+            return None
+        if quantity == "gradient" and dim == 2:
+            fail("a gradient in two dimensions is two numbers; quote grad_norm, or use a table")
+            return None
+        value = COLUMNS[quantity].value(run, k)
+        if value is None:
+            fail("the start has no step before it; quote step from iterate 1 on")
+            return None
+        try:
+            return formatted(float(value), m.group("format") or ".4g")
+        except ValueError as exc:
+            fail(f"bad format {m.group('format')!r} ({exc}); e.g. :.2f or :.3g")
+            return None
+
+
+class EngineNumbersExtension(markdown.Extension):
+    def __init__(self, article: ArticleNumbers) -> None:
+        super().__init__()
+        self.article = article
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # Before the link and emphasis patterns, so nothing inside the braces is touched.
+        md.inlinePatterns.register(EngineNumbers(self.article), "engine-numbers", 185)
