@@ -1,13 +1,12 @@
 """The ``check`` fence: a math claim the engine verifies at build time.
 
-Three kinds of claim:
+One claim per fence, of one of the KINDS below (the guide shows each). A false claim is a
+ContentError at the line of the key that is wrong, showing both sides.
 
-- ``gradient: f`` with ``equals: [∂f/∂x, ∂f/∂y]``: the claimed partials must agree with
-  the engine's exact gradient at many sample points;
-- ``value: f`` with ``at: [x, y]`` and ``equals: number``;
-- ``descend: {demo keys}`` with ``ends_near: [x, y]`` (and ``tolerance:``).
-
-A false claim is a ContentError at the line of the claim, showing both sides.
+Tolerance means one thing in every kind: a claimed number c agrees with the engine's exact
+value v when |c − v| ≤ tolerance × max(1, |v|), that is an absolute tolerance for values up
+to 1 and a relative one above. Claimed expressions (partials, second derivatives) are
+compared so at sample points; points (``ends_near``, ``iterates``) coordinate by coordinate.
 """
 
 from __future__ import annotations
@@ -15,6 +14,9 @@ from __future__ import annotations
 import html
 import math
 import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ import yaml
 
 from engine import SpecError, compile_expression, normalize_spec
 from engine.catalogue import formula_of
-from engine.expr import ExpressionError
+from engine.expr import Expression, ExpressionError, evaluate_tree, parse
 from engine.figures import trajectories
 from engine.spec import suggest
 
@@ -30,13 +32,54 @@ from .errors import ContentError
 from .fences import FenceLocator, guarded
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
-KINDS = {
-    "gradient": ("equals",),
-    "value": ("at", "equals"),
-    "descend": ("ends_near",),
-}
-OPTIONAL = ("tolerance", "params", "label", "show_source")
 SAMPLES = 64
+DEFAULT_TOLERANCE = 1e-9
+COMPARISON = re.compile(r"(<=|>=|<|>)")
+BREAK = r" \\ "  # a row break in a TeX matrix
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of claim: the keys it needs, the keys it may have, what it is."""
+
+    needs: tuple[str, ...]
+    may: tuple[str, ...]
+    says: str  # how to write it, for the error naming the kinds
+
+
+KINDS = {
+    "gradient": Kind(
+        ("equals",), (), "'gradient: f' with 'equals: [∂f/∂x, ∂f/∂y]' (or '{y: ∂f/∂y}')"
+    ),
+    "hessian": Kind(("equals",), (), "'hessian: f' with 'equals: [[fxx, fxy], [fyx, fyy]]'"),
+    "value": Kind(("at", "equals"), (), "'value: f' with 'at:' and 'equals:'"),
+    "critical": Kind(("at", "is"), (), "'critical: f' with 'at:' and 'is: minimum'"),
+    "directional": Kind(
+        ("at", "equals"),
+        ("along", "angle"),
+        "'directional: f' with 'at:', 'along:' or 'angle:', and 'equals:'",
+    ),
+    "central_difference": Kind(
+        ("at", "h"),
+        ("wrt", "equals", "error_below"),
+        "'central_difference: f' with 'at:', 'h:' and 'equals:' or 'error_below:'",
+    ),
+    "holds": Kind(
+        ("function",),
+        ("where", "over", "at", "lr"),
+        "'holds: \"dfdx < 0\"' with 'function:' and 'over:' or 'at:'",
+    ),
+    "descend": Kind(
+        (),
+        ("ends_near", "iterates", "steps_fewer_than"),
+        "'descend: {demo keys}' with 'ends_near:', 'iterates:' or 'steps_fewer_than:'",
+    ),
+}
+COMMON = ("tolerance", "params", "label", "show_source")
+CRITICAL_KINDS = ("minimum", "maximum", "saddle")
+# Names a 'holds' claim may use beside x and y: the function, its partials, and (with lr:)
+# the point and value one gradient-descent step later.
+HOLDS_NAMES = ("f", "dfdx", "dfdy", "x_next", "y_next", "f_next")
 
 
 def _is_number(value: Any) -> bool:
@@ -45,6 +88,44 @@ def _is_number(value: Any) -> bool:
 
 def _fmt(value: float) -> str:
     return f"{value:.10g}"
+
+
+def _tex(value: float) -> str:
+    """A number for TeX: 1e-06 as 10^{-6}, 2.5e-09 as 2.5 \\times 10^{-9}."""
+    text = _fmt(value)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \times {power}"
+
+
+# How the names of a 'holds' claim read in TeX.
+HOLDS_TEX = {
+    r"\mathit{x_next}": r"x_{\text{next}}",
+    r"\mathit{y_next}": r"y_{\text{next}}",
+    r"\mathit{f_next}": r"f_{\text{next}}",
+    r"\mathit{dfdx}": r"f_x",
+    r"\mathit{dfdy}": r"f_y",
+}
+
+
+def _point(values: Any) -> str:
+    return "(" + ", ".join(_fmt(v) for v in values) + ")"
+
+
+def agrees(claimed: float, exact: float, tolerance: float) -> bool:
+    """The one meaning of tolerance: absolute up to 1, relative above."""
+    return abs(claimed - exact) <= tolerance * max(1.0, abs(exact))
+
+
+class Refused(Exception):
+    """A claim that is false or cannot be checked: (key path, message)."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
 
 
 class CheckFence:
@@ -62,6 +143,9 @@ class CheckFence:
             self.errors, self.path, fence_line, "check", lambda: self.render(src, fence_line)
         )
 
+    def fail(self, line: int, message: str) -> None:
+        self.errors.append(ContentError(self.path, line, message))
+
     def render(self, src: str, fence_line: int) -> str:
         try:
             raw = load(src) or {}
@@ -72,43 +156,43 @@ class CheckFence:
             return ""
         kinds = [k for k in KINDS if isinstance(raw, dict) and k in raw]
         if not isinstance(raw, dict) or len(kinds) != 1:
-            self.fail(
-                fence_line,
-                "a check states one claim: 'gradient:' with 'equals:', "
-                "'value:' with 'at:' and 'equals:', or 'descend:' with 'ends_near:'",
-            )
+            ways = "; ".join(kind.says for kind in KINDS.values())
+            self.fail(fence_line, f"a check states one claim, one of: {ways}")
             return ""
-        kind = kinds[0]
-        allowed = (kind, *KINDS[kind], *OPTIONAL)
+        name = kinds[0]
+        kind = KINDS[name]
+        allowed = (name, *kind.needs, *kind.may, *COMMON)
         bad_keys = [k for k in raw if k not in allowed]
         for key in bad_keys:
             self.fail(
                 line_of(lines, (key,), fence_line),
-                f"check: unknown key {key!r} for a {kind} check{suggest(key, allowed)}",
+                f"check: unknown key {key!r} for a {name} check{suggest(key, allowed)}",
             )
-        missing = [k for k in KINDS[kind] if k not in raw]
+        missing = [k for k in kind.needs if k not in raw]
         for key in missing:
-            self.fail(line_of(lines, (kind,), fence_line), f"check: a {kind} check needs '{key}:'")
+            self.fail(line_of(lines, (name,), fence_line), f"check: a {name} check needs '{key}:'")
         if bad_keys or missing:
             return ""
-
-        def at(*path: str | int) -> int:
-            return line_of(lines, tuple(path), fence_line)
-
         params = raw.get("params", {})
         if not (
             isinstance(params, dict)
             and all(isinstance(k, str) and _is_number(v) for k, v in params.items())
         ):
-            self.fail(at("params"), "check: params must map names to numbers, e.g. {a: 1.5}")
+            self.fail(
+                line_of(lines, ("params",), fence_line),
+                "check: params must map names to numbers, e.g. {a: 1.5}",
+            )
             return ""
-        check = {"gradient": self.gradient, "value": self.value, "descend": self.descend}[kind]
+        tolerance = raw.get("tolerance", DEFAULT_TOLERANCE)
         try:
-            shown = check(raw, at)
-        except ExpressionError as exc:
-            self.fail(at(kind), f"check: {exc}")
+            if not _is_number(tolerance) or tolerance <= 0:
+                raise Refused(("tolerance",), "tolerance must be a positive number")
+            shown = getattr(self, name)(raw, float(tolerance))
+        except Refused as refused:
+            self.fail(line_of(lines, refused.path, fence_line), f"check: {refused.message}")
             return ""
-        if shown is None:
+        except ExpressionError as exc:
+            self.fail(line_of(lines, (name,), fence_line), f"check: {exc}")
             return ""
         self.passed += 1
         label = html.escape(str(raw.get("label", "Checked when this page was built")))
@@ -124,126 +208,500 @@ class CheckFence:
             f'<span class="check-label">{label}</span>{source}</div>'
         )
 
-    def fail(self, line: int, message: str) -> None:
-        self.errors.append(ContentError(self.path, line, message))
+    # -- helpers shared by the kinds ---------------------------------------------------
 
-    def _tolerance(self, raw: dict[str, Any], at: Any, default: float) -> float | None:
-        value = raw.get("tolerance", default)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            self.fail(at("tolerance"), "check: tolerance must be a positive number")
-            return None
-        return float(value)
+    @staticmethod
+    def function(raw: dict[str, Any], key: str) -> Expression:
+        params = tuple(raw.get("params") or {})
+        try:
+            return compile_expression(formula_of(str(raw[key])), params)
+        except ExpressionError as exc:
+            raise Refused((key,), str(exc)) from exc
 
-    def gradient(self, raw: dict[str, Any], at: Any) -> str | None:
+    @staticmethod
+    def claimed_expression(raw: dict[str, Any], path: tuple, text: Any, dim: int, wants: str):
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            kind = type(text).__name__
+            raise Refused(path, f"{'.'.join(map(str, path))} holds a {kind}; {wants}")
         params = raw.get("params") or {}
-        f = compile_expression(formula_of(str(raw["gradient"])), tuple(params))
-        claimed = raw["equals"]
-        if not isinstance(claimed, list) or len(claimed) != f.dim:
-            names = ", ".join(f"∂f/∂{v}" for v in f.variables)
-            self.fail(
-                at("equals"), f"check: equals must list {f.dim} partial derivative(s): [{names}]"
-            )
-            return None
-        tolerance = self._tolerance(raw, at, 1e-9)
-        if tolerance is None:
-            return None
-        exact = f.bind(params)
-        parts = []
-        for i, text in enumerate(claimed):
-            part = compile_expression(str(text), tuple(params), dim=f.dim).bind(params)
-            rng = random.Random(i)
-            checked = 0
-            for _ in range(SAMPLES):
-                point = tuple(rng.uniform(-2.0, 2.0) for _ in range(f.dim))
-                want, got = exact.gradient(point)[i], part.value(point)
-                if not (math.isfinite(want) and math.isfinite(got)):
-                    continue
-                checked += 1
-                if abs(want - got) > tolerance * (1 + abs(want)):
-                    var = f.variables[i]
-                    where = ", ".join(_fmt(c) for c in point)
-                    self.fail(
-                        at("equals", i),
-                        (
-                            f"check: the claimed ∂f/∂{var} = {text} is wrong: at ({where}) it "
-                            f"gives {_fmt(got)}, but the exact ∂f/∂{var} = "
-                            f"{f.latex()[f'df/d{var}']} gives {_fmt(want)}"
-                        ),
-                    )
-                    return None
-            if checked < SAMPLES // 2:
-                self.fail(
-                    at("equals", i),
-                    f"check: ∂f/∂{f.variables[i]} is undefined at most "
-                    "sample points in [-2, 2]; cannot verify it",
+        try:
+            return compile_expression(str(text), tuple(params), dim=dim).bind(params)
+        except ExpressionError as exc:
+            raise Refused(path, f"{'.'.join(map(str, path))}: {exc}") from exc
+
+    @staticmethod
+    def numbers(raw: dict[str, Any], key: str, count: int, what: str) -> list[float]:
+        value = raw[key]
+        if not (isinstance(value, list) and len(value) == count and all(map(_is_number, value))):
+            raise Refused((key,), f"{key} must be a list of {count} number(s): {what}")
+        return [float(v) for v in value]
+
+    @staticmethod
+    def number(raw: dict[str, Any], key: str) -> float:
+        if not _is_number(raw[key]):
+            raise Refused((key,), f"{key} must be a number")
+        return float(raw[key])
+
+    @staticmethod
+    def samples(dim: int, seed: int) -> list[tuple[float, ...]]:
+        rng = random.Random(seed)
+        return [tuple(rng.uniform(-2.0, 2.0) for _ in range(dim)) for _ in range(SAMPLES)]
+
+    def same_function(
+        self,
+        path: tuple,
+        text: Any,
+        claimed: Callable[[tuple], float],
+        exact: Callable[[tuple], float],
+        name: str,
+        exact_text: str,
+        dim: int,
+        seed: int,
+        tolerance: float,
+    ) -> None:
+        """A claimed expression equals the exact one at SAMPLES points in [-2, 2]^dim."""
+        checked = 0
+        for point in self.samples(dim, seed):
+            want, got = exact(point), claimed(point)
+            if not (math.isfinite(want) and math.isfinite(got)):
+                continue
+            checked += 1
+            if not agrees(got, want, tolerance):
+                raise Refused(
+                    path,
+                    f"the claimed {name} = {text} is wrong: at {_point(point)} it gives "
+                    f"{_fmt(got)}, but the exact {name} = {exact_text} gives {_fmt(want)} "
+                    f"(tolerance {_fmt(tolerance)})",
                 )
-                return None
-            parts.append(part.expression.latex()["f"])
-        vector = ", ".join(parts)
-        return rf"\nabla\left({f.latex()['f']}\right) = \left({vector}\right)"
-
-    def value(self, raw: dict[str, Any], at: Any) -> str | None:
-        params = raw.get("params") or {}
-        f = compile_expression(formula_of(str(raw["value"])), tuple(params))
-        point, claimed = raw["at"], raw["equals"]
-        if not (
-            isinstance(point, list)
-            and len(point) == f.dim
-            and all(isinstance(c, int | float) for c in point)
-        ):
-            self.fail(at("at"), f"check: at must be a list of {f.dim} number(s)")
-            return None
-        if not isinstance(claimed, int | float) or isinstance(claimed, bool):
-            self.fail(at("equals"), "check: equals must be a number")
-            return None
-        tolerance = self._tolerance(raw, at, 1e-9)
-        if tolerance is None:
-            return None
-        got = f.bind(params).value(point)
-        if not abs(got - claimed) <= tolerance * (1 + abs(claimed)):
-            self.fail(
-                at("equals"),
-                f"check: f({', '.join(_fmt(c) for c in point)}) is "
-                f"{_fmt(got)}, not the claimed {_fmt(claimed)}",
+        if checked < SAMPLES // 2:
+            raise Refused(
+                path, f"{name} is undefined at most sample points in [-2, 2]; cannot verify it"
             )
-            return None
-        args = ", ".join(_fmt(c) for c in point)
-        return f"f({args}) = {_fmt(claimed)}, \\quad f = {f.latex()['f']}"
 
-    def descend(self, raw: dict[str, Any], at: Any) -> str | None:
+    @staticmethod
+    def env(f: Expression, raw: dict[str, Any], point: tuple[float, ...]) -> dict[str, float]:
+        return {**dict(zip(f.variables, point, strict=True)), **(raw.get("params") or {})}
+
+    # -- the kinds ---------------------------------------------------------------------
+
+    def gradient(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "gradient")
+        bound = f.bind(raw.get("params") or {})
+        claimed = raw["equals"]
+        names = ", ".join(f"∂f/∂{v}" for v in f.variables)
+        wants = (
+            f"equals wants a list of {f.dim} expression(s) [{names}], or a mapping such as "
+            f"{{{f.variables[-1]}: …}}"
+        )
+        if isinstance(claimed, dict):
+            unknown = [v for v in claimed if v not in f.variables]
+            if unknown or not claimed:
+                raise Refused(
+                    ("equals",),
+                    f"{unknown[0] if unknown else 'nothing'} is not a variable of f; {wants}",
+                )
+            parts = [(f.variables.index(v), v, text) for v, text in claimed.items()]
+        elif isinstance(claimed, list) and len(claimed) == f.dim:
+            parts = [(i, i, text) for i, text in enumerate(claimed)]
+        else:
+            raise Refused(("equals",), wants)
+        shown = []
+        for i, key, text in parts:
+            var = f.variables[i]
+            part = self.claimed_expression(raw, ("equals", key), text, f.dim, wants)
+            self.same_function(
+                ("equals", key),
+                text,
+                part.value,
+                lambda p, i=i: bound.gradient(p)[i],
+                f"∂f/∂{var}",
+                f.latex()[f"df/d{var}"],
+                f.dim,
+                i,
+                tolerance,
+            )
+            shown.append((var, part.expression.latex()["f"]))
+        if len(shown) == f.dim and not isinstance(claimed, dict):
+            vector = ", ".join(tex for _, tex in shown)
+            return rf"\nabla\left({f.latex()['f']}\right) = \left({vector}\right)"
+        return ", \\quad ".join(
+            rf"\frac{{\partial}}{{\partial {var}}}\left({f.latex()['f']}\right) = {tex}"
+            for var, tex in shown
+        )
+
+    def hessian(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "hessian")
+        claimed = raw["equals"]
+        v = f.variables
+        wants = f"equals wants {f.dim} row(s) of {f.dim} expression(s): " + (
+            "[[f'']]" if f.dim == 1 else "[[fxx, fxy], [fyx, fyy]]"
+        )
+        if f.dim == 1 and not isinstance(claimed, list):
+            claimed = [[claimed]]
+        if not (
+            isinstance(claimed, list)
+            and len(claimed) == f.dim
+            and all(isinstance(row, list) and len(row) == f.dim for row in claimed)
+        ):
+            raise Refused(("equals",), wants)
+        rows = []
+        for i in range(f.dim):
+            cells = []
+            for j in range(f.dim):
+                second = f.partials[i].diff(v[j])
+                part = self.claimed_expression(raw, ("equals", i, j), claimed[i][j], f.dim, wants)
+                self.same_function(
+                    ("equals", i, j),
+                    claimed[i][j],
+                    part.value,
+                    lambda p, s=second: evaluate_tree(s, self.env(f, raw, p)),
+                    f"∂²f/∂{v[i]}∂{v[j]}",
+                    second.latex(),
+                    f.dim,
+                    10 + 2 * i + j,
+                    tolerance,
+                )
+                cells.append(part.expression.latex()["f"])
+            rows.append(" & ".join(cells))
+        return (
+            rf"\nabla^2\left({f.latex()['f']}\right) = "
+            rf"\begin{{pmatrix}} {BREAK.join(rows)} \end{{pmatrix}}"
+        )
+
+    def value(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "value")
+        point = self.numbers(raw, "at", f.dim, "the point")
+        claimed = self.number(raw, "equals")
+        got = f.bind(raw.get("params") or {}).value(point)
+        if not agrees(claimed, got, tolerance):
+            raise Refused(
+                ("equals",),
+                f"f{_point(point)} is {_fmt(got)}, not the claimed {_fmt(claimed)} "
+                f"(tolerance {_fmt(tolerance)})",
+            )
+        return f"f{_point(point)} = {_fmt(claimed)}, \\quad f = {f.latex()['f']}"
+
+    def critical(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "critical")
+        point = tuple(self.numbers(raw, "at", f.dim, "the critical point"))
+        claimed = raw["is"]
+        if claimed not in CRITICAL_KINDS:
+            raise Refused(("is",), f"is must be one of {', '.join(CRITICAL_KINDS)}")
+        gradient = f.bind(raw.get("params") or {}).gradient(point)
+        if not all(agrees(0.0, g, tolerance) for g in gradient):
+            raise Refused(
+                ("at",),
+                f"{_point(point)} is not a critical point: ∇f there is {_point(gradient)}, "
+                f"not 0 (tolerance {_fmt(tolerance)})",
+            )
+        env = self.env(f, raw, point)
+        h = [[evaluate_tree(f.partials[i].diff(w), env) for w in f.variables] for i in range(f.dim)]
+        if f.dim == 1:
+            curvature = h[0][0]
+            found = "minimum" if curvature > 0 else "maximum" if curvature < 0 else None
+            test = f"f''{_point(point)} = {_fmt(curvature)}"
+        else:
+            det = h[0][0] * h[1][1] - h[0][1] * h[1][0]
+            found = (
+                "saddle"
+                if det < 0
+                else None
+                if det == 0
+                else "minimum"
+                if h[0][0] > 0
+                else "maximum"
+            )
+            test = f"det ∇²f = {_fmt(det)}, f_xx = {_fmt(h[0][0])}"
+        if found is None:
+            raise Refused(("is",), f"the second-derivative test is inconclusive there ({test})")
+        if found != claimed:
+            raise Refused(("is",), f"{_point(point)} is a {found}, not a {claimed} ({test})")
+        return rf"{_point(point)} \text{{ is a {claimed} of }} {f.latex()['f']}"
+
+    def directional(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "directional")
+        if f.dim != 2:
+            raise Refused(("directional",), "a directional derivative is of a function of x and y")
+        point = self.numbers(raw, "at", 2, "the point")
+        if ("along" in raw) == ("angle" in raw):
+            raise Refused(
+                ("directional",),
+                "give the direction as 'along: [u, v]' or as "
+                "'angle:' in degrees from the x-axis, one of the two",
+            )
+        if "along" in raw:
+            u = self.numbers(raw, "along", 2, "a direction")
+            length = math.hypot(*u)
+            if length == 0:
+                raise Refused(("along",), "along must not be the zero vector")
+            direction = (u[0] / length, u[1] / length)
+            said = rf"\text{{along }} {_point(u)}"
+        else:
+            theta = math.radians(self.number(raw, "angle"))
+            direction = (math.cos(theta), math.sin(theta))
+            said = rf"\text{{at }} {_fmt(raw['angle'])}^\circ"
+        claimed = self.number(raw, "equals")
+        g = f.bind(raw.get("params") or {}).gradient(point)
+        exact = g[0] * direction[0] + g[1] * direction[1]
+        if not agrees(claimed, exact, tolerance):
+            norm = math.hypot(*g)
+            angle = math.degrees(math.atan2(g[1], g[0]) - math.atan2(direction[1], direction[0]))
+            raise Refused(
+                ("equals",),
+                f"the derivative of f at {_point(point)} in that direction is {_fmt(exact)} "
+                f"(= |∇f| cos θ = {_fmt(norm)} · cos {_fmt(angle)}°), not the claimed "
+                f"{_fmt(claimed)} (tolerance {_fmt(tolerance)})",
+            )
+        return rf"D_u f{_point(point)} = {_fmt(claimed)} \; {said}, \quad f = {f.latex()['f']}"
+
+    def central_difference(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "central_difference")
+        point = self.numbers(raw, "at", f.dim, "the point")
+        h = self.number(raw, "h")
+        if h <= 0:
+            raise Refused(("h",), "h must be a positive step")
+        wrt = raw.get("wrt", "x")
+        if wrt not in f.variables:
+            raise Refused(("wrt",), f"wrt must be one of {', '.join(f.variables)}")
+        if "equals" not in raw and "error_below" not in raw:
+            raise Refused(
+                ("central_difference",),
+                "claim the estimate ('equals:') or a bound on its error ('error_below:'), or both",
+            )
+        i = f.variables.index(wrt)
+        bound = f.bind(raw.get("params") or {})
+        ahead, behind = list(point), list(point)
+        ahead[i] += h
+        behind[i] -= h
+        estimate = (bound.value(ahead) - bound.value(behind)) / (2 * h)
+        exact = bound.gradient(point)[i]
+        error = abs(estimate - exact)
+        ahead_tex = ", ".join(f"{v}_0 + h" if v == wrt else f"{v}_0" for v in f.variables)
+        behind_tex = ahead_tex.replace("+ h", "- h")
+        at_tex = ", ".join(f"{v}_0 = {_tex(c)}" for v, c in zip(f.variables, point, strict=True))
+        shown = [
+            rf"\frac{{f({ahead_tex}) - f({behind_tex})}}{{2h}}\Big|_{{{at_tex},\ h = {_tex(h)}}}"
+        ]
+        if "equals" in raw:
+            claimed = self.number(raw, "equals")
+            if not agrees(claimed, estimate, tolerance):
+                raise Refused(
+                    ("equals",),
+                    f"the central difference with h = {_fmt(h)} at {_point(point)} is "
+                    f"{_fmt(estimate)}, not the claimed {_fmt(claimed)} (tolerance "
+                    f"{_fmt(tolerance)}); the exact ∂f/∂{wrt} is {_fmt(exact)}",
+                )
+            shown.append(f"= {_fmt(claimed)}")
+        if "error_below" in raw:
+            below = self.number(raw, "error_below")
+            if not error < below:
+                raise Refused(
+                    ("error_below",),
+                    f"the central difference {_fmt(estimate)} is {_fmt(error)} from the exact "
+                    f"∂f/∂{wrt} = {_fmt(exact)}, not below the claimed {_fmt(below)}",
+                )
+            shown.append(
+                rf"\text{{, within }} {_fmt(below)} \text{{ of }} \partial f/\partial {wrt}"
+            )
+        return " ".join(shown)
+
+    def holds(self, raw: dict[str, Any], tolerance: float) -> str:
+        f = self.function(raw, "function")
+        bound = f.bind(raw.get("params") or {})
+        claim = raw["holds"]
+        sides = self.inequality(raw, ("holds",), claim, f.dim)
+        condition = (
+            self.inequality(raw, ("where",), raw["where"], f.dim) if "where" in raw else None
+        )
+        lr = self.number(raw, "lr") if "lr" in raw else None
+        if ("at" in raw) == ("over" in raw):
+            raise Refused(
+                ("holds",),
+                "say where: 'at: [[x, y], …]' (points) or "
+                "'over: [[x0, x1], [y0, y1]]' (a 41-point grid per side), one of the two",
+            )
+        if "at" in raw:
+            points = raw["at"]
+            if not (
+                isinstance(points, list)
+                and points
+                and all(
+                    isinstance(p, list) and len(p) == f.dim and all(map(_is_number, p))
+                    for p in points
+                )
+            ):
+                raise Refused(("at",), f"at must be a list of points of {f.dim} number(s)")
+        else:
+            box = raw["over"]
+            if not (
+                isinstance(box, list)
+                and len(box) == f.dim
+                and all(
+                    isinstance(r, list) and len(r) == 2 and all(map(_is_number, r)) and r[0] < r[1]
+                    for r in box
+                )
+            ):
+                raise Refused(("over",), f"over must be {f.dim} range(s) [low, high]")
+            axes = [[lo + (hi - lo) * k / 40 for k in range(41)] for lo, hi in box]
+            points = (
+                [[a] for a in axes[0]] if f.dim == 1 else [[a, b] for a in axes[0] for b in axes[1]]
+            )
+        tested = 0
+        for point in points:
+            env = self.holds_env(f, bound, raw, tuple(point), lr)
+            if env is None or (condition and not self.compare(condition, env, tolerance)):
+                continue
+            tested += 1
+            if not self.compare(sides, env, tolerance):
+                used = sides[0].names() | sides[2].names()
+                shown = ", ".join(f"{k} = {_fmt(v)}" for k, v in env.items() if k in used)
+                raise Refused(("holds",), f"{claim!r} fails at {_point(point)}: {shown}")
+        if not tested:
+            raise Refused(
+                ("where",) if condition else ("holds",),
+                "no point where the claim applies (and f is defined): nothing checked",
+            )
+        where = rf" \text{{ where }} {self.tex(raw['where'], raw)}" if condition else ""
+        at = rf" \text{{ at {tested} points}}, \quad f = {f.latex()['f']}"
+        return f"{self.tex(claim, raw)}{where}{at}"
+
+    def inequality(self, raw: dict[str, Any], path: tuple, text: Any, dim: int):
+        parts = COMPARISON.split(str(text)) if isinstance(text, str) else []
+        if len(parts) != 3:
+            raise Refused(
+                path,
+                f"{path[0]} must be one comparison such as 'f_next < f' or "
+                "'dfdx < 0' (one of <, <=, >, >=)",
+            )
+        names = (
+            tuple(raw.get("params") or {})
+            + HOLDS_NAMES[: 2 if dim == 1 else 3]
+            + (("x_next", "f_next") if dim == 1 else ("x_next", "y_next", "f_next"))
+        )
+        try:
+            left, right = (parse(side.strip(), names) for side in (parts[0], parts[2]))
+        except ExpressionError as exc:
+            raise Refused(
+                path,
+                f"{path[0]}: {exc}; the names are x{', y' if dim == 2 else ''}, "
+                f"{', '.join(n for n in names if n not in (raw.get('params') or {}))}",
+            ) from exc
+        used = left.names() | right.names()
+        if used & {"x_next", "y_next", "f_next"} and "lr" not in raw:
+            raise Refused(
+                path,
+                "x_next, y_next and f_next are one step of gradient descent: "
+                "give its rate with 'lr:'",
+            )
+        return left, parts[1], right
+
+    @staticmethod
+    def holds_env(f, bound, raw, point, lr) -> dict[str, float] | None:
+        value, gradient = bound.value(point), bound.gradient(point)
+        env = dict(zip(f.variables, point, strict=True))
+        env.update(raw.get("params") or {})
+        env["f"] = value
+        env["dfdx"] = gradient[0]
+        if f.dim == 2:
+            env["dfdy"] = gradient[1]
+        if lr is not None:
+            after = tuple(p - lr * g for p, g in zip(point, gradient, strict=True))
+            env["x_next"] = after[0]
+            if f.dim == 2:
+                env["y_next"] = after[1]
+            env["f_next"] = bound.value(after)
+        return env if all(math.isfinite(v) for v in env.values()) else None
+
+    @staticmethod
+    def compare(sides, env: dict[str, float], tolerance: float) -> bool:
+        left, op, right = sides
+        a, b = evaluate_tree(left, env), evaluate_tree(right, env)
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+    @staticmethod
+    def tex(text: str, raw: dict[str, Any]) -> str:
+        names = (*(raw.get("params") or {}), *HOLDS_NAMES)
+        left, op, right = COMPARISON.split(text)
+        sign = {"<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}[op]
+        tex = " ".join(
+            (parse(left.strip(), names).latex(), sign, parse(right.strip(), names).latex())
+        )
+        for name, readable in HOLDS_TEX.items():
+            tex = tex.replace(name, readable)
+        return tex
+
+    def descend(self, raw: dict[str, Any], tolerance: float) -> str:
         try:
             spec = normalize_spec(raw["descend"] or {})
         except SpecError as exc:
-            for issue in exc.issues:
-                self.fail(at("descend", *issue.path), f"check: descend: {issue}")
-            return None
-        target = raw["ends_near"]
-        if not (isinstance(target, list) and len(target) == len(spec["start"])):
-            self.fail(
-                at("ends_near"),
-                f"check: ends_near must be a list of {len(spec['start'])} number(s)",
+            issue = exc.issues[0]
+            raise Refused(("descend", *issue.path), f"descend: {issue}") from exc
+        claims = [k for k in ("ends_near", "iterates", "steps_fewer_than") if k in raw]
+        if not claims:
+            raise Refused(
+                ("descend",),
+                "claim where the run ends ('ends_near:'), its first "
+                "iterates ('iterates:') or its length ('steps_fewer_than:')",
             )
-            return None
-        tolerance = self._tolerance(raw, at, 1e-6)
-        if tolerance is None:
-            return None
+        dim = len(spec["start"])
+        target = (
+            self.numbers(raw, "ends_near", dim, "the end point") if "ends_near" in raw else None
+        )
         shown = []
         for run in trajectories(spec):
-            end = run.points[-1]
-            distance = math.dist(end, target)
-            if not distance <= tolerance:
-                self.fail(
-                    at("ends_near"),
-                    (
-                        f"check: {run.optimizer} ends at ({', '.join(_fmt(c) for c in end)}) after "
-                        f"{run.steps} steps ({run.status}), {_fmt(distance)} from the claimed "
-                        f"({', '.join(_fmt(c) for c in target)}); tolerance is {_fmt(tolerance)}"
-                    ),
-                )
-                return None
+            if target is not None:
+                end = run.points[-1]
+                if not all(agrees(t, e, tolerance) for t, e in zip(target, end, strict=True)):
+                    raise Refused(
+                        ("ends_near",),
+                        f"{run.optimizer} ends at {_point(end)} after {run.steps} steps "
+                        f"({run.status}), not near the claimed {_point(target)}; tolerance is "
+                        f"{_fmt(tolerance)}",
+                    )
+            if "iterates" in raw:
+                self.iterates(raw["iterates"], run, dim, tolerance)
+            if "steps_fewer_than" in raw:
+                limit = raw["steps_fewer_than"]
+                if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                    raise Refused(("steps_fewer_than",), "steps_fewer_than must be a whole number")
+                if run.status != "converged" or run.steps >= limit:
+                    raise Refused(
+                        ("steps_fewer_than",),
+                        f"{run.optimizer} took {run.steps} steps ({run.status.replace('_', ' ')}), "
+                        f"not fewer than {limit} to converge (tol {_fmt(spec['tol'])})",
+                    )
             shown.append(run.optimizer)
-        point = ", ".join(_fmt(c) for c in target)
-        return (
-            rf"\text{{{' and '.join(shown)} from }} ({', '.join(_fmt(c) for c in spec['start'])})"
-            rf" \text{{ ends within }} {_fmt(tolerance)} \text{{ of }} ({point})"
-        )
+        start = _point(spec["start"])
+        said = []
+        if target is not None:
+            said.append(rf"\text{{ ends within }} {_tex(tolerance)} \text{{ of }} {_point(target)}")
+        if "iterates" in raw:
+            said.append(rf"\text{{ passes the {len(raw['iterates'])} iterates claimed}}")
+        if "steps_fewer_than" in raw:
+            said.append(rf"\text{{ converges in fewer than {raw['steps_fewer_than']} steps}}")
+        return rf"\text{{{' and '.join(shown)} from }} {start}" + r"\text{,}".join(said)
+
+    @staticmethod
+    def iterates(claimed: Any, run, dim: int, tolerance: float) -> None:
+        if not isinstance(claimed, list) or not claimed:
+            raise Refused(("iterates",), "iterates must list the first iterates, x_0 first")
+        if len(claimed) > len(run.points):
+            raise Refused(
+                ("iterates",),
+                f"{len(claimed)} iterates claimed, but the run has only "
+                f"{len(run.points)} ({run.status})",
+            )
+        for k, item in enumerate(claimed):
+            point = [item] if dim == 1 and _is_number(item) else item
+            if not (isinstance(point, list) and len(point) == dim and all(map(_is_number, point))):
+                raise Refused(
+                    ("iterates", k),
+                    f"iterate {k} must be {'a number' if dim == 1 else 'a pair [x, y]'}",
+                )
+            exact = run.points[k]
+            if not all(agrees(c, e, tolerance) for c, e in zip(point, exact, strict=True)):
+                raise Refused(
+                    ("iterates", k),
+                    f"iterate {k} of {run.optimizer} is {_point(exact)}, not the claimed "
+                    f"{_point(point)} (tolerance {_fmt(tolerance)})",
+                )

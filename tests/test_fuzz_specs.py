@@ -140,18 +140,52 @@ def test_every_spec_renders_or_raises_a_spec_error(raw):
     assert json.loads(text)["summary"]
 
 
-checks = st.fixed_dictionaries(
-    {},
-    optional={
-        "gradient": functions | odd,
-        "value": functions | odd,
-        "descend": specs | odd,
-        "equals": st.lists(st.text(max_size=10) | st.floats(), max_size=3) | odd,
-        "at": st.lists(st.floats(-5, 5), max_size=3) | odd,
-        "ends_near": st.lists(st.floats(-5, 5), max_size=3) | odd,
-        "tolerance": odd,
-        "params": odd,
-    },
+# Values for every key a check may have; each generated check is mostly one kind's keys
+# (and sometimes any keys at all), so that every kind's own code is reached.
+CHECK_VALUES = {
+    "equals": st.lists(st.text(max_size=10) | st.floats(), max_size=3)
+    | st.lists(st.lists(st.text(max_size=6) | st.floats(), max_size=2), max_size=2)
+    | st.dictionaries(st.sampled_from(["x", "y", "z"]), st.text(max_size=8), max_size=2)
+    | st.floats()
+    | odd,
+    "at": st.lists(st.floats(-5, 5), max_size=3)
+    | st.lists(st.lists(st.floats(-5, 5), max_size=3), max_size=3)
+    | odd,
+    "ends_near": st.lists(st.floats(-5, 5), max_size=3) | odd,
+    "tolerance": st.floats(-1, 1) | odd,
+    "params": odd,
+    "function": functions | odd,
+    "holds": st.sampled_from(["f > 0", "dfdx < 0", "f_next <= f", "x <", "y >= dfdy"]) | odd,
+    "where": st.sampled_from(["dfdx > 0", "f", "x_next < 1"]) | odd,
+    "over": st.lists(st.lists(st.floats(-5, 5), max_size=3), max_size=3) | odd,
+    "lr": st.floats(-1, 2) | odd,
+    "is": st.sampled_from(["minimum", "maximum", "saddle", "peak"]) | odd,
+    "along": st.lists(st.floats(-5, 5), max_size=3) | odd,
+    "angle": st.floats(-400, 400) | odd,
+    "h": st.floats(-1, 1) | odd,
+    "wrt": st.sampled_from(["x", "y", "z"]) | odd,
+    "error_below": st.floats(0, 1) | odd,
+    "iterates": st.lists(st.floats(-5, 5) | st.lists(st.floats(-5, 5)), max_size=4) | odd,
+    "steps_fewer_than": st.integers(-2, 100) | odd,
+}
+CHECK_KINDS = {
+    "gradient": functions,
+    "hessian": functions,
+    "value": functions,
+    "critical": functions,
+    "directional": functions,
+    "central_difference": functions,
+    "holds": CHECK_VALUES["holds"],
+    "descend": specs,
+}
+checks = st.one_of(
+    *(
+        st.fixed_dictionaries(
+            {kind: claim | odd}, optional={k: v for k, v in CHECK_VALUES.items() if k != kind}
+        )
+        for kind, claim in CHECK_KINDS.items()
+    ),
+    st.fixed_dictionaries({}, optional={**CHECK_VALUES, **CHECK_KINDS}),  # any keys at all
 )
 
 
