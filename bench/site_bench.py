@@ -91,6 +91,13 @@ def pelican_python() -> Path:
     return python
 
 
+RUNS = 5  # cold full builds of each, compared by their medians (single runs vary by 50%)
+
+
+def _runs(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times)
+
+
 def timed(fn) -> float:
     start = time.perf_counter()
     fn()
@@ -101,47 +108,51 @@ def main(count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="downhill-bench-"))
     try:
         write_posts(work / "content", count, demos=True, pelican=False)
-        config = BuildConfig(content=work / "content", out=work / "site", cache=work / "cache")
-        full = timed(lambda: build_site(config))
-        edits = []
-        for k in range(5):  # an author saving a post again and again, as under `serve`
-            changed = work / "content" / f"post-{5 + k}.md"
-            changed.write_text(changed.read_text() + f"\nOne more sentence, edit {k}.\n")
-            edits.append(timed(lambda: build_site(config)))
-        rebuild = statistics.median(edits)
-
         write_posts(work / "pelican-content", count, demos=False, pelican=True)
+        config = BuildConfig(content=work / "content", out=work / "site", cache=work / "cache")
         settings = work / "pelicanconf.py"
         settings.write_text(
             "SITENAME = 'bench'\nTIMEZONE = 'UTC'\nDEFAULT_LANG = 'en'\n"
             "FEED_ALL_ATOM = None\nRELATIVE_URLS = True\nCACHE_CONTENT = False\n"
         )
         python = pelican_python()
-        pelican = timed(
-            lambda: subprocess.run(
+
+        def downhill_build() -> None:  # cold: no site, no cache
+            shutil.rmtree(work / "site", ignore_errors=True)
+            shutil.rmtree(work / "cache", ignore_errors=True)
+            build_site(config)
+
+        def pelican_build() -> None:
+            shutil.rmtree(work / "pelican-out", ignore_errors=True)
+            subprocess.run(
                 [
-                    str(python),
-                    "-m",
-                    "pelican",
-                    str(work / "pelican-content"),
-                    "-o",
-                    str(work / "pelican-out"),
-                    "-s",
-                    str(settings),
-                    "-q",
+                    *(str(python), "-m", "pelican", str(work / "pelican-content")),
+                    *("-o", str(work / "pelican-out"), "-s", str(settings), "-q"),
                 ],
                 check=True,
             )
-        )
+
+        # Interleaved, so that a slow spell of this shared machine falls on both.
+        fulls, pelicans = [], []
+        for _ in range(RUNS):
+            fulls.append(timed(downhill_build))
+            pelicans.append(timed(pelican_build))
+        full, pelican = statistics.median(fulls), statistics.median(pelicans)
+        edits = []
+        for k in range(5):  # an author saving a post again and again, as under `serve`
+            changed = work / "content" / f"post-{5 + k}.md"
+            changed.write_text(changed.read_text() + f"\nOne more sentence, edit {k}.\n")
+            edits.append(timed(lambda: build_site(config)))
+        rebuild = statistics.median(edits)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"posts: {count} (Downhill: a demo in every tenth; Pelican: same posts, no demos)")
-    print(f"downhill full build: {full:.2f} s")
+    print(f"downhill full build: {full:.2f} s (median of {RUNS}: {_runs(fulls)})")
     print(
         f"downhill rebuild after one post changed: {rebuild:.3f} s (median of 5 edits; "
         f"first {edits[0]:.3f} s)"
     )
-    print(f"pelican full build: {pelican:.2f} s")
+    print(f"pelican full build: {pelican:.2f} s (median of {RUNS}: {_runs(pelicans)})")
     print(f"downhill is {pelican / full:.2f}x Pelican's speed on a full build")
 
 

@@ -14,6 +14,7 @@ import markdown
 
 from .iterates import ArticleNumbers, EngineNumbersExtension
 from .links import InternalLinksExtension
+from .typography import TypographyExtension
 
 Formatter = Callable[..., str]
 
@@ -42,7 +43,7 @@ def make_markdown(
             "admonition",
             "attr_list",
             "md_in_html",
-            "smarty",
+            TypographyExtension(),
             "toc",
         ],
         extension_configs={
@@ -59,7 +60,6 @@ def make_markdown(
                 "permalink_title": "Link to this section",
                 "toc_depth": "2-3",
             },
-            "smarty": {"smart_angled_quotes": False},
         },
         output_format="html",
     )
