@@ -28,7 +28,7 @@ from .checks import CheckFence
 from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
-from .fences import FenceLocator
+from .fences import FenceLocator, fence_sites
 from .iterates import ArticleNumbers, IteratesFence, Runs
 from .keyframes import KeyframeStore
 from .links import page_of
@@ -48,6 +48,7 @@ from .write import atomic_output
 
 WORDS_PER_MINUTE = 230
 PARALLEL_MIN = 24  # articles per extra process worth its start-up
+DEMO_WEIGHT = 10  # the work of a demo's figures and keyframes, in plain articles
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,45 @@ def render_all(
     workers = min(os.cpu_count() or 1, len(sources) // PARALLEL_MIN)
     if workers < 2:
         return render_sources(config, sources, fingerprint)
-    batches = [sources[k::workers] for k in range(workers)]
+    batches = balanced_batches(sources, workers)
     with ProcessPoolExecutor(workers) as pool:
-        done = list(pool.map(render_sources, [config] * workers, batches, [fingerprint] * workers))
+        done = list(
+            pool.map(
+                render_sources,
+                [config] * workers,
+                [[sources[i] for i in batch] for batch in batches],
+                [fingerprint] * workers,
+            )
+        )
     results: list = [None] * len(sources)
-    for k, batch in enumerate(done):
-        results[k::workers] = batch
+    for batch, rendered in zip(batches, done, strict=True):
+        for i, result in zip(batch, rendered, strict=True):
+            results[i] = result
     return results
+
+
+def balanced_batches(sources: list[Source], workers: int) -> list[list[int]]:
+    """Indexes of ``sources`` in ``workers`` batches of about equal work, where articles
+    with the same demos go to the same batch: a process computes a demo's figures and
+    keyframes once however many articles repeat it, so spread over two processes they
+    would be computed twice. A demo costs about as much as DEMO_WEIGHT plain articles."""
+    groups: dict[str, list[int]] = {}
+    for i, source in enumerate(sources):
+        demos = [site.body for site in fence_sites(source.body, 1) if site.language == "demo"]
+        groups.setdefault("\n".join(demos), []).append(i)
+    plain = groups.pop("", [])
+    batches: list[list[int]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    heaviest_first = sorted(groups.values(), key=len, reverse=True)
+    for members in heaviest_first:  # a group's demos once, and its articles
+        k = load.index(min(load))
+        batches[k].extend(members)
+        load[k] += DEMO_WEIGHT + len(members)
+    for i in plain:
+        k = load.index(min(load))
+        batches[k].append(i)
+        load[k] += 1
+    return batches
 
 
 def source_fingerprint(config: BuildConfig) -> str:

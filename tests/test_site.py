@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import urllib.request
@@ -290,3 +291,27 @@ def test_cache_keeps_only_the_pages_of_the_last_build(tmp_path):
     assert len(after - before) == 1
     texts = [p.read_text() for p in pages.iterdir()]
     assert not any("first" in t for t in texts) and any("second" in t for t in texts)
+
+
+def test_articles_with_the_same_demos_share_a_render_process():
+    """A process computes a demo's figures and keyframes once for all the articles that
+    repeat it: the batches keep such articles together and stay about equal."""
+    from downhill.read import Source
+    from downhill.site import balanced_batches
+
+    def source(n: int, demo: str | None) -> Source:
+        body = "Text.\n" + (f"```demo\nfunction: {demo}\nstart: [1]\n```\n" if demo else "")
+        return Source(Path(f"{n}.md"), "T", dt.date(2026, 1, 1), f"p{n}", body, 5)
+
+    sources = [source(n, f"x**2 + {n % 7}*x" if n % 10 == 0 else None) for n in range(1000)]
+    batches = balanced_batches(sources, 2)
+    assert sorted(i for batch in batches for i in batch) == list(range(1000))
+    for n in range(7):
+        same = {
+            k
+            for k, batch in enumerate(batches)
+            for i in batch
+            if sources[i].body == sources[n * 10].body
+        }
+        assert len(same) == 1
+    assert abs(len(batches[0]) - len(batches[1])) <= 60
