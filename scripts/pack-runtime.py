@@ -49,8 +49,11 @@ def dictionary_size(length: int) -> int:
 
 
 def xz(data: bytes) -> bytes:
-    lzma2 = {"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME,
-             "dict_size": dictionary_size(len(data))}
+    lzma2 = {
+        "id": lzma.FILTER_LZMA2,
+        "preset": 9 | lzma.PRESET_EXTREME,
+        "dict_size": dictionary_size(len(data)),
+    }
     return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=[lzma2])
 
 

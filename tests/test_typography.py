@@ -19,7 +19,7 @@ def html_of(text: str) -> str:
         ("it's 'quoted'", "it\u2019s \u2018quoted\u2019"),
         ("the '90s", "the \u201990s"),
         ("a -- b --- c...", "a \u2013 b \u2014 c\u2026"),
-        ('("nested \'one\'")', "(\u201cnested \u2018one\u2019\u201d)"),
+        ("(\"nested 'one'\")", "(\u201cnested \u2018one\u2019\u201d)"),
         ('*"emphasis"* and "*inside*"', "\u201c<em>inside</em>\u201d"),
         ("**bold**'s", "<strong>bold</strong>\u2019s"),
     ],
@@ -29,9 +29,9 @@ def test_quotes_dashes_and_ellipses(source, shown):
 
 
 def test_code_math_and_raw_html_are_left_alone():
-    html = html_of("`don't \"x\"` and $x' = \"y\" -- z$ and <b title='a'>\"raw\"</b>\n")
-    assert "<code>don't \"x\"</code>" in html
-    assert "\\(x' = \"y\" -- z\\)" in html
+    html = html_of('`don\'t "x"` and $x\' = "y" -- z$ and <b title=\'a\'>"raw"</b>\n')
+    assert '<code>don\'t "x"</code>' in html
+    assert '\\(x\' = "y" -- z\\)' in html
     assert "<b title='a'>\u201craw\u201d</b>" in html
 
 
