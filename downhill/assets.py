@@ -59,10 +59,6 @@ VENDOR_FILES = (
     VendorFile(
         "plotly.js-downhill-3d", "plotly-downhill-3d.min.js", "plotly-downhill-3d.min.js", False
     ),
-    VendorFile("mathjax", "tex-chtml.js", "tex-chtml.js"),
-    VendorFile("mathjax", "input/tex/extensions", "input/tex/extensions"),
-    VendorFile("mathjax", "ui/lazy.js", "ui/lazy.js"),
-    VendorFile("@mathjax/mathjax-newcm-font", "chtml", "fonts/mathjax-newcm-font/chtml"),
 )
 # Plotly bundles by the trace types they contain (from each package's README).
 FLAT_BUNDLES = (  # 2-D, smallest first
@@ -167,8 +163,6 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
         version = package_version(node_modules, item.package)
         source = node_modules / item.package / item.source
         folder = vendor_folder(item.package, version)
-        if item.package == "@mathjax/mathjax-newcm-font":
-            folder = vendor_folder("mathjax", package_version(node_modules, "mathjax"))
         if cdn:
             url = f"{CDN}/{item.package}@{version}/{item.source}"
             if source.is_file() and source.suffix == ".js":
@@ -182,12 +176,6 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
             else:
                 tree.link(source, target)
         urls[f"{item.package}/{item.source}"] = url
-    if cdn:  # MathJax finds its fonts in its own CDN package
-        urls["@mathjax/mathjax-newcm-font/chtml"] = f"{CDN}/@mathjax"
-    else:
-        urls["@mathjax/mathjax-newcm-font/chtml"] = urls[
-            "@mathjax/mathjax-newcm-font/chtml"
-        ].rsplit("/mathjax-newcm-font/", 1)[0]
     return Vendor(urls, integrity, cdn, {} if cdn else packed_runtime(node_modules, urls))
 
 

@@ -30,6 +30,7 @@ from engine.spec import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator, guarded
+from .mathjax import ArticleMath
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 SAMPLES = 64
@@ -131,10 +132,17 @@ class Refused(Exception):
 class CheckFence:
     """The ``check`` fence formatter for one article; counts checks and collects errors."""
 
-    def __init__(self, path: Path, locator: FenceLocator, errors: list[ContentError]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        locator: FenceLocator,
+        errors: list[ContentError],
+        math: ArticleMath | None = None,
+    ) -> None:
         self.path = path
         self.locator = locator
         self.errors = errors
+        self.math = math  # where the claim's formula is typeset (None: left as TeX)
         self.passed = 0
 
     def __call__(self, src: str) -> str:
@@ -142,6 +150,11 @@ class CheckFence:
         return guarded(
             self.errors, self.path, fence_line, "check", lambda: self.render(src, fence_line)
         )
+
+    def formula(self, tex: str, line: int) -> str:
+        if self.math is None:
+            return f"\\({html.escape(tex)}\\)"
+        return self.math.token(tex, display=False, line=line)
 
     def fail(self, line: int, message: str) -> None:
         self.errors.append(ContentError(self.path, line, message))
@@ -204,7 +217,7 @@ class CheckFence:
             )
         return (
             f'<div class="check" role="note"><span class="check-mark" aria-hidden="true">✓'
-            f'</span> <span class="arithmatex">\\({html.escape(shown)}\\)</span> '
+            f'</span> <span class="arithmatex">{self.formula(shown, fence_line)}</span> '
             f'<span class="check-label">{label}</span>{source}</div>'
         )
 

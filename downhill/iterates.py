@@ -41,6 +41,7 @@ from engine.spec import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator, guarded
+from .mathjax import ArticleMath
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 
@@ -108,12 +109,18 @@ class IteratesFence:
     """The ``iterates`` fence formatter for one article; collects errors."""
 
     def __init__(
-        self, path: Path, locator: FenceLocator, errors: list[ContentError], runs: Runs
+        self,
+        path: Path,
+        locator: FenceLocator,
+        errors: list[ContentError],
+        runs: Runs,
+        math: ArticleMath | None = None,
     ) -> None:
         self.path = path
         self.locator = locator
         self.errors = errors
         self.runs = runs
+        self.math = math  # where the headings are typeset (None: left as TeX)
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("iterates", src)
@@ -125,6 +132,7 @@ class IteratesFence:
         self.errors.append(ContentError(self.path, line, f"iterates: {message}"))
 
     def render(self, src: str, fence_line: int) -> str:
+        self.line = fence_line
         try:
             raw = load(src) or {}
             lines = key_lines(src, first_line=fence_line + 1)
@@ -241,7 +249,12 @@ class IteratesFence:
         def heading(name: str) -> str:
             column = COLUMNS[name]
             tex = column.heading_1d if dim == 1 else column.heading_2d
-            return f'<th scope="col"><span class="arithmatex">\\({html.escape(tex)}\\)</span></th>'
+            shown = (
+                self.math.token(tex, display=False, line=self.line)
+                if self.math is not None
+                else f"\\({html.escape(tex)}\\)"
+            )
+            return f'<th scope="col"><span class="arithmatex">{shown}</span></th>'
 
         body = []
         previous = -1

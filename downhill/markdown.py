@@ -14,6 +14,7 @@ import markdown
 
 from .iterates import ArticleNumbers, EngineNumbersExtension
 from .links import InternalLinksExtension
+from .mathjax import ArticleMath, MathExtension
 from .typography import TypographyExtension
 
 Formatter = Callable[..., str]
@@ -24,6 +25,7 @@ def make_markdown(
     base_url: str = "/",
     links: list[str] | None = None,
     numbers: ArticleNumbers | None = None,
+    math: ArticleMath | None = None,
 ) -> markdown.Markdown:
     """A Markdown converter whose custom fences (``demo``, ``check``, ``iterates``) call
     ``fences``, and whose ``{=id.quantity}`` numbers come from ``numbers``.
@@ -34,6 +36,7 @@ def make_markdown(
         extensions=[
             InternalLinksExtension(base_url, links if links is not None else []),
             EngineNumbersExtension(numbers if numbers is not None else ArticleNumbers()),
+            MathExtension(math if math is not None else ArticleMath()),
             "pymdownx.arithmatex",
             "pymdownx.superfences",
             "pymdownx.highlight",

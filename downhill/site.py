@@ -33,6 +33,8 @@ from .iterates import ArticleNumbers, IteratesFence, Runs
 from .keyframes import KeyframeStore
 from .links import page_of
 from .markdown import make_markdown
+from .mathjax import VERSION as MATH_VERSION
+from .mathjax import ArticleMath, MathJax, Typeset, fill, stylesheet, typeset
 from .read import (
     Source,
     article_paths,
@@ -65,6 +67,7 @@ class Rendered:
     files: dict[str, str] = field(default_factory=dict)  # keyframes: page name → content hash
     keyframe_bytes: int = 0
     texts: dict[str, str] = field(default_factory=dict)  # content hash → text (no cache)
+    math: list[list] = field(default_factory=list)  # [tex, display, line] per math token
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Article:
     previous: Article | None = None
     next: Article | None = None
     tags: list[dict[str, str]] = field(default_factory=list)
+    math: list[Typeset] = field(default_factory=list)  # its formulas, typeset
 
     # Templates read these names.
     @property
@@ -100,7 +104,12 @@ class Article:
 
     @property
     def html(self) -> str:
-        return self.rendered.html
+        return fill(self.rendered.html, self.math)
+
+    @property
+    def feed_html(self) -> str:
+        """The article for feed readers: its math as MathML."""
+        return fill(self.rendered.html, self.math, feed=True)
 
     @property
     def toc(self) -> str:
@@ -135,6 +144,7 @@ class MarkdownStage:
         self.keyframes = KeyframeStore.in_cache(cache, fingerprint)
         self.fences: tuple[DemoFence, CheckFence, IteratesFence] | None = None
         self.numbers = ArticleNumbers()
+        self.math = ArticleMath()
         self.md = make_markdown(
             {
                 "demo": lambda src: self.fences[0](src),
@@ -144,6 +154,7 @@ class MarkdownStage:
             base_url,
             self.links,
             self.numbers,
+            self.math,
         )
 
     def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
@@ -151,9 +162,11 @@ class MarkdownStage:
         locator = FenceLocator(source.body, source.body_line)
         runs = Runs()
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
-        check_fence = CheckFence(source.path, locator, errors)
-        self.fences = (demo_fence, check_fence, IteratesFence(source.path, locator, errors, runs))
+        check_fence = CheckFence(source.path, locator, errors, self.math)
+        iterates = IteratesFence(source.path, locator, errors, runs, self.math)
+        self.fences = (demo_fence, check_fence, iterates)
         self.numbers.start(source.path, source.body, source.body_line, runs, errors)
+        self.math.start(source.body, source.body_line)
         self.links.clear()
         self.md.reset()
         html = self.md.convert(source.body)
@@ -188,6 +201,7 @@ class MarkdownStage:
             dict(demo_fence.files),
             demo_fence.keyframe_bytes,
             dict(demo_fence.texts),
+            list(self.math.formulas),
         )
         return rendered, errors
 
@@ -289,7 +303,7 @@ def read_cached(path: Path, cache: Cache, errors: list[ContentError]) -> Source 
 
 
 def collect(
-    config: BuildConfig, cache: Cache, progress: Callable[[str], None]
+    config: BuildConfig, cache: Cache, progress: Callable[[str], None], mathjax: MathJax
 ) -> tuple[list[Article], str]:
     """Read and render every article and the index's introduction (``_index.md``).
 
@@ -328,6 +342,8 @@ def collect(
             rendered[key] = Rendered(**cached)
     todo = [(s, k) for s, k in zip(published, keys, strict=True) if k not in rendered]
     progress(f"rendering {len(todo)} of {len(published)} articles ({len(rendered)} cached)")
+    if len(todo) >= PARALLEL_MIN:  # Node loads MathJax while many articles render
+        mathjax.start()
     for (_, key), (result, found) in zip(
         todo, render_all(config, [s for s, _ in todo], fingerprint), strict=True
     ):
@@ -339,6 +355,11 @@ def collect(
         Article(s, rendered[k], f"{config.base_url}{s.slug}/", k)
         for s, k in zip(published, keys, strict=True)
     ]
+    if not errors:
+        math, found = typeset([(a.source.path, a.rendered.math) for a in articles], cache, mathjax)
+        errors.extend(found)
+        for article, formulas in zip(articles, math, strict=True):
+            article.math = formulas
     pages = {f"{a.slug}/" for a in articles} | {"", "tags/", "feed.xml", "404.html"}
     pages |= {f"tags/{slugify(t)}/" for a in articles for t in a.source.tags}
     for article in articles:
@@ -432,7 +453,15 @@ def build_site(
 def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Article]:
     env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
-    articles, intro = collect(config, cache, progress)
+    mathjax = MathJax(config.node_modules.parent)
+    try:
+        articles, intro = collect(config, cache, progress, mathjax)
+        css = cache.get("math", "stylesheet " + MATH_VERSION)
+        if css is None:
+            css = stylesheet(mathjax)
+            cache.put("math", "stylesheet " + MATH_VERSION, css)
+    finally:
+        mathjax.close()
     store = KeyframeStore.in_cache(config.cache)
     base = config.base_url
     site_url = config.site_url.rstrip("/")
@@ -445,6 +474,9 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
         vendor = publish_vendor(config.node_modules, tree, assets_url, config.assets == "cdn")
         write_engine(config.engine, config.node_modules, tree)
         static = publish_static(config.static, tree, assets_url)
+        math_css = f"math.{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
+        tree.write(f"assets/{math_css}", css)
+        static["math.css"] = f"{assets_url}{math_css}"
         env.globals.update(
             site={
                 "title": config.title,
@@ -459,8 +491,6 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             vendor=vendor,
             engine_lock=f"{assets_url}engine/pyodide-lock.json",
             pyodide_dir=vendor.url("pyodide", "pyodide.mjs").rsplit("/", 1)[0] + "/",
-            mathjax=vendor.url("mathjax", "tex-chtml.js"),
-            mathjax_fonts=vendor.url("@mathjax/mathjax-newcm-font", "chtml"),
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",
             dev_reload=config.dev_reload,
         )
@@ -483,7 +513,13 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
         for article in articles:
             plotly = vendor.plotly_for(set(article.rendered.trace_types))
             neighbours = [(a.url, a.title) if a else None for a in (article.previous, article.next)]
-            inputs = [article.key, neighbours, source_to_json(article.source), plotly]
+            inputs = [
+                article.key,
+                neighbours,
+                source_to_json(article.source),
+                plotly,
+                MATH_VERSION,
+            ]
             page(
                 "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
             )
@@ -515,7 +551,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
         page(
             "feed.xml",
             "feed.xml",
-            [listing(articles[:30]), updated.isoformat()],
+            [listing(articles[:30]), [a.key for a in articles[:30]], updated.isoformat()],
             articles=articles[:30],
             updated=updated,
         )

@@ -548,18 +548,6 @@ class Demo {
   }
 }
 
-/** Load MathJax after the charts: math must not hold back the first chart. */
-function loadMathJax() {
-  if (!script.dataset.mathjax) return;
-  const config = document.createElement("script");
-  config.src = script.dataset.mathjaxConfig;
-  config.dataset.fonts = script.dataset.fonts;
-  config.addEventListener("load", () => {
-    document.head.append(scriptElement(script.dataset.mathjax, script.dataset.mathjaxIntegrity));
-  });
-  document.head.append(config);
-}
-
 function scriptElement(src, integrity) {
   const element = document.createElement("script");
   element.src = src;
@@ -700,8 +688,8 @@ function paintOnApproach(demos, painter) {
 // Deferred scripts (Plotly) have run by DOMContentLoaded. Draw the demos near the reader,
 // nearest first, each painted as soon as it is drawn; the rest as they come near. The engine
 // starts once the first demo's 2-D charts are up: on a small machine its start-up would
-// otherwise delay them by half a second, and it still boots while the rest and the math are
-// drawn. Off-screen demos and math wait, so that they do not slow the boot on two cores.
+// otherwise delay them by half a second, and it still boots while the rest are drawn.
+// Off-screen demos wait, so that they do not slow the boot on two cores.
 document.addEventListener("DOMContentLoaded", async () => {
   for (const element of document.querySelectorAll(".demo")) demos.push(new Demo(element, engine));
   window.downhill = { demos, engine }; // for tests and the curious
@@ -722,5 +710,4 @@ document.addEventListener("DOMContentLoaded", async () => {
   startNearViewport(near.length > 0);
   paintOnApproach(demos.filter((demo) => !near.includes(demo)), painter);
   await painter.queue;
-  loadMathJax();
 });

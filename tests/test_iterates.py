@@ -68,7 +68,7 @@ def test_a_table_of_iterates_is_the_engines_run(tmp_path):
         ]
         assert row == [w.replace("-", "−") for w in want]
     assert "Computed by the engine when this page was built" in html
-    assert r"\(f&#x27;(x_k)\)" in html  # headings are math
+    assert ["f'(x_k)", False, 6] in STAGE.math.formulas  # headings are math, at the fence
 
 
 def test_rows_first_every_last_with_a_gap_row(tmp_path):

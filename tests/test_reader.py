@@ -18,6 +18,7 @@ import pytest
 from engine import render_demo
 
 from .conftest import ROOT, poll
+from .test_browser import assert_math_typeset
 
 ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.stem.startswith("_"))
 
@@ -144,48 +145,32 @@ def test_every_demo_and_control_matches_the_engine(page, site_url, name):
         page.evaluate(f"window.downhill.demos[{index}].el.scrollIntoView()")
         poll(page, f"window.downhill.demos[{index}].charts.every(c => c.data)")
         assert_charts_drawn(page, index)
-    poll(page, "!!(window.MathJax && window.MathJax.startup)")
-    counts = page.evaluate(
-        "MathJax.startup.promise.then(() => MathJax.startup.document.lazyTypesetAll())"
-        ".then(() => [document.querySelectorAll('mjx-merror').length,"
-        " document.querySelectorAll('mjx-container mjx-math').length,"
-        " document.querySelectorAll('.arithmatex').length])"
-    )
-    assert counts[0] == 0 and counts[1] >= counts[2]
+    if page.evaluate("document.querySelectorAll('.arithmatex').length"):
+        assert_math_typeset(page)
     assert page.problems == []
 
 
-def test_far_demos_and_math_wait_for_the_reader(page, site_url):
-    """Demos and math far below the viewport are drawn only as the reader comes near them
-    (or prints), so that they do not slow the engine's start-up."""
+def test_far_demos_wait_for_the_reader(page, site_url):
+    """Demos far below the viewport are drawn only as the reader comes near them (or
+    prints), so that they do not slow the engine's start-up."""
     last = "window.downhill.demos[window.downhill.demos.length - 1]"
-    lazy_math = "document.querySelectorAll('mjx-lazy').length"
 
-    def open_top() -> int:
+    def open_top() -> None:
         page.goto(f"{site_url}/mountain-range/")
         poll(page, "window.downhill && window.downhill.demos[0].charts[0].data")
-        poll(page, "!!(window.MathJax && window.MathJax.startup)")
-        page.evaluate("MathJax.startup.promise")
-        poll(page, "document.querySelectorAll('mjx-container mjx-math').length > 0")
         assert page.evaluate(f"{last}.charts.every(c => !c.data)")
-        waiting = page.evaluate(lazy_math)
-        assert waiting > 0
-        return waiting
 
-    waiting = open_top()
+    open_top()
     page.evaluate(f"{last}.el.scrollIntoView()")
     poll(page, f"{last}.charts.every(c => c.data)")
-    poll(page, f"{lazy_math} < {waiting}")
 
-    # Before printing, every chart (but a 3-D one whose bundle is not loaded yet) and every
-    # formula is drawn.
+    # Before printing, every chart (but a 3-D one whose bundle is not loaded yet) is drawn.
     open_top()
     drawn = page.evaluate(
         "window.dispatchEvent(new Event('beforeprint')) && window.downhill.demos.every(d => "
         "d.charts.every((c, i) => c.data || d.figures[i].data.some(t => t.type === 'surface')))"
     )
     assert drawn
-    poll(page, f"{lazy_math} === 0")
     assert page.problems == []
 
 

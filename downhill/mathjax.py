@@ -1,0 +1,243 @@
+"""Math typeset when the site is built, by MathJax 4 under Node (scripts/typeset.mjs).
+
+The Markdown stage leaves a token where each formula goes and lists the formulas of the
+article (``ArticleMath``): arithmatex's spans and divs, found in the tree by a registered
+treeprocessor, and the formulas that the check and iterates fences write. Once every
+article is rendered, :func:`typeset` sends what the cache does not hold to one Node
+process, in one batch, and the page gets MathJax's SVG (with its assistive MathML, for
+screen readers) where the tokens were, the feed the MathML alone.
+
+A formula that numbers, labels or refers (``\\label``, ``\\eqref``, ``\\tag``, an
+environment) belongs to its article's numbering, so an article's such formulas are one
+MathJax document, in reading order; every other formula is typeset on its own, once per
+distinct text, however many articles hold it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import subprocess
+import tempfile
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from .errors import ContentError
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "typeset.mjs"
+VERSION = "svg-1"  # bump when the script's output changes: it keys the cache
+TOKEN = "\x02math:{}\x03"
+TOKENS = re.compile("\x02math:(\\d+)\x03")
+IN_CONTEXT = re.compile(r"\\(label|ref|eqref|tag|notag|nonumber|begin)\b")
+DELIMITERS = re.compile(r"^\\[(\[](.*)\\[)\]]$", re.DOTALL)
+
+
+class MathFailed(RuntimeError):
+    """Node or MathJax could not run (not a TeX error: those are ContentErrors)."""
+
+
+@dataclass
+class ArticleMath:
+    """The formulas of the article being converted, in the order their tokens were made."""
+
+    body: str = ""
+    first_line: int = 1
+    fence_line: int = 0  # set by a fence while it writes its formulas
+    formulas: list[list[Any]] = field(default_factory=list)  # [tex, display, line]
+    cursor: int = 0
+
+    def start(self, body: str, first_line: int) -> None:
+        self.body, self.first_line, self.formulas, self.cursor = body, first_line, [], 0
+
+    def token(self, tex: str, display: bool, line: int | None = None) -> str:
+        """Where formula ``tex`` goes; its line is found in the source if not given."""
+        if line is None:
+            at = self.body.find(tex.strip(), self.cursor)
+            if at < 0:
+                at = max(self.body.find(tex.strip()), 0)
+            else:
+                self.cursor = at + len(tex.strip())
+            line = self.first_line + self.body.count("\n", 0, at)
+        self.formulas.append([tex, display, line])
+        return TOKEN.format(len(self.formulas) - 1)
+
+
+class MathCollector(Treeprocessor):
+    """Replace the TeX in arithmatex's elements by tokens, in reading order."""
+
+    def __init__(self, md: markdown.Markdown, math: ArticleMath) -> None:
+        super().__init__(md)
+        self.math = math
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if "arithmatex" not in element.get("class", "") or not element.text:
+                continue
+            found = DELIMITERS.match(element.text.strip())
+            if not found:
+                continue
+            display = element.tag == "div"
+            tex = html.unescape(found.group(1))  # arithmatex escapes < and & for HTML
+            element.text = AtomicString(self.math.token(tex, display))
+
+
+class MathExtension(markdown.Extension):
+    def __init__(self, math: ArticleMath) -> None:
+        super().__init__()
+        self.math = math
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # after the inline stage (20), where arithmatex made its elements
+        md.treeprocessors.register(MathCollector(md, self.math), "math-collector", 15)
+
+
+@dataclass(frozen=True)
+class Typeset:
+    """One formula as a page shows it and as the feed carries it."""
+
+    html: str
+    mathml: str
+
+
+def fill(html: str, typeset: list[Typeset], feed: bool = False) -> str:
+    """``html`` with each token replaced by its formula (MathML alone for the feed)."""
+    return TOKENS.sub(
+        lambda m: typeset[int(m.group(1))].mathml if feed else typeset[int(m.group(1))].html, html
+    )
+
+
+class MathJax:
+    """One Node process running scripts/typeset.mjs, started when first needed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.process: subprocess.Popen | None = None
+        self.asked = 0
+
+    def start(self) -> None:
+        if self.process is None:
+            self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            self.process = subprocess.Popen(
+                ["node", str(SCRIPT)],
+                cwd=self.root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                text=True,
+                encoding="utf-8",
+            )
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.start()
+        assert self.process and self.process.stdin and self.process.stdout
+        self.asked += 1
+        request = {"id": self.asked, **request}
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except OSError as exc:
+            raise MathFailed(f"MathJax (node {SCRIPT.name}) stopped: {self.stderr()}") from exc
+        for line in self.process.stdout:
+            try:
+                reply = json.loads(line)
+            except ValueError:
+                continue  # not ours (a warning printed by MathJax)
+            if "failed" in reply:
+                raise MathFailed(f"MathJax failed: {reply['failed']}")
+            if reply.get("id") == self.asked:
+                return reply
+        raise MathFailed(f"MathJax (node {SCRIPT.name}) stopped: {self.stderr()}")
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-2000:] or "no message"
+
+    def close(self) -> None:
+        if self.process is not None:
+            if self.process.stdin:
+                self.process.stdin.close()
+            self.process.wait(timeout=30)
+            self.log.close()
+            self.process = None
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps([VERSION, *parts]).encode()).hexdigest()
+
+
+def typeset(
+    articles: list[tuple[Path, list[list[Any]]]], cache: Any, mathjax: MathJax
+) -> tuple[list[list[Typeset]], list[ContentError]]:
+    """Every article's formulas typeset (articles: (file, [tex, display, line] …)).
+
+    ``cache`` has ``get(stage, key)`` and ``put(stage, key, value)`` (the build cache)."""
+    alone: dict[str, dict] = {}  # key → result, for formulas typeset on their own
+    missing: dict[str, dict] = {}
+    documents: dict[str, list[dict]] = {}
+    for _, formulas in articles:
+        numbered = [f for f in formulas if IN_CONTEXT.search(f[0])]
+        if numbered:
+            key = _key("document", [f[:2] for f in numbered])
+            found = cache.get("math", key)
+            if found is not None:
+                documents[key] = found
+            elif key not in documents:
+                documents[key] = []  # to typeset
+        for tex, display, _ in formulas:
+            if IN_CONTEXT.search(tex):
+                continue
+            key = _key(tex, display)
+            if key in alone or key in missing:
+                continue
+            found = cache.get("math", key)
+            if found is not None:
+                alone[key] = found
+            else:
+                missing[key] = {"tex": tex, "display": display}
+    if missing:
+        reply = mathjax.ask({"document": False, "formulas": list(missing.values())})
+        for key, result in zip(missing, reply["results"], strict=True):
+            alone[key] = result
+            if result["error"] is None:
+                cache.put("math", key, result)
+    for _, formulas in articles:
+        numbered = [f for f in formulas if IN_CONTEXT.search(f[0])]
+        if not numbered:
+            continue
+        key = _key("document", [f[:2] for f in numbered])
+        if not documents[key]:
+            request = [{"tex": t, "display": d} for t, d, _ in numbered]
+            documents[key] = mathjax.ask({"document": True, "formulas": request})["results"]
+            if all(r["error"] is None for r in documents[key]):
+                cache.put("math", key, documents[key])
+    out: list[list[Typeset]] = []
+    errors: list[ContentError] = []
+    for path, formulas in articles:
+        numbered = iter(
+            documents[_key("document", [f[:2] for f in formulas if IN_CONTEXT.search(f[0])])]
+            if any(IN_CONTEXT.search(f[0]) for f in formulas)
+            else []
+        )
+        shown = []
+        for tex, display, line in formulas:
+            result = next(numbered) if IN_CONTEXT.search(tex) else alone[_key(tex, display)]
+            if result["error"] is not None:
+                errors.append(
+                    ContentError(path, line, f"TeX error in {tex.strip()!r}: {result['error']}")
+                )
+            shown.append(Typeset(result["html"], result["mathml"]))
+        out.append(shown)
+    return out, errors
+
+
+def stylesheet(mathjax: MathJax) -> str:
+    """The CSS MathJax's SVG output needs, once per site."""
+    return mathjax.ask({"stylesheet": True})["css"]
