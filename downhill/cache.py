@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,20 @@ class Cache:
                 if path.stem not in keys:
                     path.unlink(missing_ok=True)
 
-    def put_text(self, stage: str, key: str, text: str) -> None:
+    def keep_file(self, stage: str, key: str, source: Path) -> None:
+        """Keep the page just written at ``source`` as the text of ``key``: a hard link
+        (a built site's files are replaced, never rewritten in place), else a copy."""
         if self.folder is None:
             return
         path = self.folder / stage / f"{key}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(path, text)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.unlink(missing_ok=True)
+        try:
+            os.link(source, temporary)
+        except OSError:
+            shutil.copyfile(source, temporary)
+        temporary.replace(path)
         self.texts_used.setdefault(stage, set()).add(key)
 
     def place(self, stage: str, key: str, tree: SiteTree, relative: str) -> bool:

@@ -33,7 +33,7 @@ from markdown.util import AtomicString
 from .errors import ContentError
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "typeset.mjs"
-VERSION = "svg-1"  # bump when the script's output changes: it keys the cache
+VERSION = "svg-2"  # bump when the script's output changes: it keys the cache
 TOKEN = "\x02math:{}\x03"
 TOKENS = re.compile("\x02math:(\\d+)\x03")
 IN_CONTEXT = re.compile(r"\\(label|ref|eqref|tag|notag|nonumber|begin)\b")
@@ -101,17 +101,28 @@ class MathExtension(markdown.Extension):
 
 @dataclass(frozen=True)
 class Typeset:
-    """One formula as a page shows it and as the feed carries it."""
+    """One formula as a page shows it (SVG, whose glyphs are <use> references to
+    ``glyphs``: id → <path>) and as the feed carries it (MathML)."""
 
     html: str
     mathml: str
+    glyphs: dict[str, str]
+
+
+HIDDEN = '<svg class="math-glyphs" aria-hidden="true" style="display: none">'
 
 
 def fill(html: str, typeset: list[Typeset], feed: bool = False) -> str:
-    """``html`` with each token replaced by its formula (MathML alone for the feed)."""
-    return TOKENS.sub(
-        lambda m: typeset[int(m.group(1))].mathml if feed else typeset[int(m.group(1))].html, html
-    )
+    """``html`` with each token replaced by its formula, and the paths of the glyphs they
+    use in one hidden <defs> in front; for the feed, the MathML alone."""
+    if feed:
+        return TOKENS.sub(lambda m: typeset[int(m.group(1))].mathml, html)
+    filled = TOKENS.sub(lambda m: typeset[int(m.group(1))].html, html)
+    glyphs = {name: path for formula in typeset for name, path in formula.glyphs.items()}
+    if not glyphs:
+        return filled
+    defs = "".join(glyphs[name] for name in sorted(glyphs))
+    return f"{HIDDEN}<defs>{defs}</defs></svg>{filled}"
 
 
 class MathJax:
@@ -178,62 +189,47 @@ def typeset(
 ) -> tuple[list[list[Typeset]], list[ContentError]]:
     """Every article's formulas typeset (articles: (file, [tex, display, line] …)).
 
-    ``cache`` has ``get(stage, key)`` and ``put(stage, key, value)`` (the build cache)."""
-    alone: dict[str, dict] = {}  # key → result, for formulas typeset on their own
-    missing: dict[str, dict] = {}
-    documents: dict[str, list[dict]] = {}
+    ``cache`` has ``get(stage, key)`` and ``put(stage, key, value)`` (the build cache).
+    Node is asked only for what it lacks: the formulas on their own in one batch, then
+    each article's numbered formulas as a document."""
+    alone: dict[tuple[str, bool], dict | None] = {}  # (tex, display) → result
+    documents: dict[str, list[dict] | None] = {}  # key → results
+    needs: list[str | None] = []  # per article: the key of its document, if it has one
     for _, formulas in articles:
-        numbered = [f for f in formulas if IN_CONTEXT.search(f[0])]
-        if numbered:
-            key = _key("document", [f[:2] for f in numbered])
-            found = cache.get("math", key)
-            if found is not None:
-                documents[key] = found
-            elif key not in documents:
-                documents[key] = []  # to typeset
+        numbered = [f[:2] for f in formulas if IN_CONTEXT.search(f[0])]
+        key = _key("document", numbered) if numbered else None
+        needs.append(key)
+        if key is not None and key not in documents:
+            documents[key] = cache.get("math", key)
         for tex, display, _ in formulas:
-            if IN_CONTEXT.search(tex):
-                continue
-            key = _key(tex, display)
-            if key in alone or key in missing:
-                continue
-            found = cache.get("math", key)
-            if found is not None:
-                alone[key] = found
-            else:
-                missing[key] = {"tex": tex, "display": display}
+            if (tex, display) not in alone and not IN_CONTEXT.search(tex):
+                alone[tex, display] = cache.get("math", _key(tex, display))
+    missing = [formula for formula, result in alone.items() if result is None]
     if missing:
-        reply = mathjax.ask({"document": False, "formulas": list(missing.values())})
-        for key, result in zip(missing, reply["results"], strict=True):
-            alone[key] = result
+        request = [{"tex": tex, "display": display} for tex, display in missing]
+        results = mathjax.ask({"document": False, "formulas": request})["results"]
+        for formula, result in zip(missing, results, strict=True):
+            alone[formula] = result
             if result["error"] is None:
-                cache.put("math", key, result)
-    for _, formulas in articles:
-        numbered = [f for f in formulas if IN_CONTEXT.search(f[0])]
-        if not numbered:
-            continue
-        key = _key("document", [f[:2] for f in numbered])
-        if not documents[key]:
-            request = [{"tex": t, "display": d} for t, d, _ in numbered]
+                cache.put("math", _key(*formula), result)
+    for (_, formulas), key in zip(articles, needs, strict=True):
+        if key is not None and documents[key] is None:
+            request = [{"tex": t, "display": d} for t, d, _ in formulas if IN_CONTEXT.search(t)]
             documents[key] = mathjax.ask({"document": True, "formulas": request})["results"]
             if all(r["error"] is None for r in documents[key]):
                 cache.put("math", key, documents[key])
     out: list[list[Typeset]] = []
     errors: list[ContentError] = []
-    for path, formulas in articles:
-        numbered = iter(
-            documents[_key("document", [f[:2] for f in formulas if IN_CONTEXT.search(f[0])])]
-            if any(IN_CONTEXT.search(f[0]) for f in formulas)
-            else []
-        )
+    for (path, formulas), key in zip(articles, needs, strict=True):
+        numbered = iter(documents[key] if key is not None else [])
         shown = []
         for tex, display, line in formulas:
-            result = next(numbered) if IN_CONTEXT.search(tex) else alone[_key(tex, display)]
+            result = next(numbered) if IN_CONTEXT.search(tex) else alone[tex, display]
             if result["error"] is not None:
                 errors.append(
                     ContentError(path, line, f"TeX error in {tex.strip()!r}: {result['error']}")
                 )
-            shown.append(Typeset(result["html"], result["mathml"]))
+            shown.append(Typeset(result["html"], result["mathml"], result["glyphs"]))
         out.append(shown)
     return out, errors
 

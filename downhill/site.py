@@ -502,7 +502,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             if not cache.place("pages", key, tree, target):
                 text = env.get_template(template).render(**context)
                 tree.write(target, text)
-                cache.put_text("pages", key, text)
+                cache.keep_file("pages", key, tree.root / target)
 
         def listing(items: list[Article]) -> list:
             return [

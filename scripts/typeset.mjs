@@ -2,12 +2,14 @@
 // per line on stdin, one JSON answer per line on stdout (downhill/mathjax.py drives it).
 //
 //   {"id": 1, "document": false, "formulas": [{"tex": "x^2", "display": false}, ...]}
-//   → {"id": 1, "results": [{"html": "<mjx-container …>", "mathml": "<math …>", "error": null}]}
+//   → {"id": 1, "results": [{"html": "<mjx-container …>", "mathml": "<math …>",
+//                            "glyphs": {"MJX-NCM-I-1D465": "<path …/>"}, "error": null}]}
 //   {"id": 2, "stylesheet": true} → {"id": 2, "css": "…"}
 //
-// The output is SVG with every glyph's path in the formula itself (fontCache "none"): no
-// font files to fetch, no ids shared between formulas typeset apart, and MathJax's
-// assistive MathML beside it for screen readers (and, on its own, for the Atom feed).
+// The output is SVG whose glyphs are <use> references to paths with stable ids (MathJax's
+// global font cache, emptied after each formula): the page holds each glyph it uses once,
+// in one hidden <defs>, and no font files. MathJax's assistive MathML is beside each
+// formula for screen readers (and, on its own, for the Atom feed).
 // A "document" is an article's numbered math, in reading order: equation numbers and
 // labels start over with it, and a reference to a label defined further down is typeset
 // again once the whole document has been.
@@ -18,12 +20,13 @@ await MathJax.init({
   loader: { load: ["input/tex", "output/svg", "a11y/assistive-mml"] },
   // an undefined macro is an error (MathJax's default shows it in red and carries on)
   tex: { tags: "ams", packages: { "[-]": ["noundefined"] } },
-  svg: { fontCache: "none" },
+  svg: { fontCache: "global" },
   options: { enableAssistiveMml: true },
   startup: { typeset: false },
 });
 const adaptor = MathJax.startup.adaptor;
 const tags = MathJax.startup.input[0].parseOptions.tags;
+const fontCache = MathJax.startup.output.fontCache;
 
 const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 const unescape = (text) => text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name) =>
@@ -36,8 +39,14 @@ async function typeset({ tex, display }) {
   const html = adaptor.outerHTML(node);
   const error = /data-mjx-error="([^"]*)"/.exec(html);
   const math = adaptor.tags(node, "math")[0];
+  const glyphs = {};
+  for (const path of adaptor.childNodes(fontCache.getCache())) {
+    glyphs[adaptor.getAttribute(path, "id")] = adaptor.outerHTML(path);
+  }
+  fontCache.clearCache();
   return {
     html,
+    glyphs,
     mathml: math ? adaptor.outerHTML(math) : "",
     error: error ? unescape(error[1]) : null,
   };
