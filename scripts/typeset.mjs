@@ -34,8 +34,18 @@ const unescape = (text) => text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, na
     ? String.fromCodePoint(Number(name[1] === "x" ? `0${name.slice(1)}` : name.slice(1)))
     : ENTITIES[name] ?? whole);
 
+// What only MathJax's own in-page tools read (its explorer and menu, which a built page
+// does not load): a quarter of a formula's bytes. The <math> keeps its TeX (data-latex).
+const TOOLS_ONLY = ["data-mml-node", "data-latex", "data-c"];
+function strip(node, keep) {
+  if (adaptor.kind(node) === "#text") return;
+  if (node !== keep) for (const name of TOOLS_ONLY) adaptor.removeAttribute(node, name);
+  for (const child of adaptor.childNodes(node)) strip(child, keep);
+}
+
 async function typeset({ tex, display }) {
   const node = await MathJax.tex2svgPromise(tex, { display: Boolean(display) });
+  strip(node, adaptor.tags(node, "math")[0]);
   const html = adaptor.outerHTML(node);
   const error = /data-mjx-error="([^"]*)"/.exec(html);
   const math = adaptor.tags(node, "math")[0];
