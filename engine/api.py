@@ -66,7 +66,9 @@ def clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
+        # Figures are mostly long arrays of floats: those items without a call each
+        # (x - x is 0.0 exactly when x is finite).
+        return [(v if v - v == 0.0 else None) if type(v) is float else clean(v) for v in value]
     return value
 
 
