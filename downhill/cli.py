@@ -115,7 +115,7 @@ def report(errors: list, out: Path) -> int:
 
 def run_build(config: BuildConfig) -> int:
     # The builder imports the engine: a syntax error in it is reported before that import.
-    broken = engine_errors(config.engine)
+    broken = engine_errors(config.engine, config.cache)
     if broken:
         return report(broken, config.out)
     from .assets import MissingAssets

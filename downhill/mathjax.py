@@ -192,17 +192,24 @@ def typeset(
     ``cache`` has ``get(stage, key)`` and ``put(stage, key, value)`` (the build cache).
     Node is asked only for what it lacks: the formulas on their own in one batch, then
     each article's numbered formulas as a document."""
+    in_context: dict[str, bool] = {}  # tex → whether it numbers, labels or refers
+
+    def in_document(tex: str) -> bool:
+        if tex not in in_context:
+            in_context[tex] = IN_CONTEXT.search(tex) is not None
+        return in_context[tex]
+
     alone: dict[tuple[str, bool], dict | None] = {}  # (tex, display) → result
     documents: dict[str, list[dict] | None] = {}  # key → results
     needs: list[str | None] = []  # per article: the key of its document, if it has one
     for _, formulas in articles:
-        numbered = [f[:2] for f in formulas if IN_CONTEXT.search(f[0])]
+        numbered = [f[:2] for f in formulas if in_document(f[0])]
         key = _key("document", numbered) if numbered else None
         needs.append(key)
         if key is not None and key not in documents:
             documents[key] = cache.get("math", key)
         for tex, display, _ in formulas:
-            if (tex, display) not in alone and not IN_CONTEXT.search(tex):
+            if (tex, display) not in alone and not in_document(tex):
                 alone[tex, display] = cache.get("math", _key(tex, display))
     missing = [formula for formula, result in alone.items() if result is None]
     if missing:
@@ -214,7 +221,7 @@ def typeset(
                 cache.put("math", _key(*formula), result)
     for (_, formulas), key in zip(articles, needs, strict=True):
         if key is not None and documents[key] is None:
-            request = [{"tex": t, "display": d} for t, d, _ in formulas if IN_CONTEXT.search(t)]
+            request = [{"tex": t, "display": d} for t, d, _ in formulas if in_document(t)]
             documents[key] = mathjax.ask({"document": True, "formulas": request})["results"]
             if all(r["error"] is None for r in documents[key]):
                 cache.put("math", key, documents[key])
@@ -224,7 +231,7 @@ def typeset(
         numbered = iter(documents[key] if key is not None else [])
         shown = []
         for tex, display, line in formulas:
-            result = next(numbered) if IN_CONTEXT.search(tex) else alone[tex, display]
+            result = next(numbered) if in_document(tex) else alone[tex, display]
             if result["error"] is not None:
                 errors.append(
                     ContentError(path, line, f"TeX error in {tex.strip()!r}: {result['error']}")

@@ -441,7 +441,7 @@ def build_site(
     Raises BuildFailed for errors in the content, the templates or the engine's source;
     ``config.out`` is then left as it was.
     """
-    errors = engine_errors(config.engine)
+    errors = engine_errors(config.engine, config.cache)
     if errors:
         raise BuildFailed(errors)
     try:
