@@ -501,8 +501,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             key = hashlib.sha256(json.dumps([site_key, template, inputs]).encode()).hexdigest()
             if not cache.place("pages", key, tree, target):
                 text = env.get_template(template).render(**context)
-                tree.write(target, text)
-                cache.keep_file("pages", key, tree.root / target)
+                tree.write_soon(target, text, lambda path: cache.keep_file("pages", key, path))
 
         def listing(items: list[Article]) -> list:
             return [

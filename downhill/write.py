@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class SiteTree:
         self.found: dict[str, int] = {}  # relative file path → inode, as the folder was
         self.folders: set[str] = {""}
         self.kept: set[str] = set()
+        self._writers: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
         self._scan(root, "")
 
     def _scan(self, folder: Path, prefix: str) -> None:
@@ -98,8 +101,38 @@ class SiteTree:
         path = self._make_room(relative)
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
+    def write_soon(
+        self, relative: str, data: str, then: Callable[[Path], None] | None = None
+    ) -> None:
+        """:meth:`write`, in a thread of its own (writing a thousand pages is mostly
+        waiting for the disk), then ``then(path)``; :meth:`wait` waits for all of them."""
+        path = self._make_room(relative)
+        if self._writers is None:
+            self._writers = ThreadPoolExecutor(4, thread_name_prefix="write")
+
+        def write() -> None:
+            path.write_bytes(data.encode("utf-8"))
+            if then is not None:
+                then(path)
+
+        self._pending.append(self._writers.submit(write))
+
+    def wait(self) -> None:
+        """Wait for every :meth:`write_soon`; raise the first failure."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def abandon(self) -> None:
+        """Let the writes in flight end (a failed build's folder is then removed)."""
+        if self._writers is not None:
+            self._writers.shutdown(wait=True, cancel_futures=True)
+
     def finish(self) -> None:
         """Delete what the folder held that this build did not declare."""
+        self.wait()
+        if self._writers is not None:
+            self._writers.shutdown()
         for relative in self.found.keys() - self.kept:
             os.unlink(self.root / relative)
         needed = {""}
@@ -125,11 +158,14 @@ def atomic_output(out: Path) -> Iterator[SiteTree]:
         os.rename(spare, staging)  # claim the spare; a build running beside us cannot
     except OSError:
         staging.mkdir()
+    tree = None
     try:
         tree = SiteTree(staging)
         yield tree
         tree.finish()
     except BaseException:
+        if tree is not None:
+            tree.abandon()
         remove_later(staging)
         raise
     os.chmod(staging, 0o755)

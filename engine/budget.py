@@ -13,6 +13,7 @@ expression (with its derivatives) costs proportionally more, since its evaluatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # About 2 s of CPython on this project's reference machine, 5 s in Pyodide: well inside the
@@ -103,9 +104,15 @@ def expression_size(spec: dict[str, Any]) -> int:
     """Distinct nodes of f and its partial derivatives (0 for a line fit)."""
     if spec["fit"] is not None or spec.get("expression") is None:
         return 0
+    return _size(spec["expression"], tuple(sorted(spec["params"])), spec["dim"])
+
+
+@lru_cache(maxsize=64)
+def _size(expression: str, params: tuple[str, ...], dim: int) -> int:
+    """Counted once per function: every slider move and keyframe asks again."""
     from .expr import compile_cached, distinct_nodes
 
-    compiled = compile_cached(spec["expression"], tuple(sorted(spec["params"])), spec["dim"])
+    compiled = compile_cached(expression, params, dim)
     return distinct_nodes((compiled.tree, *compiled.partials))
 
 
