@@ -12,6 +12,7 @@ from typing import Any
 
 import markdown
 
+from .alerts import AlertsExtension
 from .iterates import ArticleNumbers, EngineNumbersExtension
 from .links import InternalLinksExtension
 from .mathjax import ArticleMath, MathExtension
@@ -37,7 +38,11 @@ def make_markdown(
             InternalLinksExtension(base_url, links if links is not None else []),
             EngineNumbersExtension(numbers if numbers is not None else ArticleNumbers()),
             MathExtension(math if math is not None else ArticleMath()),
+            AlertsExtension(),
             "pymdownx.arithmatex",
+            "pymdownx.tilde",  # ~~strikethrough~~ (and ~subscript~ stays off, below)
+            "pymdownx.tasklist",  # - [ ] and - [x]
+            "pymdownx.magiclink",  # bare URLs become links
             "pymdownx.superfences",
             "pymdownx.highlight",
             "pymdownx.inlinehilite",
@@ -51,6 +56,9 @@ def make_markdown(
         ],
         extension_configs={
             "pymdownx.arithmatex": {"generic": True},
+            "pymdownx.tilde": {"subscript": False},
+            "pymdownx.tasklist": {"custom_checkbox": False},
+            "pymdownx.magiclink": {"hide_protocol": False},
             "pymdownx.superfences": {
                 "custom_fences": [
                     {"name": name, "class": name, "format": _fence(fmt)}
