@@ -7,6 +7,8 @@ checked against the built pages once every article is known.
 
 from __future__ import annotations
 
+import posixpath
+import re
 import xml.etree.ElementTree as etree
 
 from markdown import Markdown
@@ -24,6 +26,9 @@ class InternalLinks(Treeprocessor):
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             target = element.get(attribute) if attribute else None
+            if target and is_relative_file(target):
+                # a file beside the article, as on GitHub: content/ is the site's root
+                target = "/" + posixpath.normpath(target).lstrip("./")
             if target and target.startswith("/") and not target.startswith("//"):
                 self.found.append(target)
                 element.set(attribute, self.base_url + target[1:])
@@ -39,6 +44,18 @@ class InternalLinksExtension(Extension):
         md.treeprocessors.register(
             InternalLinks(md, self.base_url, self.found), "downhill_links", 5
         )
+
+
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def is_relative_file(target: str) -> bool:
+    """``images/peaks.png``, ``./data.csv``: a relative path whose last part names a file
+    (relative page links such as ``../slug/`` are left to the browser, as before)."""
+    if target.startswith(("/", "#", "?")) or SCHEME.match(target):
+        return False
+    name = target.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return "." in name.strip(".") and not target.split("#", 1)[0].endswith("/")
 
 
 def page_of(target: str) -> str:

@@ -157,6 +157,44 @@ def article_paths(content: Path, errors: list[ContentError]) -> list[Path]:
     return paths
 
 
+# Where the site's own files are: a file of content/ there would overwrite them.
+RESERVED_FILES = ("index.html", "feed.xml", "sitemap.xml", "404.html", "robots.txt", "build.json")
+
+
+def content_files(content: Path, slugs: set[str], errors: list[ContentError]) -> list[str]:
+    """The other files of ``content`` (images, data, downloads), as site paths: each is
+    published at the same place under the base URL. Markdown, names starting with ``.`` or
+    ``_`` and what would overwrite the site's own files are not; the last is an error."""
+    root = content.resolve()
+    found = []
+    for path in sorted(content.rglob("*")):
+        relative = path.relative_to(content).as_posix()
+        parts = relative.split("/")
+        if path.suffix == ".md" or any(p.startswith((".", "_")) for p in parts):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            continue
+        problem = file_problem(path, root)
+        if problem:
+            errors.append(ContentError(path, 0, problem))
+        elif (
+            parts[0] in ("assets", "tags")
+            or relative in RESERVED_FILES
+            or (len(parts) == 2 and parts[0] in slugs and parts[1] == "index.html")
+        ):
+            errors.append(
+                ContentError(
+                    path,
+                    0,
+                    f"/{relative} is where the site keeps its own files; "
+                    "move this file to another folder of content/",
+                )
+            )
+        else:
+            found.append(relative)
+    return found
+
+
 def file_problem(path: Path, root: Path) -> str | None:
     """Why ``path`` cannot be read as an article, or None."""
     if path.is_symlink():

@@ -38,6 +38,7 @@ from .mathjax import ArticleMath, MathJax, Typeset, fill, stylesheet, typeset
 from .read import (
     Source,
     article_paths,
+    content_files,
     file_problem,
     read_source,
     read_text,
@@ -304,7 +305,7 @@ def read_cached(path: Path, cache: Cache, errors: list[ContentError]) -> Source 
 
 def collect(
     config: BuildConfig, cache: Cache, progress: Callable[[str], None], mathjax: MathJax
-) -> tuple[list[Article], str]:
+) -> tuple[list[Article], str, list[str]]:
     """Read and render every article and the index's introduction (``_index.md``).
 
     Raises BuildFailed with all errors at once.
@@ -362,6 +363,20 @@ def collect(
             article.math = formulas
     pages = {f"{a.slug}/" for a in articles} | {"", "tags/", "feed.xml", "404.html"}
     pages |= {f"tags/{slugify(t)}/" for a in articles for t in a.source.tags}
+    files = content_files(config.content, {a.slug for a in articles}, errors)
+    pages |= set(files)
+    for article in articles:
+        image = article.source.image
+        if image and image.startswith("/") and image.lstrip("/") not in files:
+            line = article.source.meta_lines.get("image", 1)
+            errors.append(
+                ContentError(
+                    article.source.path,
+                    line,
+                    f"image {image!r} is not a file of "
+                    f"content/: put it at content{image}, or give an https:// URL",
+                )
+            )
     for article in articles:
         errors.extend(broken_links(article.source.path, article.rendered.links, pages))
     intro_file = config.content / "_index.md"
@@ -383,7 +398,7 @@ def collect(
         article.tags = [
             {"name": t, "url": f"{config.base_url}tags/{slugify(t)}/"} for t in article.source.tags
         ]
-    return articles, intro
+    return articles, intro, files
 
 
 def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentError]:
@@ -394,7 +409,8 @@ def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentE
         page = page_of(target)
         if page not in pages and not page.startswith("assets/"):
             text = text if text is not None else path.read_text("utf-8")
-            line = text[: text.find(target)].count("\n") + 1 if target in text else 1
+            written = target if target in text else target.lstrip("/")  # relative files
+            line = text[: text.find(written)].count("\n") + 1 if written in text else 1
             hint = min(pages, key=lambda p: _distance(p, page))
             errors.append(
                 ContentError(
@@ -455,7 +471,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
     cache = Cache(config.cache)
     mathjax = MathJax(config.node_modules.parent)
     try:
-        articles, intro = collect(config, cache, progress, mathjax)
+        articles, intro, files = collect(config, cache, progress, mathjax)
         css = cache.get("math", "stylesheet " + MATH_VERSION)
         if css is None:
             css = stylesheet(mathjax)
@@ -473,6 +489,8 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
     with atomic_output(config.out) as tree:
         vendor = publish_vendor(config.node_modules, tree, assets_url, config.assets == "cdn")
         write_engine(config.engine, config.node_modules, tree)
+        for relative in files:  # images, data and downloads, as they are in content/
+            tree.link(config.content / relative, relative)
         static = publish_static(config.static, tree, assets_url)
         math_css = f"math.{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
         tree.write(f"assets/{math_css}", css)
