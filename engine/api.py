@@ -21,17 +21,32 @@ def _point(p: tuple[float, ...]) -> str:
     return _fmt(p[0]) if len(p) == 1 else "(" + ", ".join(_fmt(c) for c in p) + ")"
 
 
-def describe(t: Trajectory) -> str:
-    """One sentence, in words and numbers, of where a run ended."""
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+def describe(t: Trajectory, spec: dict[str, Any] | None = None) -> str:
+    """One sentence, in words and numbers, of where a run ended (``spec`` says whether it
+    climbed, and where the plot ends)."""
     label = OPTIMIZERS[t.optimizer].label
+    if spec is not None and spec.get("ascent"):
+        label = "Gradient ascent" if t.optimizer == "gd" else f"{label} (ascent)"
     end, value = _point(t.points[-1]), _fmt(t.values[-1])
     if t.status == DIVERGED:
         return f"{label} diverged at step {t.steps + 1} (last finite point {end}, f = {value})"
+    if t.steps and all(p == t.points[0] for p in t.points):
+        return f"{label} did not move from {end}: every step was 0 (f = {value})"
     if t.status == CONVERGED:
-        return f"{label} converged to {end} in {t.steps} steps, f = {value}"
+        box = spec.get("domain") if spec is not None else None
+        if box and not all(lo <= c <= hi for c, (lo, hi) in zip(t.points[-1], box, strict=False)):
+            return (
+                f"{label} stopped outside the plot, at {end}, where the ground is flat "
+                f"(after {_steps(t.steps)}, f = {value})"
+            )
+        return f"{label} converged to {end} in {_steps(t.steps)}, f = {value}"
     if t.status == LEFT_DOMAIN:
         return f"{label} left the domain at step {t.steps}, at {end}"
-    return f"{label} reached {end} after {t.steps} steps, f = {value}"
+    return f"{label} reached {end} after {_steps(t.steps)}, f = {value}"
 
 
 def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +70,7 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "figures": figures,
         "runs": runs,
-        "summary": "; ".join(describe(t) for t in paths) + ".",
+        "summary": "; ".join(describe(t, spec) for t in paths) + ".",
     }
 
 

@@ -113,3 +113,40 @@ def test_grid_is_cached_across_slider_moves():
     render_demo({"function": "peaks", "lr": 0.2})
     render_demo({"function": "peaks", "lr": 0.3, "start": [0.1, 0.2]})
     assert _grid.cache_info().hits == before + 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "summary"),
+    [
+        (
+            {"function": "-(x**2)", "start": [1], "ascent": True, "steps": 5},
+            "Gradient ascent reached",
+        ),
+        (
+            {"function": "x**2", "start": [1], "optimizer": "adam", "ascent": True, "steps": 3},
+            "Adam (ascent) reached",
+        ),
+        (
+            {"function": "x**2", "start": [1], "lr": 0, "steps": 5},
+            "GD did not move from 1: every step was 0",
+        ),
+        ({"function": "x**2 + 5*x + 6", "start": [-8], "lr": 0.1, "steps": 1}, "after 1 step, f"),
+        (
+            {
+                "function": "exp(-x**2)",
+                "start": [1.5],
+                "lr": 1,
+                "steps": 500,
+                "tol": 1e-6,
+                "domain": [-2, 2],
+            },
+            "GD stopped outside the plot, at 2.95, where the ground is flat",
+        ),
+    ],
+)
+def test_summaries_say_what_happened(raw, summary):
+    """Issue 13: an ascent is not called descent, a run that never moved is not
+    "converged", one step is not "1 steps", a walk off the plot is not "converged"."""
+    text = render_demo(raw)["summary"]
+    assert summary in text, text
+    assert "1 steps" not in text
