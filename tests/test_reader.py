@@ -317,6 +317,28 @@ def test_readable_at_360_pixels(browser, site_url, tmp_path: Path):
     assert widths[0] <= widths[1], widths
 
 
+@pytest.mark.parametrize("slug", ["learning-rates-and-optimizers", "mountain-range"])
+def test_wide_display_math_scrolls_with_a_cue_at_360_pixels(browser, site_url, slug):
+    """Display math wider than a 360 px column is not cut off and does not widen the page:
+    its box scrolls, and carries the edge shadows that say so."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{site_url}/{slug}/")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('div.arithmatex')]
+          .filter((d) => d.scrollWidth > d.clientWidth + 1)
+          .map((d) => [getComputedStyle(d).overflowX, getComputedStyle(d).backgroundImage,
+                       d.getBoundingClientRect().right])"""
+    )
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    context.close()
+    assert wide, "this article has display math wider than 360 px"
+    for overflow, background, right in wide:
+        assert overflow == "auto" and right <= 360
+        assert background.count("gradient(") == 4  # two covers, two edge shadows
+    assert widths[0] <= widths[1], widths
+
+
 def test_pages_carry_a_strict_content_security_policy(site_url):
     import urllib.request
 
