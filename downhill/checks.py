@@ -29,8 +29,8 @@ from engine.figures import trajectories
 from engine.spec import suggest
 
 from .errors import ContentError
-from .fences import FenceLocator, guarded
-from .mathjax import ArticleMath
+from .fences import FenceLocator, guarded, source_shown
+from .mathjax import ArticleMath, inline_math
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 SAMPLES = 64
@@ -151,11 +151,6 @@ class CheckFence:
             self.errors, self.path, fence_line, "check", lambda: self.render(src, fence_line)
         )
 
-    def formula(self, tex: str, line: int) -> str:
-        if self.math is None:
-            return f"\\({html.escape(tex)}\\)"
-        return self.math.token(tex, display=False, line=line)
-
     def fail(self, line: int, message: str) -> None:
         self.errors.append(ContentError(self.path, line, message))
 
@@ -209,15 +204,10 @@ class CheckFence:
             return ""
         self.passed += 1
         label = html.escape(str(raw.get("label", "Checked when this page was built")))
-        source = ""
-        if raw.get("show_source"):
-            source = (
-                '<details class="demo-source" open><summary>Markdown source</summary>'
-                f"<pre><code>```check\n{html.escape(src.rstrip())}\n```</code></pre></details>"
-            )
+        source = source_shown("check", src) if raw.get("show_source") else ""
         return (
             f'<div class="check" role="note"><span class="check-mark" aria-hidden="true">✓'
-            f'</span> <span class="arithmatex">{self.formula(shown, fence_line)}</span> '
+            f'</span> <span class="arithmatex">{inline_math(self.math, shown, fence_line)}</span> '
             f'<span class="check-label">{label}</span>{source}</div>'
         )
 

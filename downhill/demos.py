@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,12 @@ from engine.api import clean, to_json
 from .controls import Control, build_controls
 from .errors import ContentError
 from .fences import FenceLocator, guarded
-from .iterates import Runs
+from .iterates import ID, Runs
 from .keyframes import Keyframes, KeyframeStore, keyframes
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 SHARED_MIN_LENGTH = 50  # items of an array worth sharing between a page's demos
 SHARED_MIN_BYTES = 2000
-DEMO_ID = re.compile(r"^[A-Za-z][\w-]*$")
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ class DemoFence:
         problem = None
         if same:
             problem = f"id {demo_id!r} is already the id of the demo at line {same.line}"
-        elif not DEMO_ID.match(demo_id):
+        elif not ID.match(demo_id):
             problem = f"id {demo_id!r} must be letters, digits, - and _, starting with a letter"
         if problem:
             line = line_of(lines, ("id",), fence_line)

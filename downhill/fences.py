@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import traceback
 from collections.abc import Callable
@@ -59,6 +60,32 @@ class FenceLocator:
                 self._used.add(k)
                 return site.line
         return self._sites[0].line if self._sites else 1
+
+
+def source_shown(language: str, src: str) -> str:
+    """A fence's Markdown source, shown under what it renders (``show_source: true``)."""
+    return (
+        '<details class="demo-source" open><summary>Markdown source</summary>'
+        f"<pre><code>```{language}\n{html.escape(src.rstrip())}\n```</code></pre></details>"
+    )
+
+
+class TextLocator:
+    """The file lines of snippets of an article's body (a formula, a ``{=…}`` number), met
+    in reading order: each is looked for after the one before, else anywhere."""
+
+    def __init__(self, body: str = "", first_line: int = 1) -> None:
+        self.body = body
+        self.first_line = first_line
+        self.cursor = 0
+
+    def line_of(self, text: str) -> int:
+        at = self.body.find(text, self.cursor)
+        if at < 0:
+            at = max(self.body.find(text), 0)
+        else:
+            self.cursor = at + len(text)
+        return self.first_line + self.body.count("\n", 0, at)
 
 
 def guarded(

@@ -40,8 +40,8 @@ from engine.figures import trajectories
 from engine.spec import suggest
 
 from .errors import ContentError
-from .fences import FenceLocator, guarded
-from .mathjax import ArticleMath
+from .fences import FenceLocator, TextLocator, guarded, source_shown
+from .mathjax import ArticleMath, inline_math
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 
@@ -132,7 +132,6 @@ class IteratesFence:
         self.errors.append(ContentError(self.path, line, f"iterates: {message}"))
 
     def render(self, src: str, fence_line: int) -> str:
-        self.line = fence_line
         try:
             raw = load(src) or {}
             lines = key_lines(src, first_line=fence_line + 1)
@@ -195,13 +194,8 @@ class IteratesFence:
                 self.fail(at("id"), f"id {raw['id']!r} is already used on this page")
                 return ""
             self.runs.add(raw["id"], spec, fence_line)
-        table = self.table(raw, run, columns, shown, precision, dim, spec["lr"])
-        if not raw.get("show_source"):
-            return table
-        return (
-            f'{table}<details class="demo-source" open><summary>Markdown source</summary>'
-            f"<pre><code>```iterates\n{html.escape(src.rstrip())}\n```</code></pre></details>"
-        )
+        table = self.table(raw, run, columns, shown, precision, dim, spec["lr"], fence_line)
+        return table + (source_shown("iterates", src) if raw.get("show_source") else "")
 
     def rows(self, rows: Any, steps: int, at: Callable[..., int]) -> list[int] | None:
         """The iterates to show: all, or the first n, every m-th and the last l."""
@@ -234,6 +228,7 @@ class IteratesFence:
         precision: int,
         dim: int,
         lr: float,
+        line: int,
     ) -> str:
         spec = f".{precision}f"
 
@@ -249,11 +244,7 @@ class IteratesFence:
         def heading(name: str) -> str:
             column = COLUMNS[name]
             tex = column.heading_1d if dim == 1 else column.heading_2d
-            shown = (
-                self.math.token(tex, display=False, line=self.line)
-                if self.math is not None
-                else f"\\({html.escape(tex)}\\)"
-            )
+            shown = inline_math(self.math, tex, line)
             return f'<th scope="col"><span class="arithmatex">{shown}</span></th>'
 
         body = []
@@ -277,9 +268,10 @@ class IteratesFence:
         )
 
 
-ID = re.compile(r"^[A-Za-z][\w-]*$")
+NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, digits, - _
+ID = re.compile(f"^{NAME}$")
 NUMBER = re.compile(
-    r"\{=(?P<id>[A-Za-z][\w-]*)(?:@(?P<optimizer>\w+))?\.(?P<quantity>\w+)"
+    r"\{=(?P<id>" + NAME + r")(?:@(?P<optimizer>\w+))?\.(?P<quantity>\w+)"
     r"(?:\[(?P<index>-?\d+)\])?(?::(?P<format>[^{}\s]+))?\}"
 )
 
@@ -305,26 +297,16 @@ class ArticleNumbers:
 
     def __init__(self) -> None:
         self.path = Path()
-        self.body = ""
-        self.first_line = 1
-        self.cursor = 0
+        self.source = TextLocator()
         self.runs = Runs()
         self.errors: list[ContentError] = []
 
     def start(self, path: Path, body: str, first_line: int, runs: Runs, errors: list) -> None:
-        self.path, self.body, self.first_line = path, body, first_line
-        self.cursor, self.runs, self.errors = 0, runs, errors
-
-    def line_of(self, text: str) -> int:
-        """The file line of ``text``'s next occurrence in the article (in reading order)."""
-        at = self.body.find(text, self.cursor)
-        if at < 0:
-            at = max(self.body.find(text), 0)
-        self.cursor = at + len(text)
-        return self.first_line + self.body.count("\n", 0, at)
+        self.path, self.source = path, TextLocator(body, first_line)
+        self.runs, self.errors = runs, errors
 
     def number(self, m: re.Match[str]) -> str | None:
-        line = self.line_of(m.group(0))
+        line = self.source.line_of(m.group(0))
 
         def fail(message: str) -> None:
             self.errors.append(ContentError(self.path, line, f"{m.group(0)}: {message}"))

@@ -31,6 +31,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .errors import ContentError
+from .fences import TextLocator
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "typeset.mjs"
 VERSION = "svg-3"  # bump when the script's output changes: it keys the cache
@@ -48,26 +49,26 @@ class MathFailed(RuntimeError):
 class ArticleMath:
     """The formulas of the article being converted, in the order their tokens were made."""
 
-    body: str = ""
-    first_line: int = 1
-    fence_line: int = 0  # set by a fence while it writes its formulas
     formulas: list[list[Any]] = field(default_factory=list)  # [tex, display, line]
-    cursor: int = 0
+    source: TextLocator = field(default_factory=TextLocator)
 
     def start(self, body: str, first_line: int) -> None:
-        self.body, self.first_line, self.formulas, self.cursor = body, first_line, [], 0
+        self.formulas, self.source = [], TextLocator(body, first_line)
 
     def token(self, tex: str, display: bool, line: int | None = None) -> str:
         """Where formula ``tex`` goes; its line is found in the source if not given."""
         if line is None:
-            at = self.body.find(tex.strip(), self.cursor)
-            if at < 0:
-                at = max(self.body.find(tex.strip()), 0)
-            else:
-                self.cursor = at + len(tex.strip())
-            line = self.first_line + self.body.count("\n", 0, at)
+            line = self.source.line_of(tex.strip())
         self.formulas.append([tex, display, line])
         return TOKEN.format(len(self.formulas) - 1)
+
+
+def inline_math(math: ArticleMath | None, tex: str, line: int) -> str:
+    """An inline formula a fence writes at ``line``: a token to typeset, or (no ``math``,
+    as in a fence used on its own) the TeX between \\( and \\)."""
+    if math is None:
+        return f"\\({html.escape(tex)}\\)"
+    return math.token(tex, display=False, line=line)
 
 
 class MathCollector(Treeprocessor):
