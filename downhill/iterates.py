@@ -268,6 +268,7 @@ class IteratesFence:
         )
 
 
+MAX_FORMAT_DIGITS = 40  # {=…:999999999f} would put a gigabyte of spaces into the page
 NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, digits, - _
 ID = re.compile(f"^{NAME}$")
 NUMBER = re.compile(
@@ -353,8 +354,12 @@ class ArticleNumbers:
         if value is None:
             fail("the start has no step before it; quote step from iterate 1 on")
             return None
+        wanted_format = m.group("format") or ".4g"
+        if any(int(digits) > MAX_FORMAT_DIGITS for digits in re.findall(r"\d+", wanted_format)):
+            fail(f"a format's width and precision are at most {MAX_FORMAT_DIGITS}, e.g. :.2f")
+            return None
         try:
-            return formatted(float(value), m.group("format") or ".4g")
+            return formatted(float(value), wanted_format)
         except ValueError as exc:
             fail(f"bad format {m.group('format')!r} ({exc}); e.g. :.2f or :.3g")
             return None

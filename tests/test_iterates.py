@@ -173,6 +173,7 @@ def test_a_number_in_inline_code_stays_literal(tmp_path):
         ("{=walk.y[3]}", "a function of x alone has no y"),
         ("{=walk.step[0]}", "the start has no step before it"),
         ("{=walk.x[3]:.2q}", "bad format '.2q'"),
+        ("{=walk.x[3]:999999999f}", "a format's width and precision are at most 40"),
         ("{=walk@adam.x}", "walk has no 'adam' run; its runs are gd"),
     ],
 )
