@@ -46,6 +46,10 @@ class Cache:
             self.used[stage].add(key)
         return value
 
+    def has(self, stage: str, key: str) -> bool:
+        """Whether ``key`` is cached (without counting it as used)."""
+        return self.folder is not None and key in self._stage(stage)
+
     def put(self, stage: str, key: str, value: Any) -> None:
         if self.folder is None:
             return
@@ -86,6 +90,10 @@ class Cache:
         except OSError:
             shutil.copyfile(source, temporary)
         temporary.replace(path)
+        self.used_text(stage, key)
+
+    def used_text(self, stage: str, key: str) -> None:
+        """Mark the text file of ``key`` as used by this build (:meth:`save` keeps it)."""
         self.texts_used.setdefault(stage, set()).add(key)
 
     def place(self, stage: str, key: str, tree: SiteTree, relative: str) -> bool:
@@ -96,7 +104,7 @@ class Cache:
             tree.link(self.folder / stage / f"{key}.html", relative)
         except FileNotFoundError:
             return False
-        self.texts_used.setdefault(stage, set()).add(key)
+        self.used_text(stage, key)
         return True
 
 

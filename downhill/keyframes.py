@@ -156,32 +156,41 @@ def _with(raw: dict[str, Any], path: list[str | int], value: Any) -> dict[str, A
     return spec
 
 
-def _difference(built: list[dict], figures: list[dict]) -> list[dict]:
+def _difference(built: list[dict], cleaned: list[dict], figures: list[dict]) -> list[dict]:
     """Per figure: the traces (by index) and layout that differ from the built ones, as
-    the worker would send them (NaN → null). Both sides are compared as computed first:
-    cleaning only what differs is most of a frame's saving."""
+    the worker would send them (NaN → null). ``cleaned`` is ``clean(built)``, made once
+    per demo. Both sides are compared as computed first: cleaning only what differs is
+    most of a frame's saving."""
     out = []
-    for old, new in zip(built, figures, strict=True):
+    for old, old_clean, new in zip(built, cleaned, figures, strict=True):
         part: dict[str, Any] = {}
-        if new["layout"] != old["layout"] and clean(new["layout"]) != clean(old["layout"]):
-            part["layout"] = clean(new["layout"])
+        if new["layout"] != old["layout"]:
+            layout = clean(new["layout"])
+            if layout != old_clean["layout"]:
+                part["layout"] = layout
         if len(new["data"]) != len(old["data"]):
             part["data"] = clean(new["data"])
         else:
-            traces = {
-                str(k): clean(t)
-                for k, (t, o) in enumerate(zip(new["data"], old["data"], strict=True))
-                if t != o and clean(t) != clean(o)
-            }
+            traces = {}
+            for k, (trace, old_trace) in enumerate(zip(new["data"], old["data"], strict=True)):
+                if trace != old_trace:  # NaN != NaN: equal traces with gaps land here too
+                    cleaned_trace = clean(trace)
+                    if cleaned_trace != old_clean["data"][k]:
+                        traces[str(k)] = cleaned_trace
             if traces:
                 part["traces"] = traces
         out.append(part)
     return out
 
 
-def _frame(raw: dict, built: list[dict], render: Callable[[dict], dict]) -> dict:
+def _frame(
+    raw: dict, built: list[dict], cleaned: list[dict], render: Callable[[dict], dict]
+) -> dict:
     result = render(raw)
-    return {"figures": _difference(built, result["figures"]), "summary": result["summary"]}
+    return {
+        "figures": _difference(built, cleaned, result["figures"]),
+        "summary": result["summary"],
+    }
 
 
 def keyframes(
@@ -192,6 +201,7 @@ def keyframes(
 ) -> Keyframes | None:
     """The keyframes of a demo (None when it has no slider or select)."""
     built = result["figures"]
+    cleaned = clean(built)
     built_raw = json.loads(to_json(raw))
     table: dict[str, list[tuple[Any, dict]]] = {}  # control → [(position, spec)]
     exact: dict[str, bool] = {}
@@ -217,7 +227,7 @@ def keyframes(
         key = json.dumps(spec, sort_keys=True)
         if key not in index:
             index[key] = len(frames)
-            frames.append(_frame(spec, built, render))
+            frames.append(_frame(spec, built, cleaned, render))
         return index[key]
 
     # Estimate a frame's compressed size from a few, then compute only as many positions as

@@ -35,6 +35,7 @@ from .links import page_of
 from .markdown import make_markdown
 from .mathjax import VERSION as MATH_VERSION
 from .mathjax import ArticleMath, MathJax, Typeset, fill, stylesheet, typeset
+from .pages import Page, render_pages
 from .read import (
     Source,
     article_paths,
@@ -287,12 +288,9 @@ def source_fingerprint(config: BuildConfig) -> str:
     return digest.hexdigest()
 
 
-def read_cached(path: Path, cache: Cache, errors: list[ContentError]) -> Source | None:
+def read_cached(path: Path, text: str, cache: Cache, errors: list[ContentError]) -> Source | None:
     """Stage 1 with a cache: front matter is parsed once per distinct file content."""
-    text = read_text(path, errors)
-    if text is None:
-        return None
-    key = hashlib.sha256(text.encode()).hexdigest()
+    key = _hash(text)
     cached = cache.get("read", key)
     if cached is not None:
         return source_from_json(path, text, cached)
@@ -314,7 +312,11 @@ def collect(
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
     paths = article_paths(config.content, errors)
-    sources = [read_cached(path, cache, errors) for path in paths]
+    texts = {path: read_text(path, errors) for path in paths}
+    unread = [t for t in texts.values() if t is not None and not cache.has("read", _hash(t))]
+    if len(unread) >= PARALLEL_MIN:  # many new articles: Node loads MathJax meanwhile
+        mathjax.start()
+    sources = [read_cached(p, t, cache, errors) for p, t in texts.items() if t is not None]
     published = [s for s in sources if s is not None and (config.drafts or not s.draft)]
     seen: dict[str, Source] = {}
     for source in published:
@@ -399,6 +401,10 @@ def collect(
             {"name": t, "url": f"{config.base_url}tags/{slugify(t)}/"} for t in article.source.tags
         ]
     return articles, intro, files
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentError]:
@@ -514,9 +520,12 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
         )
         site_key = _site_fingerprint(config, static, vendor)
 
+        def page_key(template: str, inputs: object) -> str:
+            return hashlib.sha256(json.dumps([site_key, template, inputs]).encode()).hexdigest()
+
         def page(template: str, target: str, inputs: object, **context: object) -> None:
             """Render ``template`` to ``target``, or reuse the page if its inputs are cached."""
-            key = hashlib.sha256(json.dumps([site_key, template, inputs]).encode()).hexdigest()
+            key = page_key(template, inputs)
             if not cache.place("pages", key, tree, target):
                 text = env.get_template(template).render(**context)
                 tree.write_soon(target, text, lambda path: cache.keep_file("pages", key, path))
@@ -527,6 +536,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
                 for a in items
             ]
 
+        article_pages = []
         for article in articles:
             plotly = vendor.plotly_for(set(article.rendered.trace_types))
             neighbours = [(a.url, a.title) if a else None for a in (article.previous, article.next)]
@@ -537,9 +547,13 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
                 plotly,
                 MATH_VERSION,
             ]
-            page(
-                "article.html", f"{article.slug}/index.html", inputs, article=article, plotly=plotly
-            )
+            key = page_key("article.html", inputs)
+            target = f"{article.slug}/index.html"
+            if not cache.place("pages", key, tree, target):
+                context = {"article": article, "plotly": plotly}
+                article_pages.append(Page("article.html", tree.reserve(target), key, context))
+        render_pages(env, cache, article_pages)  # first: its workers make the articles' folders
+        for article in articles:
             for name, content in article.rendered.files.items():
                 if content in article.rendered.texts:
                     tree.write(f"{article.slug}/{name}", article.rendered.texts[content])

@@ -48,12 +48,17 @@ class SiteTree:
                 else:
                     self.found[relative] = entry.inode()
 
-    def _make_room(self, relative: str) -> Path:
-        """Declare ``relative``; remove what is there, create its folders; return its path."""
+    def _make_room(self, relative: str, create: bool = True) -> Path:
+        """Declare ``relative``; remove what is there, create its folders; return its path.
+
+        With ``create=False`` the file there and the missing folders are left to the
+        writer (see :meth:`reserve`).
+        """
         self.kept.add(relative)
         path = self.root / relative
         if relative in self.found:
-            os.unlink(path)
+            if create:
+                os.unlink(path)
             del self.found[relative]
             return path
         if relative in self.folders:  # a folder where the new site has a file
@@ -70,9 +75,19 @@ class SiteTree:
                 del self.found[parent]
             parent = parent.rpartition("/")[0]
         for folder in reversed(missing):
-            os.mkdir(self.root / folder)
+            if create:
+                os.mkdir(self.root / folder)
             self.folders.add(folder)
         return path
+
+    def reserve(self, relative: str) -> Path:
+        """Declare ``relative`` for a writer in another process; return its path.
+
+        The writer must create the file's folder (``mkdir(parents=True, exist_ok=True)``)
+        and replace the file (write beside it, then rename over it), and it must be done
+        before anything else is written into that folder.
+        """
+        return self._make_room(relative, create=False)
 
     def link(self, source: Path, relative: str) -> None:
         """Put ``source`` at ``relative``: a hard link where the file system allows.

@@ -315,3 +315,36 @@ def test_articles_with_the_same_demos_share_a_render_process():
         }
         assert len(same) == 1
     assert abs(len(batches[0]) - len(batches[1])) <= 60
+
+
+def test_pages_rendered_by_forked_workers_equal_a_serial_build(tmp_path, monkeypatch):
+    """Many articles: Markdown and pages are rendered in worker processes; the site is
+    byte for byte the one a single process builds, and every page is kept in the cache."""
+    from downhill import pages, site
+
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(240):
+        demo = f"\n```demo\nfunction: x**2 + {n % 3}*x\nstart: [2]\n```\n" if n % 40 == 0 else ""
+        (content / f"post-{n}.md").write_text(
+            f"---\ntitle: Post {n}\ndate: 2026-01-{1 + n % 28:02d}\ntags: [t{n % 4}]\n---\n"
+            f"Post {n}: $x_{{{n}}}$ and [the first](/post-0/).\n{demo}"
+        )
+    if os.cpu_count() and os.cpu_count() < 2:
+        pytest.skip("one core: the build renders in one process")
+    rendered: list[int] = []
+    render_pages = pages.render_pages
+    monkeypatch.setattr(
+        site,
+        "render_pages",
+        lambda env, cache, todo: rendered.append(len(todo)) or render_pages(env, cache, todo),
+    )
+    config = BuildConfig(content=content, out=tmp_path / "parallel", cache=tmp_path / "cache")
+    build_site(config)
+    assert rendered == [240]
+    build_site(config)  # nothing changed: every article page is linked from the cache
+    assert rendered == [240, 0]
+    monkeypatch.setattr(site, "PARALLEL_MIN", 10**6)
+    monkeypatch.setattr(pages, "PAGES_PER_WORKER", 10**6)
+    build_site(BuildConfig(content=content, out=tmp_path / "serial", cache=None))
+    assert files_of(tmp_path / "parallel") == files_of(tmp_path / "serial")
