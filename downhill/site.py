@@ -52,6 +52,7 @@ from .write import atomic_output
 
 WORDS_PER_MINUTE = 230
 PARALLEL_MIN = 24  # articles per extra process worth its start-up
+BATCHES_PER_WORKER = 4
 DEMO_WEIGHT = 10  # the work of a demo's figures and keyframes, in plain articles
 
 
@@ -229,18 +230,23 @@ def render_sources(
 def render_all(
     config: BuildConfig, sources: list[Source], fingerprint: str
 ) -> list[tuple[Rendered, list[ContentError]]]:
-    """Render articles, spread over the machine's cores when there are many."""
+    """Render articles, spread over the machine's cores when there are many.
+
+    Each worker takes the next batch when it is done with one: a few batches per worker
+    even out what the batches' estimated weights miss.
+    """
     workers = min(os.cpu_count() or 1, len(sources) // PARALLEL_MIN)
     if workers < 2:
         return render_sources(config, sources, fingerprint)
-    batches = balanced_batches(sources, workers)
+    count = workers * BATCHES_PER_WORKER
+    batches = [batch for batch in balanced_batches(sources, count) if batch]
     with ProcessPoolExecutor(workers) as pool:
         done = list(
             pool.map(
                 render_sources,
-                [config] * workers,
+                [config] * len(batches),
                 [[sources[i] for i in batch] for batch in batches],
-                [fingerprint] * workers,
+                [fingerprint] * len(batches),
             )
         )
     results: list = [None] * len(sources)
