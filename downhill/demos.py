@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,9 @@ class Demo:
     result: dict[str, Any]
     controls: list[Control]
     line: int
+    title: str | None = None  # above all its charts
+    chart_titles: list[str | None] = field(default_factory=list)  # one above each chart
+    name: str = ""  # what assistive technology calls it: unique on its page
 
 
 class DemoFence:
@@ -143,7 +146,13 @@ class DemoFence:
             fix = "give each demo its own id, e.g. 'id: peaks-path'"
             self.errors.append(ContentError(self.path, line, f"demo: {problem}; {fix}"))
             return ""
-        demo = Demo(demo_id, raw, render_demo(raw), controls, fence_line)
+        result = render_demo(raw)
+        title = spec["title"] if isinstance(spec["title"], str) else None
+        chart_titles = spec["title"] if isinstance(spec["title"], list) else []
+        name = title or (str(raw["caption"]) if raw.get("caption") else "") or "chart"
+        if name == "chart" or any(d.name == name for d in self.demos):
+            name = f"{name} {len(self.demos) + 1}"
+        demo = Demo(demo_id, raw, result, controls, fence_line, title, chart_titles, name.strip())
         self.demos.append(demo)
         self.runs.add(demo_id, normalize_spec(raw), fence_line)
         frames = None

@@ -30,6 +30,7 @@ CURVE_SAMPLES = 241
 GRID_SAMPLES = 60
 SURFACE_SAMPLES = 50
 COLORBAR_MARGIN = 90  # px right of a chart with a colour bar (Plotly needs 78 for "−2.5")
+COLORBAR_TITLE = 22  # px more for the bar's title, written upwards beside it
 PATH_COLORS = {
     "gd": "#d62728",
     "momentum": "#1f77b4",
@@ -38,8 +39,38 @@ PATH_COLORS = {
     "rmsprop": "#2ca02c",
     "adam": "#ff7f0e",
 }
+RUN_WORDS = {  # a run's default legend name, before ", α = …"
+    "gd": "gradient descent",
+    "momentum": "momentum",
+    "nesterov": "Nesterov momentum",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+COMPARED_SYMBOLS = {"lr": "α", "momentum": "μ", "steps": "steps", "optimizer": ""}
+STATUS_WORDS = {
+    "converged": "converged",
+    "diverged": "diverged",
+    "left_domain": "left the domain",
+    "max_steps": "stopped after {steps} steps",
+}
 Figure = dict[str, Any]
 Params = tuple[tuple[str, float], ...]
+
+
+def run_name(spec: dict[str, Any], optimizer: str) -> str:
+    """A run's legend name: the author's (``labels.runs``), else e.g. "Adam, α = 0.1"."""
+    named = spec["labels"]["runs"].get(optimizer)
+    return named or f"{RUN_WORDS[optimizer]}, α = {spec['lr']:g}"
+
+
+def label(spec: dict[str, Any], kind: str, name: str, default: str) -> str:
+    """The author's ``labels.<kind>.<name>``, else ``default``."""
+    return spec["labels"].get(kind, {}).get(name, default)
+
+
+def f_of(spec: dict[str, Any]) -> str:
+    return "loss" if spec["fit"] else "f(x)" if spec["dim"] == 1 else "f(x, y)"
 
 
 # --- cached computations --------------------------------------------------------------
@@ -168,11 +199,13 @@ def _shown(value: float) -> float | None:
     return float(f"{value:.6g}") if math.isfinite(value) else None
 
 
-def _path_trace(t: Trajectory, y_from_values: bool, **extra: Any) -> dict[str, Any]:
+def _path_trace(
+    spec: dict[str, Any], t: Trajectory, y_from_values: bool, **extra: Any
+) -> dict[str, Any]:
     trace = {
         "type": "scatter",
         "mode": "lines+markers",
-        "name": t.optimizer,
+        "name": run_name(spec, t.optimizer),
         "legendgroup": t.optimizer,
         "x": [p[0] for p in t.points],
         "y": t.values if y_from_values else [p[1] for p in t.points],
@@ -186,7 +219,11 @@ def _path_trace(t: Trajectory, y_from_values: bool, **extra: Any) -> dict[str, A
     return trace
 
 
-def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
+def _layout(
+    spec: dict[str, Any], kind: str, title_x: str, title_y: str, **extra: Any
+) -> dict[str, Any]:
+    """The common layout, with the axis titles the author gave for ``kind`` (or these)."""
+    title_x, title_y = label(spec, kind, "x", title_x), label(spec, kind, "y", title_y)
     layout: dict[str, Any] = {
         "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
         "xaxis": {"title": {"text": title_x}},
@@ -199,14 +236,17 @@ def _layout(title_x: str, title_y: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def _with_colorbar(layout: dict[str, Any]) -> dict[str, Any]:
-    """Room on the right for a colour bar and its labels (up to about five characters).
+def _with_colorbar(figure: Figure, spec: dict[str, Any], kind: str, default: str) -> Figure:
+    """Room on the right for the colour bar of the figure's first trace, its tick labels
+    (up to about five characters) and its title, written up the bar.
 
     Plotly widens a margin too narrow for its colour bar itself, but only by laying the
     whole chart out a second time: a tenth of a contour map's first draw.
     """
-    layout["margin"]["r"] = COLORBAR_MARGIN
-    return layout
+    title = label(spec, kind, "colorbar", default)
+    figure["data"][0]["colorbar"] = {"thickness": 12, "title": {"text": title, "side": "right"}}
+    figure["layout"]["margin"]["r"] = COLORBAR_MARGIN + COLORBAR_TITLE
+    return figure
 
 
 def _contour_map(
@@ -226,7 +266,6 @@ def _contour_map(
         "colorscale": "Viridis",
         "ncontours": 30,
         "contours": {"coloring": "fill"},
-        "colorbar": {"thickness": 12},
         "hoverinfo": "skip",
     }
 
@@ -255,26 +294,28 @@ def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         "line": {"color": "#777", "width": 2},
         "hoverinfo": "skip",
     }
-    data = [line] + [_path_trace(t, y_from_values=True) for t in runs]
-    return {"data": data, "layout": _layout("x", "f(x)")}
+    data = [line] + [_path_trace(spec, t, y_from_values=True) for t in runs]
+    return {"data": data, "layout": _layout(spec, "curve", "x", "f(x)")}
 
 
-def contour(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
-    """2-D: filled contours of f over the domain with each path on top."""
-    data = [_contour_trace(spec)] + [_path_trace(t, y_from_values=False) for t in runs]
-    return {"data": data, "layout": _ranges(_with_colorbar(_layout("x", "y")), spec["domain"])}
+def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour") -> Figure:
+    """2-D: filled contours of f over the domain with each path on top (``kind`` names
+    the labels it reads: a race is a contour map too)."""
+    data = [_contour_trace(spec)] + [_path_trace(spec, t, y_from_values=False) for t in runs]
+    figure = {"data": data, "layout": _ranges(_layout(spec, kind, "x", "y"), spec["domain"])}
+    return _with_colorbar(figure, spec, kind, "f(x, y)")
 
 
 def race(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """Several optimizers on one contour, each path ending in a labelled star."""
-    figure = contour(spec, runs)
+    figure = contour(spec, runs, "race")
     for t in runs:
         end = t.points[-1]
         figure["data"].append(
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": f"{t.optimizer} end",
+                "name": f"{run_name(spec, t.optimizer)}: end",
                 "legendgroup": t.optimizer,
                 "showlegend": False,
                 "x": [end[0]],
@@ -315,7 +356,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             {
                 "type": "scatter3d",
                 "mode": "lines+markers",
-                "name": t.optimizer,
+                "name": run_name(spec, t.optimizer),
                 "legendgroup": t.optimizer,
                 "x": [p[0] for p in t.points],
                 "y": [p[1] for p in t.points],
@@ -325,12 +366,12 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "meta": {"path": True},
             }
         )
-    layout = _layout("x", "y", height=460)
+    layout = _layout(spec, "surface", "x", "y", height=460)
     layout["margin"] = {"l": 0, "r": 0, "t": 10, "b": 0}
     layout["scene"] = {
-        "xaxis": {"title": {"text": "x"}},
-        "yaxis": {"title": {"text": "y"}},
-        "zaxis": {"title": {"text": "f"}},
+        "xaxis": {"title": {"text": layout["xaxis"]["title"]["text"]}},
+        "yaxis": {"title": {"text": layout["yaxis"]["title"]["text"]}},
+        "zaxis": {"title": {"text": label(spec, "surface", "z", "f(x, y)")}},
         "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.0}},
     }
     return {"data": data, "layout": layout}
@@ -353,8 +394,8 @@ def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "line": {"color": "#444", "width": 1.2},
             "hoverinfo": "skip",
         },
-    ] + [_path_trace(t, y_from_values=False) for t in runs]
-    layout = _ranges(_layout("x", "y"), spec["domain"])
+    ] + [_path_trace(spec, t, y_from_values=False) for t in runs]
+    layout = _ranges(_layout(spec, "field", "x", "y"), spec["domain"])
     layout["yaxis"]["scaleanchor"] = "x"
     return {"data": data, "layout": layout}
 
@@ -363,6 +404,7 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """The loss at each iteration, one line per optimizer."""
     data = [
         _path_trace(
+            spec,
             t,
             y_from_values=True,
             x=list(range(len(t.values))),
@@ -370,7 +412,7 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         )
         for t in runs
     ]
-    return {"data": data, "layout": _layout("iteration", "loss" if spec["fit"] else "f")}
+    return {"data": data, "layout": _layout(spec, "loss", "iteration", f_of(spec))}
 
 
 def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -378,7 +420,7 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     ((key, values),) = spec["compare"].items()
     base = curve if spec["dim"] == 1 else contour
     data: list[dict[str, Any]] = []
-    layout = _layout("", "", height=340)
+    layout = _layout(spec, "multiples", "", "", height=340)
     layout["annotations"] = []
     count = len(values)
     gap = 0.04
@@ -395,15 +437,22 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 trace["showscale"] = False
             data.append(trace)
         lo = i * (width + gap)
-        layout[f"xaxis{suffix}"] = {"domain": [lo, lo + width], "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+        layout[f"xaxis{suffix}"] = {
+            "domain": [lo, lo + width],
+            "anchor": f"y{suffix}",
+            "title": {"text": label(spec, "multiples", "x", "")},
+        }
+        layout[f"yaxis{suffix}"] = {
+            "anchor": f"x{suffix}",
+            "title": {"text": label(spec, "multiples", "y", "") if i == 0 else ""},
+        }
         if spec["dim"] == 2:
             layout[f"xaxis{suffix}"]["range"] = list(spec["domain"][0])
             layout[f"yaxis{suffix}"]["range"] = list(spec["domain"][1])
-        run = variant_runs[0]
+        panels = spec["labels"].get("multiples", {}).get("panels")
         layout["annotations"].append(
             {
-                "text": f"{key} = {value}: {run.status.replace('_', ' ')}",
+                "text": panels[i] if panels else _panel_title(key, value, variant_runs[0]),
                 "xref": "paper",
                 "yref": "paper",
                 "x": lo + width / 2,
@@ -414,6 +463,17 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         )
     layout["margin"]["t"] = 30
     return {"data": data, "layout": layout}
+
+
+def _panel_title(key: str, value: Any, run: Trajectory) -> str:
+    """A panel's default title in words, e.g. "α = 0.5: diverged"."""
+    if key == "optimizer":
+        compared = RUN_WORDS[value]
+    elif key == "steps":
+        compared = f"{value} steps"
+    else:
+        compared = f"{COMPARED_SYMBOLS[key]} = {value:g}"
+    return f"{compared}: {STATUS_WORDS[run.status].format(steps=run.steps)}"
 
 
 def basins(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -469,7 +529,8 @@ def basins(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "marker": {"symbol": "x", "size": 11, "color": "black"},
         },
     ]
-    return {"data": data, "layout": _ranges(_layout("start x", "start y"), spec["domain"])}
+    layout = _layout(spec, "basins", "start x", "start y")
+    return {"data": data, "layout": _ranges(layout, spec["domain"])}
 
 
 def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -486,7 +547,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": name,
+                "name": spec["labels"]["runs"].get(name, RUN_WORDS[name]),
                 "legendgroup": name,
                 "x": [p.lr for p in converged],
                 "y": [p.steps for p in converged],
@@ -498,7 +559,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": f"{name} did not converge",
+                "name": f"{spec['labels']['runs'].get(name, RUN_WORDS[name])}: did not converge",
                 "legendgroup": name,
                 "x": [p.lr for p in failed],
                 "y": [p.steps for p in failed],
@@ -507,7 +568,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "hovertemplate": "lr %{x:.3g}: %{text} at step %{y}<extra></extra>",
             }
         )
-    layout = _layout("learning rate", "steps")
+    layout = _layout(spec, "sweep", "learning rate α", "steps to converge")
     layout["xaxis"]["type"] = "log"
     return {"data": data, "layout": layout}
 
@@ -546,7 +607,7 @@ def directional(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "marker": {"size": 12, "color": "#d62728"},
         },
     ]
-    layout = _layout("direction θ (degrees)", "directional derivative")
+    layout = _layout(spec, "directional", "direction θ (degrees)", "directional derivative")
     layout["xaxis"]["range"] = [0, 360]
     layout["xaxis"]["dtick"] = 45
     return {"data": data, "layout": layout}
@@ -583,7 +644,7 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": t.optimizer,
+                "name": run_name(spec, t.optimizer),
                 "legendgroup": t.optimizer,
                 "x": [lo, hi],
                 "y": [w * lo + b, w * hi + b],
@@ -591,14 +652,17 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "hovertemplate": f"w = {w:.4g}, b = {b:.4g}<extra></extra>",
             }
         )
-    return {"data": data, "layout": _layout("x", "y")}
+    return {"data": data, "layout": _layout(spec, "fit", "x", "y")}
 
 
 def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """The loss over (w, b) with each optimizer's path through it."""
     ws, bs, z = _landscape(dataset(spec), spec["fit"]["loss"], _domain_key(spec), GRID_SAMPLES)
-    data = [_contour_map("loss", ws, bs, z)] + [_path_trace(t, y_from_values=False) for t in runs]
-    return {"data": data, "layout": _ranges(_with_colorbar(_layout("w", "b")), spec["domain"])}
+    data = [_contour_map("loss", ws, bs, z)] + [
+        _path_trace(spec, t, y_from_values=False) for t in runs
+    ]
+    layout = _ranges(_layout(spec, "landscape", "weight w", "bias b"), spec["domain"])
+    return _with_colorbar({"data": data, "layout": layout}, spec, "landscape", "loss")
 
 
 def weight(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -621,7 +685,8 @@ def weight(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "line": {"color": color, "width": 2 + (name == spec["fit"]["loss"])},
             }
         )
-    return {"data": data, "layout": _layout("weight w", f"loss at b = {b_best:.3g}")}
+    layout = _layout(spec, "weight", "weight w", f"loss at b = {b_best:.3g}")
+    return {"data": data, "layout": layout}
 
 
 FIGURES = {

@@ -149,6 +149,8 @@ KEYS = (
     "controls",
     "id",
     "caption",
+    "title",
+    "labels",
     "show_source",
     "keyframes",  # the builder's: false leaves out the precomputed frames (downhill/keyframes)
 )
@@ -371,6 +373,11 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if "multiples" in spec["plots"] and raw.get("compare") is None:
         bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
 
+    spec["title"] = _title(raw.get("title"), spec["plots"], bad)
+    spec["labels"] = _labels(
+        raw.get("labels"), spec["plots"], spec["optimizer"], spec["compare"], bad
+    )
+
     spec["controls"] = raw.get("controls", {})
     spec["id"] = raw.get("id")
     spec["caption"] = raw.get("caption")
@@ -383,6 +390,100 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if issues:
         raise SpecError(issues)
     return spec
+
+
+AXES = ("x", "y")
+LABELS = {  # plot kind → the labels an author may set on it (labels: {kind: {name: text}})
+    "curve": AXES,
+    "contour": (*AXES, "colorbar"),
+    "race": (*AXES, "colorbar"),
+    "surface": (*AXES, "z"),
+    "field": AXES,
+    "loss": AXES,
+    "basins": AXES,
+    "sweep": AXES,
+    "multiples": (*AXES, "panels"),
+    "directional": AXES,
+    "fit": AXES,
+    "landscape": (*AXES, "colorbar"),
+    "weight": AXES,
+}
+MAX_LABEL = 100  # characters
+
+
+def _is_label(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= MAX_LABEL
+
+
+LABEL_TEXT = f"text of 1 to {MAX_LABEL} characters (in quotes if it holds ': ')"
+
+
+def _title(value: Any, plots: list[str], bad: Bad) -> str | list[str] | None:
+    """A demo's title: one for all its charts, or a list with one per plot."""
+    if value is None or _is_label(value):
+        return value
+    if isinstance(value, list) and len(value) == len(plots) and all(map(_is_label, value)):
+        return value
+    bad(
+        ("title",),
+        f"title must be {LABEL_TEXT}, or a list of {len(plots)} such titles, one per plot "
+        f"({', '.join(plots)})",
+    )
+    return None
+
+
+def _labels(
+    value: Any, plots: list[str], runs: list[str], compare: dict | None, bad: Bad
+) -> dict[str, dict[str, Any]]:
+    """Axis, colour-bar and panel titles per plot kind, and legend names per run."""
+    out: dict[str, dict[str, Any]] = {"runs": {}}
+    if value is None:
+        return out
+    if not isinstance(value, Mapping):
+        bad(("labels",), "labels must be a mapping, e.g. {contour: {x: weight w}, runs: {gd: GD}}")
+        return out
+    for group, given in value.items():
+        path: tuple[str | int, ...] = ("labels", group)
+        names = runs if group == "runs" else LABELS.get(group, ())
+        if group != "runs" and group not in LABELS:
+            bad(
+                path,
+                f"unknown label group {group!r}: use a plot kind of this demo "
+                f"({', '.join(plots)}) or runs{suggest(group, [*plots, 'runs'])}",
+            )
+            continue
+        if group != "runs" and group not in plots:
+            bad(path, f"this demo draws no {group} plot (its plots: {', '.join(plots)})")
+            continue
+        if not isinstance(given, Mapping):
+            bad(path, f"labels.{group} must be a mapping with any of: {', '.join(names)}")
+            continue
+        out[group] = {}
+        for name, text in given.items():
+            if name not in names:
+                what = (
+                    f"this demo has no {name!r} run; its runs are"
+                    if group == "runs"
+                    else (f"a {group} plot has no label {name!r}; it has")
+                )
+                bad((*path, name), f"{what} {', '.join(names)}{suggest(name, names)}")
+            elif name == "panels":
+                count = len(next(iter(compare.values()))) if compare else 0
+                if not (
+                    isinstance(text, list) and len(text) == count and all(map(_is_label, text))
+                ):
+                    bad(
+                        (*path, name),
+                        f"panels takes a list of {count} titles, one per compared "
+                        "value, each " + LABEL_TEXT,
+                    )
+                else:
+                    out[group][name] = text
+            elif not _is_label(text):
+                bad((*path, name), f"a label must be {LABEL_TEXT}, got {text!r}")
+            else:
+                out[group][name] = text
+    return out
 
 
 COMPARABLE = ("lr", "momentum", "steps", "optimizer")

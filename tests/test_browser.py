@@ -35,7 +35,8 @@ def cli_trajectory(function: str, start: str, lr: float, steps: int) -> dict:
 def gd_trace(page) -> dict:
     return page.evaluate(
         "(() => { const t = document.querySelector('.demo .demo-chart').data"
-        ".find(t => t.name === 'gd'); return {x: Array.from(t.x), y: Array.from(t.y)}; })()"
+        ".find(t => t.legendgroup === 'gd' && t.meta && t.meta.path);"
+        " return {x: Array.from(t.x), y: Array.from(t.y)}; })()"
     )
 
 

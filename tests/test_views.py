@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from engine import CATALOGUE, compile_expression, render_demo
-from engine.figures import _grid, grid
+from engine.figures import RUN_WORDS, _grid, grid
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
-from engine.spec import PLOT_KINDS, normalize_spec
+from engine.spec import PLOT_KINDS, SpecError, normalize_spec
 from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
 
 
@@ -97,13 +97,18 @@ SPECS = {
 
 
 @pytest.mark.parametrize(("kind", "plot"), [(k, p) for k, ps in PLOT_KINDS.items() for p in ps])
-def test_every_figure_kind_renders_json_with_paths_named_by_optimizer(kind, plot):
+def test_every_figure_kind_renders_json_with_paths_named_in_words(kind, plot):
     result = render_demo({**SPECS[kind], "plots": [plot]})
     figure = json.loads(json.dumps(result["figures"][0], allow_nan=False))
     assert figure["data"] and "layout" in figure
-    names = {t.get("name") for t in figure["data"]}
+    spec = normalize_spec(SPECS[kind])
+    runs = [t for t in figure["data"] if t.get("legendgroup") in spec["optimizer"]]
     if plot not in ("basins", "directional", "multiples", "weight"):
-        assert set(normalize_spec(SPECS[kind])["optimizer"]) & names
+        assert runs, "each run's traces are grouped by its optimizer"
+        for trace in runs:  # "gradient descent, α = 0.1", never the key "gd"
+            assert trace["name"].startswith(RUN_WORDS[trace["legendgroup"]]), trace["name"]
+            if plot != "sweep":
+                assert f"α = {spec['lr']:g}" in trace["name"]
 
 
 def test_grid_is_cached_across_slider_moves():
@@ -150,3 +155,87 @@ def test_summaries_say_what_happened(raw, summary):
     text = render_demo(raw)["summary"]
     assert summary in text, text
     assert "1 steps" not in text
+
+
+def test_labels_name_axes_colour_bars_runs_and_panels():
+    """Every label key lands where Plotly shows it; the defaults read as words."""
+    result = render_demo(
+        {
+            "function": "x**2 + 3*y**2",
+            "optimizer": ["gd", "adam"],
+            "plots": ["contour", "surface", "loss"],
+            "labels": {
+                "contour": {"x": "weight w", "y": "bias b", "colorbar": "loss L"},
+                "surface": {"z": "height"},
+                "loss": {"y": "training loss"},
+                "runs": {"adam": "Adam, tuned"},
+            },
+        }
+    )
+    contour, surface, loss = result["figures"]
+    assert contour["layout"]["xaxis"]["title"]["text"] == "weight w"
+    assert contour["layout"]["yaxis"]["title"]["text"] == "bias b"
+    assert contour["data"][0]["colorbar"]["title"]["text"] == "loss L"
+    assert surface["layout"]["scene"]["zaxis"]["title"]["text"] == "height"
+    assert surface["layout"]["scene"]["xaxis"]["title"]["text"] == "x"  # not the contour's
+    assert loss["layout"]["xaxis"]["title"]["text"] == "iteration"
+    assert loss["layout"]["yaxis"]["title"]["text"] == "training loss"
+    names = [t["name"] for t in loss["data"]]
+    assert names == ["gradient descent, α = 0.1", "Adam, tuned"]
+
+    default = render_demo({"function": "x**2 + 3*y**2"})["figures"][0]
+    assert default["data"][0]["colorbar"]["title"]["text"] == "f(x, y)"
+
+    panels = render_demo(
+        {
+            "function": "x**2",
+            "plots": "multiples",
+            "compare": {"lr": [0.1, 0.001, 1.1]},
+            "tol": 1e-6,
+            "steps": 200,
+        }
+    )["figures"][0]["layout"]["annotations"]
+    assert [a["text"] for a in panels] == [
+        "α = 0.1: converged",
+        "α = 0.001: stopped after 200 steps",
+        "α = 1.1: diverged",
+    ]
+    named = render_demo(
+        {
+            "function": "x**2",
+            "plots": "multiples",
+            "compare": {"optimizer": ["gd", "adam"]},
+            "labels": {"multiples": {"panels": ["plain", "adaptive"], "x": "x"}},
+        }
+    )["figures"][0]["layout"]
+    assert [a["text"] for a in named["annotations"]] == ["plain", "adaptive"]
+    assert named["xaxis2"]["title"]["text"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("labels", "path", "words"),
+    [
+        ({"labels": {"surface": {"x": "a"}}}, "labels.surface", "draws no surface plot"),
+        ({"labels": {"contuor": {}}}, "labels.contuor", "did you mean 'contour'"),
+        ({"labels": {"contour": {"z": "a"}}}, "labels.contour.z", "has no label 'z'"),
+        ({"labels": {"runs": {"adam": "a"}}}, "labels.runs.adam", "no 'adam' run"),
+        ({"labels": {"contour": {"x": 3}}}, "labels.contour.x", "a label must be text"),
+        ({"labels": {"contour": {"x": "x" * 101}}}, "labels.contour.x", "1 to 100 characters"),
+        ({"labels": "big"}, "labels", "must be a mapping"),
+        ({"title": ["one", "two"]}, "title", "a list of 1 such titles"),
+        (
+            {
+                "plots": "multiples",
+                "compare": {"lr": [0.1, 0.2]},
+                "labels": {"multiples": {"panels": ["a"]}},
+            },
+            "labels.multiples.panels",
+            "a list of 2 titles",
+        ),
+    ],
+)
+def test_a_wrong_label_names_its_key(labels, path, words):
+    with pytest.raises(SpecError) as caught:
+        normalize_spec({"function": "x**2 + y**2", **labels})
+    (issue,) = caught.value.issues
+    assert ".".join(map(str, issue.path)) == path and words in issue.message, issue
