@@ -36,19 +36,21 @@ from markdown.util import AtomicString
 
 from engine import SpecError, normalize_spec
 from engine.descent import Trajectory
-from engine.figures import trajectories
+from engine.figures import RUN_WORDS, STATUS_WORDS, trajectories
 from engine.spec import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator, TextLocator, guarded, source_shown
-from .mathjax import ArticleMath, inline_math
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the table: its heading (TeX) in one and two dimensions, and its value
-    at iterate k (None where it has none, such as the step before the start)."""
+    """A column of the table: its heading (HTML) in one and two dimensions, and its value
+    at iterate k (None where it has none, such as the step before the start).
+
+    Headings are text, not typeset math: a header cell must hold text that assistive
+    technology and axe's empty-table-header rule can read, and MathJax draws paths."""
 
     heading_1d: str
     heading_2d: str
@@ -59,21 +61,25 @@ def _step(run: Trajectory, k: int) -> float | None:
     return math.dist(run.points[k], run.points[k - 1]) if k > 0 else None
 
 
+_K = "<i>k</i>"
+_X, _Y = f"<i>x</i><sub>{_K}</sub>", f"<i>y</i><sub>{_K}</sub>"
+_X1, _Y1 = f"<i>x</i><sub>{_K}−1</sub>", f"<i>y</i><sub>{_K}−1</sub>"
+_F = "<i>f</i>"
 COLUMNS: dict[str, Column] = {
-    "k": Column("k", "k", lambda run, k: k),
-    "x": Column("x_k", "x_k", lambda run, k: run.points[k][0]),
-    "y": Column("", "y_k", lambda run, k: run.points[k][1]),
-    "point": Column("x_k", "(x_k, y_k)", lambda run, k: run.points[k]),
-    "f": Column("f(x_k)", "f(x_k, y_k)", lambda run, k: run.values[k]),
+    "k": Column(_K, _K, lambda run, k: k),
+    "x": Column(_X, _X, lambda run, k: run.points[k][0]),
+    "y": Column("", _Y, lambda run, k: run.points[k][1]),
+    "point": Column(_X, f"({_X}, {_Y})", lambda run, k: run.points[k]),
+    "f": Column(f"{_F}({_X})", f"{_F}({_X}, {_Y})", lambda run, k: run.values[k]),
     "gradient": Column(
-        "f'(x_k)",
-        r"\nabla f(x_k, y_k)",
+        f"{_F}′({_X})",
+        f"∇{_F}({_X}, {_Y})",
         lambda run, k: run.gradients[k][0] if len(run.gradients[k]) == 1 else run.gradients[k],
     ),
     "grad_norm": Column(
-        r"|f'(x_k)|", r"\|\nabla f(x_k, y_k)\|", lambda run, k: math.hypot(*run.gradients[k])
+        f"|{_F}′({_X})|", f"‖∇{_F}({_X}, {_Y})‖", lambda run, k: math.hypot(*run.gradients[k])
     ),
-    "step": Column(r"|x_k - x_{k-1}|", r"\|(x_k, y_k) - (x_{k-1}, y_{k-1})\|", _step),
+    "step": Column(f"|{_X} − {_X1}|", f"‖({_X}, {_Y}) − ({_X1}, {_Y1})‖", _step),
 }
 # The quantities a sentence can quote: a column's value at one iterate, or the step count.
 NUMBERS = ("x", "y", "f", "gradient", "grad_norm", "step", "steps")
@@ -114,13 +120,11 @@ class IteratesFence:
         locator: FenceLocator,
         errors: list[ContentError],
         runs: Runs,
-        math: ArticleMath | None = None,
     ) -> None:
         self.path = path
         self.locator = locator
         self.errors = errors
         self.runs = runs
-        self.math = math  # where the headings are typeset (None: left as TeX)
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("iterates", src)
@@ -194,7 +198,7 @@ class IteratesFence:
                 self.fail(at("id"), f"id {raw['id']!r} is already used on this page")
                 return ""
             self.runs.add(raw["id"], spec, fence_line)
-        table = self.table(raw, run, columns, shown, precision, dim, spec["lr"], fence_line)
+        table = self.table(raw, run, columns, shown, precision, dim, spec, fence_line)
         return table + (source_shown("iterates", src) if raw.get("show_source") else "")
 
     def rows(self, rows: Any, steps: int, at: Callable[..., int]) -> list[int] | None:
@@ -227,25 +231,24 @@ class IteratesFence:
         shown: list[int],
         precision: int,
         dim: int,
-        lr: float,
+        spec: dict[str, Any],
         line: int,
     ) -> str:
-        spec = f".{precision}f"
+        digits = f".{precision}f"
 
         def cell(value: Any) -> str:
             if value is None:
                 return ""
             if isinstance(value, tuple):
-                return "(" + ", ".join(formatted(v, spec) for v in value) + ")"
+                return "(" + ", ".join(formatted(v, digits) for v in value) + ")"
             if isinstance(value, int):
                 return str(value)
-            return formatted(value, spec)
+            return formatted(value, digits)
 
         def heading(name: str) -> str:
             column = COLUMNS[name]
-            tex = column.heading_1d if dim == 1 else column.heading_2d
-            shown = inline_math(self.math, tex, line)
-            return f'<th scope="col"><span class="arithmatex">{shown}</span></th>'
+            text = column.heading_1d if dim == 1 else column.heading_2d
+            return f'<th scope="col" class="iterates-symbol">{text}</th>'
 
         body = []
         previous = -1
@@ -256,9 +259,15 @@ class IteratesFence:
             body.append(f"<tr>{cells}</tr>")
             previous = k
         caption = html.escape(str(raw["caption"])) + " " if "caption" in raw else ""
+        who = RUN_WORDS[run.optimizer]
+        if spec["ascent"]:
+            who = "gradient ascent" if run.optimizer == "gd" else f"{who} (ascent)"
+        status = STATUS_WORDS[run.status].format(steps=run.steps)
+        if run.status == "converged":
+            status += f" in {run.steps} step{'s' * (run.steps != 1)}"
         note = (
-            f"Computed by the engine when this page was built: {run.optimizer}, "
-            f"α = {formatted(lr, 'g')}, {run.steps} steps ({run.status.replace('_', ' ')})."
+            f"Computed by the engine when this page was built: {who}, "
+            f"α = {formatted(spec['lr'], 'g')}, {status}."
         )
         return (
             '<div class="iterates"><table>'

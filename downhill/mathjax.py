@@ -34,7 +34,7 @@ from .errors import ContentError
 from .fences import TextLocator
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "typeset.mjs"
-VERSION = "svg-3"  # bump when the script's output changes: it keys the cache
+VERSION = "svg-4"  # bump when the script's output changes: it keys the cache
 TOKEN = "\x02math:{}\x03"
 TOKENS = re.compile("\x02math:(\\d+)\x03")
 IN_CONTEXT = re.compile(r"\\(label|ref|eqref|tag|notag|nonumber|begin)\b")

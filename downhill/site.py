@@ -166,7 +166,7 @@ class MarkdownStage:
         runs = Runs()
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
         check_fence = CheckFence(source.path, locator, errors, self.math)
-        iterates = IteratesFence(source.path, locator, errors, runs, self.math)
+        iterates = IteratesFence(source.path, locator, errors, runs)
         self.fences = (demo_fence, check_fence, iterates)
         self.numbers.start(source.path, source.body, source.body_line, runs, errors)
         self.math.start(source.body, source.body_line)

@@ -43,15 +43,32 @@ function strip(node, keep) {
   for (const child of adaptor.childNodes(node)) strip(child, keep);
 }
 
+const ONLY_A_REFERENCE = /^\s*\\(eq)?ref\s*\{[^{}]*\}\s*$/;
+const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// The SVG is hidden from assistive technology (the MathML beside it is read), so a link
+// drawn in it must not take keyboard focus either. A formula that is nothing but a
+// reference, "see \eqref{eq:update}", becomes a plain link that keyboards reach.
+function links(node, tex, math, display) {
+  const anchors = adaptor.tags(node, "a");
+  if (anchors.length === 1 && !display && ONLY_A_REFERENCE.test(tex)) {
+    const href = adaptor.getAttribute(anchors[0], "href");
+    return `<a class="eqref" href="${escapeHtml(href)}">${escapeHtml(adaptor.textContent(math))}</a>`;
+  }
+  for (const anchor of anchors) adaptor.setAttribute(anchor, "tabindex", "-1");
+  return null;
+}
+
 async function typeset({ tex, display }) {
   const node = await MathJax.tex2svgPromise(tex, { display: Boolean(display) });
   strip(node, adaptor.tags(node, "math")[0]);
-  const html = adaptor.outerHTML(node);
-  const error = /data-mjx-error="([^"]*)"/.exec(html);
   const math = adaptor.tags(node, "math")[0];
+  const link = math ? links(node, tex, math, display) : null;
+  const html = link ?? adaptor.outerHTML(node);
+  const error = /data-mjx-error="([^"]*)"/.exec(adaptor.outerHTML(node));
   const glyphs = {};
   for (const path of adaptor.childNodes(fontCache.getCache())) {
-    glyphs[adaptor.getAttribute(path, "id")] = adaptor.outerHTML(path);
+    if (!link) glyphs[adaptor.getAttribute(path, "id")] = adaptor.outerHTML(path);
   }
   fontCache.clearCache();
   return {
