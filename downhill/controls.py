@@ -23,10 +23,11 @@ from typing import Any
 
 from engine.catalogue import CATALOGUE
 from engine.optimizers import OPTIMIZERS
+from engine.spec import NUMBERS
 
 FIT_SLIDERS = ("points", "noise", "seed", "batch_size", "w", "b")
 FIT_SELECTS = {"loss": ("mse", "mae"), "method": ("batch", "minibatch", "stochastic")}
-NUMBER_KEYS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps", "angle")
+NUMBER_KEYS = tuple(NUMBERS)  # every numeric spec key can be a slider
 AXES = ("x", "y")
 FIELDS = {
     "range": ("min", "max", "step", "scale", "label"),
@@ -243,11 +244,13 @@ def _slider(
             )
         )
         return None
-    step = options.get("step", 1 if name == "steps" else "any")
+    step = options.get("step", 1 if name in NUMBERS and NUMBERS[name].whole else "any")
     if step != "any" and not (_number(step) and step > 0):
         problems.append(((*where, "step"), "step must be a positive number"))
         return None
-    whole = name in ("steps", "fit.points", "fit.seed", "fit.batch_size")
+    whole = name in ("fit.points", "fit.seed", "fit.batch_size") or (
+        name in NUMBERS and NUMBERS[name].whole
+    )
     if whole and step == "any":
         step = 1
     return Control(

@@ -186,6 +186,9 @@ class IteratesFence:
         ):
             self.fail(at("precision"), "precision is a number of decimals from 0 to 12")
             return ""
+        if spec["path"] == "none":
+            self.fail(at("path"), "a table of iterates shows a run; path: none has none")
+            return ""
         run = trajectories(spec)[0]
         shown = self.rows(raw.get("rows", "all"), run.steps, at)
         if shown is None:
@@ -336,6 +339,9 @@ class ArticleNumbers:
             )
             return None
         runs = self.runs.of(run_id)
+        if not runs:
+            fail(f"{run_id} draws its function alone (path: none): it has no run to quote")
+            return None
         names = [r.optimizer for r in runs]
         wanted = m.group("optimizer")
         if wanted is None and len(runs) > 1:

@@ -70,7 +70,8 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "figures": figures,
         "runs": runs,
-        "summary": "; ".join(describe(t, spec) for t in paths) + ".",
+        # A function drawn on its own (path: none) has no run to sum up.
+        "summary": "; ".join(describe(t, spec) for t in paths) + "." if paths else "",
     }
 
 

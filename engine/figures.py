@@ -151,7 +151,10 @@ def _hyper(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def trajectories(spec: dict[str, Any]) -> list[Trajectory]:
-    """One run per optimizer named in the spec, in order (a line fit is a run too)."""
+    """One run per optimizer named in the spec, in order (a line fit is a run too); none
+    when the demo draws its function alone (``path: none``)."""
+    if spec["path"] == "none":
+        return []
     if spec["fit"] is not None:
         return [_fit_run(spec, name) for name in spec["optimizer"]]
     f = bound_function(spec)
@@ -204,7 +207,7 @@ def _path_trace(
 ) -> dict[str, Any]:
     trace = {
         "type": "scatter",
-        "mode": "lines+markers",
+        "mode": spec["path"],
         "name": run_name(spec, t.optimizer),
         "legendgroup": t.optimizer,
         "x": [p[0] for p in t.points],
@@ -217,6 +220,37 @@ def _path_trace(
     }
     trace.update(extra)
     return trace
+
+
+def _ends(spec: dict[str, Any], runs: list[Trajectory], y_from_values: bool) -> list[dict]:
+    """With ``ends: true``, each run's start (an open circle) and end (a filled diamond)."""
+    if not spec["ends"]:
+        return []
+    marks = []
+    for t in runs:
+        for k, where, symbol in ((0, "start", "circle-open"), (-1, "end", "diamond")):
+            point = t.points[k]
+            marks.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"{run_name(spec, t.optimizer)}: {where}",
+                    "legendgroup": t.optimizer,
+                    "showlegend": False,
+                    "meta": {"mark": where},
+                    "x": [point[0]],
+                    "y": [t.values[k] if y_from_values else point[1]],
+                    "marker": {
+                        "symbol": symbol,
+                        "size": 13,
+                        "color": PATH_COLORS[t.optimizer],
+                        "line": {"width": 2, "color": PATH_COLORS[t.optimizer]},
+                    },
+                    "hovertemplate": f"{where} of {run_name(spec, t.optimizer)}"
+                    "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+                }
+            )
+    return marks
 
 
 def _layout(
@@ -295,6 +329,7 @@ def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         "hoverinfo": "skip",
     }
     data = [line] + [_path_trace(spec, t, y_from_values=True) for t in runs]
+    data += _ends(spec, runs, y_from_values=True)
     return {"data": data, "layout": _layout(spec, "curve", "x", "f(x)")}
 
 
@@ -302,6 +337,7 @@ def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour")
     """2-D: filled contours of f over the domain with each path on top (``kind`` names
     the labels it reads: a race is a contour map too)."""
     data = [_contour_trace(spec)] + [_path_trace(spec, t, y_from_values=False) for t in runs]
+    data += _ends(spec, runs, y_from_values=False)
     figure = {"data": data, "layout": _ranges(_layout(spec, kind, "x", "y"), spec["domain"])}
     return _with_colorbar(figure, spec, kind, "f(x, y)")
 
@@ -347,7 +383,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "z": [[_shown(v) for v in row] for row in g.z],
             "colorscale": "Viridis",
             "showscale": False,
-            "opacity": 0.92,
+            "opacity": 0.85,  # a path behind a ridge shows through it
             "hoverinfo": "skip",
         }
     ]
@@ -355,7 +391,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         data.append(
             {
                 "type": "scatter3d",
-                "mode": "lines+markers",
+                "mode": spec["path"],
                 "name": run_name(spec, t.optimizer),
                 "legendgroup": t.optimizer,
                 "x": [p[0] for p in t.points],
@@ -363,16 +399,28 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "z": [v + lift for v in t.values],
                 "line": {"color": PATH_COLORS[t.optimizer], "width": 5},
                 "marker": {"size": 3, "color": PATH_COLORS[t.optimizer]},
+                # its shadow on the floor of the box: the path in plan, never hidden
+                "projection": {"z": {"show": True, "opacity": 0.6}},
                 "meta": {"path": True},
             }
         )
+    for mark in _ends(spec, runs, y_from_values=False):  # lifted onto the surface too
+        t = next(r for r in runs if r.optimizer == mark["legendgroup"])
+        k = 0 if mark["meta"]["mark"] == "start" else -1
+        mark.update(type="scatter3d", z=[t.values[k] + lift])
+        mark["marker"]["size"] = 6
+        data.append(mark)
     layout = _layout(spec, "surface", "x", "y", height=460)
     layout["margin"] = {"l": 0, "r": 0, "t": 10, "b": 0}
     layout["scene"] = {
         "xaxis": {"title": {"text": layout["xaxis"]["title"]["text"]}},
         "yaxis": {"title": {"text": layout["yaxis"]["title"]["text"]}},
         "zaxis": {"title": {"text": label(spec, "surface", "z", "f(x, y)")}},
-        "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.0}},
+        "camera": {"eye": {"x": 1.6, "y": -1.6, "z": 1.0}, "center": {"x": 0, "y": 0, "z": -0.12}},
+        # Plotly's automatic aspect follows the data: a surface taller than it is wide
+        # leaves its frame at the top and bottom. A fixed, flatter box stays inside.
+        "aspectmode": "manual",
+        "aspectratio": {"x": 1, "y": 1, "z": 0.75},
     }
     return {"data": data, "layout": layout}
 
@@ -380,7 +428,11 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """Contour lines with gradient arrows (−∇f when descending, ∇f when climbing)."""
     arrows = gradient_field(
-        bound_function(spec), spec["domain"], spec["arrows"], descent=not spec["ascent"]
+        bound_function(spec),
+        spec["domain"],
+        spec["arrows"],
+        descent=not spec["ascent"],
+        length=spec["arrow_length"],
     )
     label = "∇f" if spec["ascent"] else "−∇f"
     data = [
@@ -395,8 +447,13 @@ def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "hoverinfo": "skip",
         },
     ] + [_path_trace(spec, t, y_from_values=False) for t in runs]
+    data += _ends(spec, runs, y_from_values=False)
     layout = _ranges(_layout(spec, "field", "x", "y"), spec["domain"])
+    # Equal units on both axes, so an arrow stands at right angles to its contour; the
+    # plot area shrinks to keep them ("domain") rather than the ranges growing into empty
+    # bands beside the domain.
     layout["yaxis"]["scaleanchor"] = "x"
+    layout["xaxis"]["constrain"] = layout["yaxis"]["constrain"] = "domain"
     return {"data": data, "layout": layout}
 
 
@@ -661,6 +718,7 @@ def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     data = [_contour_map("loss", ws, bs, z)] + [
         _path_trace(spec, t, y_from_values=False) for t in runs
     ]
+    data += _ends(spec, runs, y_from_values=False)
     layout = _ranges(_layout(spec, "landscape", "weight w", "bias b"), spec["domain"])
     return _with_colorbar({"data": data, "layout": layout}, spec, "landscape", "loss")
 

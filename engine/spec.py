@@ -92,6 +92,7 @@ NUMBERS = {
     "eps": Number(None, 0.0, 1.0, "ε in the denominator (default: the optimizer's own)", True),
     "angle": Number(0.0, -360.0, 360.0, "direction of the directional derivative, in degrees"),
     "arrows": Number(15, 3, 40, "arrows per side of a gradient field", whole=True),
+    "arrow_length": Number(1.0, 0.1, 3.0, "a field's longest arrow, in grid cells"),
 }
 
 FIT_KEYS = {
@@ -145,12 +146,15 @@ KEYS = (
     "sweep",
     "basins",
     "arrows",
+    "arrow_length",
     "angle",
     "controls",
     "id",
     "caption",
     "title",
     "labels",
+    "path",
+    "ends",
     "show_source",
     "keyframes",  # the builder's: false leaves out the precomputed frames (downhill/keyframes)
 )
@@ -373,6 +377,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if "multiples" in spec["plots"] and raw.get("compare") is None:
         bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
 
+    spec["path"], spec["ends"] = _path(raw, kind, spec["plots"], bad)
     spec["title"] = _title(raw.get("title"), spec["plots"], bad)
     spec["labels"] = _labels(
         raw.get("labels"), spec["plots"], spec["optimizer"], spec["compare"], bad
@@ -390,6 +395,35 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if issues:
         raise SpecError(issues)
     return spec
+
+
+PATHS = ("lines+markers", "lines", "markers", "none")
+RUN_PLOTS = ("race", "loss", "multiples")  # plots that are nothing without a run
+
+
+def _path(raw: Mapping[str, Any], kind: int | str, plots: list[str], bad: Bad) -> tuple[str, bool]:
+    """How runs are drawn: lines and markers, either alone, or not at all (``none``: the
+    function on its own, with no summary of a run nobody drew); ``ends`` marks each run's
+    start and end."""
+    path = raw.get("path", PATHS[0])
+    if path not in PATHS:
+        bad(
+            ("path",), f"path must be one of {', '.join(PATHS)}, got {path!r}{suggest(path, PATHS)}"
+        )
+        path = PATHS[0]
+    elif path == "none" and kind == "fit":
+        bad(("path",), "a line fit is drawn from its runs; path: none is for a function alone")
+    elif path == "none" and (shown := [p for p in plots if p in RUN_PLOTS]):
+        bad(
+            ("path",),
+            f"path: none draws no run, but a {shown[0]} plot shows runs; "
+            f"drop {shown[0]} from plots, or draw the path",
+        )
+    ends = raw.get("ends", False)
+    if not isinstance(ends, bool):
+        bad(("ends",), "ends must be true or false (true marks where each run starts and ends)")
+        ends = False
+    return path, ends
 
 
 AXES = ("x", "y")

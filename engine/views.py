@@ -57,9 +57,15 @@ class Field:
 
 
 def gradient_field(
-    f: BoundExpression, domain: Box, samples: int = 15, descent: bool = False
+    f: BoundExpression,
+    domain: Box,
+    samples: int = 15,
+    descent: bool = False,
+    length: float = 1.0,
 ) -> Field:
-    """Arrows of ∇f (or −∇f with ``descent``) on a grid, scaled so the longest spans one cell.
+    """Arrows of ∇f (or −∇f with ``descent``) on a grid; the longest spans ``length`` grid
+    cells (0.9 of one by default) and each arrow's length grows with √|∇f|, so that the
+    gentle slopes of a landscape with one steep wall still show a direction, not a dot.
 
     Each arrow is a shaft and a two-stroke head; NaN separates arrows so that one Plotly
     line trace draws them all.
@@ -75,17 +81,23 @@ def gradient_field(
                 sign = -1.0 if descent else 1.0
                 vectors.append((x, y, sign * gx, sign * gy))
     longest = max((math.hypot(gx, gy) for _, _, gx, gy in vectors), default=0.0)
-    scale = 0.9 * cell / longest if longest > 0 else 0.0
+    reach = 0.9 * length * cell
+    shown = []
+    for x, y, gx, gy in vectors:
+        norm = math.hypot(gx, gy)
+        if longest > 0 and norm > 0:
+            scale = reach * math.sqrt(norm / longest) / norm
+            shown.append((x, y, gx * scale, gy * scale))
+    vectors = shown
     px: list[float] = []
     py: list[float] = []
-    for x, y, gx, gy in vectors:
-        dx, dy = gx * scale, gy * scale
-        length = math.hypot(dx, dy)
-        if length < 1e-12:
+    for x, y, dx, dy in vectors:
+        size = math.hypot(dx, dy)
+        if size < 1e-12:
             continue
         tx, ty = x + dx, y + dy
-        head = 0.3 * length
-        ux, uy = dx / length, dy / length
+        head = 0.3 * size
+        ux, uy = dx / size, dy / size
         # Two head strokes at ±25° back from the tip.
         c, s = math.cos(math.radians(25)), math.sin(math.radians(25))
         left = (tx - head * (ux * c - uy * s), ty - head * (uy * c + ux * s))

@@ -79,3 +79,16 @@ def test_a_wrong_label_fails_the_build_at_its_line(tmp_path, extra, line, words)
     (error,) = caught.value.errors
     assert words in error.message, error.message
     assert error.line == line + 5, (error.line, error.message)  # 5: front matter and blank
+
+
+def test_a_fields_arrows_and_their_length_are_sliders(tmp_path):
+    html = build_page(
+        tmp_path,
+        "```demo\nid: field\nfunction: peaks\nplots: field\npath: none\ncontrols:\n"
+        "  arrows: {min: 5, max: 30}\n  arrow_length: {min: 0.3, max: 2.5, step: 0.1}\n```\n",
+    )
+    arrows = re.search(r'<input id="field-arrows"[^>]*>', html).group(0)
+    assert 'step="1"' in arrows and 'value="15"' in arrows  # a whole number, the default
+    length = re.search(r'<input id="field-arrow_length"[^>]*>', html).group(0)
+    assert 'step="0.1"' in length and 'value="1' in length
+    assert '<p class="demo-summary" aria-live="polite"></p>' in html  # no run, no summary

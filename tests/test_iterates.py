@@ -247,3 +247,13 @@ def test_a_table_id_must_be_new_on_the_page(tmp_path):
     body = NUMBERS.rstrip(" ") + "\n" + QUADRATIC.format(extra="id: walk")
     _, errors = render(tmp_path, body)
     assert [e for e in errors if "id 'walk' is already used on this page" in e], errors
+
+
+def test_a_function_drawn_alone_has_no_run_to_quote_or_tabulate(tmp_path):
+    demo = "```demo\nid: alone\nfunction: peaks\nplots: contour\npath: none\n```\n"
+    _, errors = render(tmp_path, demo + "The end is {=alone.x}.\n")
+    (error,) = errors
+    assert error.startswith("12: {=alone.x}: alone draws its function alone (path: none)")
+    _, errors = render(tmp_path, QUADRATIC.format(extra="path: none"))
+    (error,) = errors
+    assert error.startswith("11: ") and "path: none has none" in error

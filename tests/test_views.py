@@ -7,24 +7,30 @@ import numpy as np
 import pytest
 
 from engine import CATALOGUE, compile_expression, render_demo
-from engine.figures import RUN_WORDS, _grid, grid
+from engine.figures import RUN_WORDS, _grid, grid, trajectories
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
 from engine.spec import PLOT_KINDS, SpecError, normalize_spec
 from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
 
 
-def test_gradient_field_arrows_point_downhill():
+@pytest.mark.parametrize("length", [1.0, 2.5])
+def test_gradient_field_arrows_point_downhill_with_square_root_lengths(length):
     f = compile_expression("x**2 + 3*y**2").bind()
-    arrows = gradient_field(f, [[-1, 1], [-1, 1]], samples=5, descent=True)
+    arrows = gradient_field(f, [[-1, 1], [-1, 1]], samples=5, descent=True, length=length)
     # Each arrow is 7 numbers: shaft start, tip, break, head, tip, head, break.
     xs, ys = arrows.x, arrows.y
-    assert len(xs) % 7 == 0
+    assert len(xs) % 7 == 0 and len(xs) == 7 * 24  # 25 points, none at the minimum
+    longest = math.hypot(*f.gradient((1.0, 1.0)))
     for i in range(0, len(xs), 7):
         x, y, tx, ty = xs[i], ys[i], xs[i + 1], ys[i + 1]
         gx, gy = f.gradient((x, y))
-        # −∇f direction, and the longest arrow is 0.9 of a cell (0.5 here).
+        norm = math.hypot(gx, gy)
+        # along −∇f exactly; the longest spans 0.9 of a cell (0.5 here) times length,
+        # and the others √(|∇f| / longest) of that
+        assert (tx - x) * gy - (ty - y) * gx == pytest.approx(0.0, abs=1e-12)
         assert (tx - x) * gx + (ty - y) * gy < 0
-        assert math.hypot(tx - x, ty - y) <= 0.45 + 1e-12
+        want = 0.45 * length * math.sqrt(norm / longest)
+        assert math.hypot(tx - x, ty - y) == pytest.approx(want, rel=1e-12)
 
 
 def test_directional_derivative_peaks_along_the_gradient():
@@ -239,3 +245,43 @@ def test_a_wrong_label_names_its_key(labels, path, words):
         normalize_spec({"function": "x**2 + y**2", **labels})
     (issue,) = caught.value.issues
     assert ".".join(map(str, issue.path)) == path and words in issue.message, issue
+
+
+@pytest.mark.parametrize("plot", ["curve", "contour", "surface", "field"])
+def test_path_none_draws_the_function_alone_with_no_summary(plot):
+    spec = {"function": "x**2" if plot == "curve" else "peaks", "plots": plot, "path": "none"}
+    result = render_demo(spec)
+    (figure,) = result["figures"]
+    assert result["summary"] == "" and result["runs"] == []
+    assert not [t for t in figure["data"] if t.get("legendgroup")]  # no run, no mark
+    assert figure["data"][0]["name"] == "f"
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"plots": "race", "optimizer": ["gd", "adam"]}, "a race plot shows runs"),
+        ({"plots": ["contour", "loss"]}, "a loss plot shows runs"),
+        ({"plots": "multiples", "compare": {"lr": [0.1, 0.2]}}, "a multiples plot"),
+    ],
+)
+def test_path_none_refuses_plots_made_of_runs(spec, words):
+    with pytest.raises(SpecError) as caught:
+        normalize_spec({"function": "peaks", "path": "none", **spec})
+    assert any(i.path == ("path",) and words in i.message for i in caught.value.issues)
+
+
+@pytest.mark.parametrize("path", ["lines", "markers", "lines+markers"])
+def test_paths_as_lines_or_markers_and_their_ends(path):
+    spec = {"function": "peaks", "start": [1, 1], "steps": 12, "plots": ["contour", "surface"]}
+    result = render_demo({**spec, "path": path, "ends": True})
+    run = trajectories(normalize_spec(spec))[0]
+    for figure in result["figures"]:
+        (trace,) = [t for t in figure["data"] if t.get("meta", {}).get("path")]
+        assert trace["mode"] == path
+        marks = {t["meta"]["mark"]: t for t in figure["data"] if "mark" in t.get("meta", {})}
+        assert [marks["start"]["x"][0], marks["start"]["y"][0]] == list(run.points[0])
+        assert [marks["end"]["x"][0], marks["end"]["y"][0]] == list(run.points[-1])
+        assert marks["start"]["marker"]["symbol"] == "circle-open"
+    plain = render_demo(spec)["figures"][0]["data"]
+    assert not [t for t in plain if "mark" in t.get("meta", {})]  # ends: false by default
