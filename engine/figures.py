@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from .descent import Trajectory, descend
+from .descent import DIVERGED, Trajectory, descend
 from .expr import BoundExpression, compile_cached
 from .fitting import LOSSES as FIT_LOSSES
 from .fitting import Dataset, fit_line, least_squares, synthetic_dataset
@@ -457,8 +457,17 @@ def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     return {"data": data, "layout": layout}
 
 
+LOG_SPAN = 1e3  # a loss axis turns logarithmic when its values span more than this factor
+
+
 def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
-    """The loss at each iteration, one line per optimizer."""
+    """The loss at each iteration, one line per optimizer.
+
+    The axis is logarithmic when every value is positive and they span more than
+    LOG_SPAN (a run converging to 1e-12 beside one at 10). A diverged run is marked ✕
+    "diverged" where it stops; on a linear axis the range is the other runs', so one run
+    at 1e9 does not flatten the rest into a line at zero (its mark then sits at the top).
+    """
     data = [
         _path_trace(
             spec,
@@ -469,7 +478,43 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         )
         for t in runs
     ]
-    return {"data": data, "layout": _layout(spec, "loss", "iteration", f_of(spec))}
+    layout = _layout(spec, "loss", "iteration", f_of(spec))
+    values = [v for t in runs for v in t.values if math.isfinite(v)]
+    calm = [v for t in runs if t.status != DIVERGED for v in t.values if math.isfinite(v)]
+    top = None
+    if values and min(values) > 0 and max(values) / min(values) > LOG_SPAN:
+        layout["yaxis"].update(type="log", exponentformat="power")
+    elif calm and len(calm) < len(values):
+        lo, hi = min(calm), max(calm)
+        pad = 0.08 * (hi - lo) or 1.0
+        top = hi + pad
+        layout["yaxis"]["range"] = [lo - pad, top]
+    for t in runs:
+        if t.status != DIVERGED:
+            continue
+        last = t.values[-1]
+        shown = last if top is None or not math.isfinite(last) or last <= top else top
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": f"{run_name(spec, t.optimizer)}: diverged",
+                "legendgroup": t.optimizer,
+                "showlegend": False,
+                "meta": {"mark": "diverged"},
+                "x": [len(t.values) - 1],
+                "y": [shown],
+                "text": ["diverged" if shown == last else "diverged ↑"],
+                # towards the middle of the chart, where the word has room
+                "textposition": ("bottom " if shown != last else "top ")
+                + ("right" if 2 * t.steps < max(len(r.values) for r in runs) else "left"),
+                "cliponaxis": False,
+                "marker": {"symbol": "x", "size": 12, "color": PATH_COLORS[t.optimizer]},
+                "hovertemplate": f"{run_name(spec, t.optimizer)} diverged after step "
+                f"{t.steps} (f = {last:.4g})<extra></extra>",
+            }
+        )
+    return {"data": data, "layout": layout}
 
 
 def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:

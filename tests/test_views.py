@@ -285,3 +285,39 @@ def test_paths_as_lines_or_markers_and_their_ends(path):
         assert marks["start"]["marker"]["symbol"] == "circle-open"
     plain = render_demo(spec)["figures"][0]["data"]
     assert not [t for t in plain if "mark" in t.get("meta", {})]  # ends: false by default
+
+
+def test_a_loss_chart_spanning_decades_is_logarithmic_and_marks_the_diverged_run():
+    race = {
+        "function": "rosenbrock",
+        "optimizer": ["gd", "momentum", "nesterov"],
+        "lr": 0.0015,
+        "steps": 300,
+        "plots": "loss",
+    }
+    result = render_demo(race)
+    layout, data = result["figures"][0]["layout"], result["figures"][0]["data"]
+    assert layout["yaxis"]["type"] == "log"
+    runs = {r["optimizer"]: r for r in result["runs"]}
+    assert runs["nesterov"]["status"] == "diverged" and runs["gd"]["status"] != "diverged"
+    (mark,) = [t for t in data if t.get("meta", {}).get("mark") == "diverged"]
+    assert mark["legendgroup"] == "nesterov" and mark["text"] == ["diverged"]
+    assert mark["x"] == [runs["nesterov"]["steps"]] and mark["y"] == [runs["nesterov"]["value"]]
+
+
+def test_a_linear_loss_chart_keeps_the_calm_runs_range():
+    # f reaches negative values, so no log axis: the range is the calm run's, and the
+    # diverged run's mark sits at its top
+    calm = {"function": "x**2 - 4", "start": [1], "lr": 0.1, "steps": 20}
+    wild = {"function": "x**2 - 4", "start": [1], "lr": 1.5, "steps": 2000}
+    for_both = render_demo({**calm, "optimizer": ["gd", "adam"], "plots": "loss"})
+    assert "range" not in for_both["figures"][0]["layout"]["yaxis"]
+    mixed = render_demo({**wild, "optimizer": ["gd", "adam"], "plots": "loss"})
+    runs = {r["optimizer"]: r for r in mixed["runs"]}
+    assert runs["gd"]["status"] == "diverged" and runs["adam"]["status"] != "diverged"
+    layout, data = mixed["figures"][0]["layout"], mixed["figures"][0]["data"]
+    adam = next(t for t in data if t.get("legendgroup") == "adam" and t.get("meta", {}).get("path"))
+    low, high = layout["yaxis"]["range"]
+    assert low < min(adam["y"]) and max(adam["y"]) < high < 100
+    (mark,) = [t for t in data if t.get("meta", {}).get("mark") == "diverged"]
+    assert mark["y"] == [high] and mark["text"] == ["diverged ↑"]
