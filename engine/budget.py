@@ -91,11 +91,10 @@ def costs(spec: dict[str, Any]) -> list[Cost]:
     compare = spec.get("compare")
     if compare and "multiples" in spec["plots"]:
         ((key, values),) = compare.items()
-        for i, value in enumerate(values):
-            steps = value if key == "steps" else spec["steps"]
-            runs = 1 if key == "optimizer" else optimizers
-            panel = _runs(spec, steps, runs, ("compare", key, i), f"panel {i + 1}")
-            grid = GRID_SAMPLES**2 if spec["dim"] == 2 else CURVE_SAMPLES
+        for i, (value, variant) in enumerate(zip(values, spec["panels"], strict=True)):
+            runs = len(variant["optimizer"])
+            panel = _runs(variant, variant["steps"], runs, ("compare", key, i), f"panel {i + 1}")
+            grid = GRID_SAMPLES**2 if spec["dim"] == 2 or spec["fit"] else CURVE_SAMPLES
             out.append(Cost(panel.path, panel.evaluations + grid, f"{key} = {value}"))
     return out
 

@@ -47,7 +47,6 @@ RUN_WORDS = {  # a run's default legend name, before ", α = …"
     "rmsprop": "RMSprop",
     "adam": "Adam",
 }
-COMPARED_SYMBOLS = {"lr": "α", "momentum": "μ", "steps": "steps", "optimizer": ""}
 STATUS_WORDS = {
     "converged": "converged",
     "diverged": "diverged",
@@ -517,18 +516,29 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     return {"data": data, "layout": layout}
 
 
+NARROW_PANEL = 300  # px per stacked panel of small multiples: title 40, plot 220, ticks 40
+
+
 def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
-    """Small multiples: the same demo side by side for each value of one key."""
+    """Small multiples: the same demo side by side for each value of one key.
+
+    Panels of a 2-D function share their ranges, so only the first shows y tick labels.
+    ``layout.meta.narrow`` is the layout for a chart narrower than the page's breakpoint:
+    the panels stacked, each as wide as the chart (the page merges it in, key by key).
+    """
     ((key, values),) = spec["compare"].items()
-    base = curve if spec["dim"] == 1 else contour
+    base = landscape if spec["fit"] else curve if spec["dim"] == 1 else contour
+    shared = bool(spec["dim"] == 2 or spec["fit"])  # the same x and y ranges in every panel
     data: list[dict[str, Any]] = []
-    layout = _layout(spec, "multiples", "", "", height=340)
-    layout["annotations"] = []
+    layout = _layout(spec, "multiples", "", "", height=360)
+    layout["margin"].update(t=48, b=40)
     count = len(values)
-    gap = 0.04
+    gap = 0.05 if shared else 0.1  # room for the tick labels of the panel to the right
     width = (1 - gap * (count - 1)) / count
-    for i, value in enumerate(values):
-        variant = dict(spec, **({key: [value]} if key == "optimizer" else {key: value}))
+    paper = count * NARROW_PANEL  # the stacked chart's plot area, px
+    narrow: dict[str, Any] = {"height": paper + 18, "margin": {"t": 8, "b": 10}}
+    annotations, stacked = [], []
+    for i, (value, variant) in enumerate(zip(values, spec["panels"], strict=True)):
         variant_runs = trajectories(variant)
         panel = base(variant, variant_runs)
         suffix = "" if i == 0 else str(i + 1)
@@ -537,6 +547,7 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             trace["meta"] = {**trace.get("meta", {}), key: value}
             if trace["type"] == "contour":
                 trace["showscale"] = False
+                trace.pop("colorbar", None)
             data.append(trace)
         lo = i * (width + gap)
         layout[f"xaxis{suffix}"] = {
@@ -547,35 +558,75 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         layout[f"yaxis{suffix}"] = {
             "anchor": f"x{suffix}",
             "title": {"text": label(spec, "multiples", "y", "") if i == 0 else ""},
+            "showticklabels": i == 0 or not shared,
         }
-        if spec["dim"] == 2:
+        if shared:
             layout[f"xaxis{suffix}"]["range"] = list(spec["domain"][0])
             layout[f"yaxis{suffix}"]["range"] = list(spec["domain"][1])
         panels = spec["labels"].get("multiples", {}).get("panels")
-        layout["annotations"].append(
-            {
-                "text": panels[i] if panels else _panel_title(key, value, variant_runs[0]),
-                "xref": "paper",
-                "yref": "paper",
-                "x": lo + width / 2,
-                "y": 1.0,
-                "yanchor": "bottom",
-                "showarrow": False,
-            }
-        )
-    layout["margin"]["t"] = 30
+        title = panels[i] if panels else _panel_title(key, value, variant_runs[0])
+        annotation = {
+            "text": title,
+            "xref": "paper",
+            "yref": "paper",
+            "x": lo + width / 2,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "showarrow": False,
+        }
+        annotations.append(annotation)
+        top = 1 - i * NARROW_PANEL / paper  # this panel's block, from the top of the chart
+        plot = [top - (NARROW_PANEL - 40) / paper, top - 40 / paper]
+        narrow[f"xaxis{suffix}"] = {"domain": [0, 1]}
+        narrow[f"yaxis{suffix}"] = {
+            "domain": plot,
+            "showticklabels": True,
+            "title": {"text": label(spec, "multiples", "y", "")},
+        }
+        stacked.append({**annotation, "x": 0.5, "y": plot[1]})
+    layout["annotations"] = annotations
+    narrow["annotations"] = stacked
+    layout["meta"] = {"narrow": narrow}
     return {"data": data, "layout": layout}
 
 
+COMPARED_SYMBOLS = {
+    "lr": "α",
+    "momentum": "μ",
+    "alpha": "ρ",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "eps": "ε",
+    "tol": "tolerance",
+}
+
+
 def _panel_title(key: str, value: Any, run: Trajectory) -> str:
-    """A panel's default title in words, e.g. "α = 0.5: diverged"."""
+    """A panel's default title in words, on two lines: "α = 0.5<br>diverged"."""
+    head, _, tail = key.partition(".")
     if key == "optimizer":
         compared = RUN_WORDS[value]
     elif key == "steps":
         compared = f"{value} steps"
+    elif key == "start":
+        compared = "start (" + ", ".join(f"{v:g}" for v in value) + ")"
+    elif head == "start":
+        compared = f"{tail}₀ = {value:g}"
+    elif key == "fit.loss":
+        compared = str(value).upper()
+    elif key == "fit.method":
+        compared = f"{value} descent"
+    elif key == "clip":
+        compared = f"clipped to [{value[0]:g}, {value[1]:g}]" if value else "not clipped"
+    elif key == "ascent":
+        compared = "ascent" if value else "descent"
     else:
-        compared = f"{COMPARED_SYMBOLS[key]} = {value:g}"
-    return f"{compared}: {STATUS_WORDS[run.status].format(steps=run.steps)}"
+        symbol = COMPARED_SYMBOLS.get(key, tail or key)
+        compared = (
+            f"{symbol} = {value:g}" if isinstance(value, int | float) else f"{symbol} = {value}"
+        )
+    status = STATUS_WORDS[run.status].format(steps=run.steps)
+    return f"{compared.replace('-', '−')}<br>{status}"
 
 
 def basins(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:

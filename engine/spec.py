@@ -33,7 +33,7 @@ PLOT_KINDS = {
         "multiples",
         "directional",
     ),
-    "fit": ("fit", "landscape", "loss", "weight"),
+    "fit": ("fit", "landscape", "loss", "weight", "multiples"),
 }
 ALL_PLOT_KINDS = tuple(dict.fromkeys(k for kinds in PLOT_KINDS.values() for k in kinds))
 
@@ -373,7 +373,8 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
     spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
-    spec["compare"] = _compare(raw.get("compare"), bad)
+    # The values are checked by normalizing the demo at each, once the demo itself is right.
+    spec["compare"], spec["panels"] = _compare(raw, spec, bad, check_values=not issues)
     if "multiples" in spec["plots"] and raw.get("compare") is None:
         bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
 
@@ -520,41 +521,74 @@ def _labels(
     return out
 
 
-COMPARABLE = ("lr", "momentum", "steps", "optimizer")
+RUN_NUMBERS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps")
 MAX_COMPARE = 4
+NOT_VARIED = ("compare", "plots", "controls", "labels", "title", "id", "caption", "show_source")
 
 
-def _compare(value: Any, bad: Bad) -> dict[str, list] | None:
+def comparable(key: str, spec: dict[str, Any]) -> bool:
+    """Whether ``compare`` may vary ``key``: what a control can set and changes a run."""
+    head, _, tail = key.partition(".")
+    if not tail:
+        return key in (*RUN_NUMBERS, "optimizer", "start", "clip", "ascent")
+    if head == "start":
+        return tail in ("x", "y")[: spec["dim"]]
+    if head == "params":
+        return tail in spec["params"]
+    return head == "fit" and spec["fit"] is not None and tail in FIT_KEYS and tail != "landscape"
+
+
+def compare_variant(raw: Mapping[str, Any], spec: dict[str, Any], key: str, value: Any) -> dict:
+    """The demo with ``key`` set to ``value`` (a raw spec: it is normalized, and checked,
+    like any demo), without what only the whole demo has (its plots, controls, labels)."""
+    out = {k: v for k, v in raw.items() if k not in NOT_VARIED}
+    head, _, tail = key.partition(".")
+    if head == "start" and tail:
+        out["start"] = list(spec["start"])
+        out["start"]["xy".index(tail)] = value
+    elif head in ("params", "fit") and tail:
+        out[head] = {**spec[head], tail: value}
+    else:
+        out[key] = value
+    return out
+
+
+def _compare(
+    raw: Mapping[str, Any], spec: dict[str, Any], bad: Bad, check_values: bool
+) -> tuple[dict[str, list] | None, list[dict[str, Any]]]:
+    """``compare: {KEY: [v1, v2, …]}``: the key, its values, and the demo normalized at each
+    value (each checked by this same function, so a wrong value is named as the key's)."""
+    value = raw.get("compare")
     if value is None:
-        return None
+        return None, []
     if not (isinstance(value, Mapping) and len(value) == 1):
         bad(("compare",), "compare names one key and its values, e.g. {lr: [0.01, 0.1, 0.5]}")
-        return None
+        return None, []
     ((key, values),) = value.items()
-    if key not in COMPARABLE:
-        bad(
-            ("compare", key),
-            f"compare can vary one of {', '.join(COMPARABLE)}{suggest(key, COMPARABLE)}",
-        )
-        return None
+    if not isinstance(key, str) or not comparable(key, spec):
+        keys = [*RUN_NUMBERS, "optimizer", "start", "clip", "ascent"]
+        keys += [f"start.{a}" for a in "xy"[: spec["dim"]]] + [
+            f"params.{p}" for p in spec["params"]
+        ]
+        if spec["fit"] is not None:
+            keys += [f"fit.{k}" for k in FIT_KEYS if k != "landscape"]
+        bad(("compare", key), f"compare can vary one of {', '.join(keys)}{suggest(key, keys)}")
+        return None, []
     if not isinstance(values, list) or not 2 <= len(values) <= MAX_COMPARE:
         bad(("compare", key), f"compare takes a list of 2 to {MAX_COMPARE} values")
-        return None
-    problems = 0
+        return None, []
+    if not check_values:
+        return None, []
+    varied = tuple(key.split(".")) if not key.startswith("start.") else ("start",)
+    panels = []
     for i, item in enumerate(values):
-        if key == "optimizer":
-            problem = (
-                None
-                if isinstance(item, str) and item in OPTIMIZERS
-                else f"unknown optimizer {item!r} (known: {', '.join(OPTIMIZERS)})"
-                f"{suggest(item, OPTIMIZERS)}"
-            )
-        else:
-            problem = NUMBERS[key].problem(key, item)
-        if problem:
-            bad(("compare", key, i), problem)
-            problems += 1
-    return None if problems else {key: values}
+        try:
+            panels.append(normalize_spec(compare_variant(raw, spec, key, item)))
+        except SpecError as exc:
+            own = [issue for issue in exc.issues if issue.path[: len(varied)] == varied]
+            for issue in own or exc.issues[:1]:
+                bad(("compare", key, i), issue.message)
+    return ({key: values}, panels) if len(panels) == len(values) else (None, [])
 
 
 TWO_D_ONLY = tuple(k for k in PLOT_KINDS[2] if k not in PLOT_KINDS[1])

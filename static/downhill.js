@@ -124,6 +124,22 @@ function plotlyFor(figure) {
   return window.Plotly3D ?? null;
 }
 
+// A chart narrower than this takes its figure's narrow layout (layout.meta.narrow, e.g.
+// small multiples stacked), merged in key by key.
+const NARROW = 600;
+const isNarrow = (chart) => chart.clientWidth > 0 && chart.clientWidth < NARROW;
+
+function fitted(layout, narrow) {
+  const changes = narrow && layout.meta && layout.meta.narrow;
+  if (!changes) return layout;
+  const out = { ...layout };
+  for (const [key, value] of Object.entries(changes)) {
+    const merge = value && typeof value === "object" && !Array.isArray(value) && layout[key];
+    out[key] = merge ? { ...layout[key], ...value } : value;
+  }
+  return out;
+}
+
 function themed(layout) {
   if (!dark.matches) return layout;
   const axis = { gridcolor: "#3a3a40", zerolinecolor: "#55555c", color: "#d8d8d8" };
@@ -251,6 +267,15 @@ class Demo {
     element.querySelector(".download-csv").addEventListener("click", () => this.downloadCsv());
     this.restoreFromUrl();
     dark.addEventListener("change", () => this.draw());
+    // Redraw when a chart crosses the narrow breakpoint (a phone turned, a window resized).
+    this.narrow = this.charts.map(isNarrow);
+    new ResizeObserver(() => {
+      const now = this.charts.map(isNarrow);
+      if (now.some((narrow, i) => narrow !== this.narrow[i])) {
+        this.narrow = now;
+        this.draw().catch(() => {});
+      }
+    }).observe(element);
     if (engine.ready) this.wake(); // the engine already started for an earlier demo
   }
 
@@ -266,7 +291,8 @@ class Demo {
       const plotly = plotlyFor(figure);
       if (!this.charts[i] || !plotly) return;
       try {
-        drawn.push(plotly.react(this.charts[i], shown.data, themed(shown.layout), PLOT_CONFIG));
+        const layout = themed(fitted(shown.layout, isNarrow(this.charts[i])));
+        drawn.push(plotly.react(this.charts[i], shown.data, layout, PLOT_CONFIG));
       } catch (err) {
         drawn.push(Promise.reject(err));
       }

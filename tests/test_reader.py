@@ -7,6 +7,7 @@ from glibc's in the last bit). Plus failure, keyboard, URL state, small screens 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -583,3 +584,36 @@ def test_a_state_not_precomputed_keeps_the_chart_and_says_so(page, built_site):
         assert "no precomputed chart" in page.locator("#peaks-path .demo-summary").inner_text()
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize(("width", "stacked"), [(360, True), (1100, False)])
+def test_small_multiples_stack_on_a_narrow_chart(browser, site_url, width, stacked):
+    """The figure's narrow layout is applied below the breakpoint: panels one above the
+    other, as wide as the chart; side by side on a wide one. No panel leaves the chart."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/guide/#guide-multiples")
+        page.locator("#guide-multiples").scroll_into_view_if_needed()
+        poll(page, "() => document.querySelector('#guide-multiples .main-svg')")
+        boxes = page.evaluate("""() => {
+          const chart = document.querySelector('#guide-multiples .demo-chart');
+          const box = chart.getBoundingClientRect();
+          const panels = [...chart.querySelectorAll('.draglayer .nsewdrag')].map((r) => {
+            const b = r.getBoundingClientRect();
+            return [b.left - box.left, b.top - box.top, b.right - box.left, b.bottom - box.top];
+          });
+          return {panels, width: box.width, height: box.height};
+        }""")
+    finally:
+        context.close()
+    panels = boxes["panels"]
+    assert len(panels) == 3
+    for left, top, right, bottom in panels:
+        assert 0 <= left < right <= boxes["width"] and 0 <= top < bottom <= boxes["height"]
+    pairs = list(itertools.pairwise(panels))
+    if stacked:
+        assert all(a[3] < b[1] for a, b in pairs)  # each below the one before
+        assert all(right - left > 0.6 * boxes["width"] for left, _, right, _ in panels)
+    else:
+        assert all(a[2] < b[0] for a, b in pairs)  # each right of the one before

@@ -1,5 +1,6 @@
 """Views, line fitting and figures."""
 
+import itertools
 import json
 import math
 
@@ -9,7 +10,7 @@ import pytest
 from engine import CATALOGUE, compile_expression, render_demo
 from engine.figures import RUN_WORDS, _grid, grid, trajectories
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
-from engine.spec import PLOT_KINDS, SpecError, normalize_spec
+from engine.spec import PLOT_KINDS, SpecError, compare_variant, normalize_spec
 from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
 
 
@@ -98,7 +99,12 @@ SPECS = {
         "compare": {"lr": [0.001, 0.01]},
         "basins": {"samples": 8, "steps": 200},
     },
-    "fit": {"fit": {"method": "stochastic"}, "lr": 0.01, "steps": 30},
+    "fit": {
+        "fit": {"method": "stochastic"},
+        "lr": 0.01,
+        "steps": 30,
+        "compare": {"fit.loss": ["mse", "mae"]},
+    },
 }
 
 
@@ -202,9 +208,9 @@ def test_labels_name_axes_colour_bars_runs_and_panels():
         }
     )["figures"][0]["layout"]["annotations"]
     assert [a["text"] for a in panels] == [
-        "α = 0.1: converged",
-        "α = 0.001: stopped after 200 steps",
-        "α = 1.1: diverged",
+        "α = 0.1<br>converged",
+        "α = 0.001<br>stopped after 200 steps",
+        "α = 1.1<br>diverged",
     ]
     named = render_demo(
         {
@@ -321,3 +327,66 @@ def test_a_linear_loss_chart_keeps_the_calm_runs_range():
     assert low < min(adam["y"]) and max(adam["y"]) < high < 100
     (mark,) = [t for t in data if t.get("meta", {}).get("mark") == "diverged"]
     assert mark["y"] == [high] and mark["text"] == ["diverged ↑"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "key", "values", "titles"),
+    [
+        ({"function": "rosenbrock", "lr": 0.001}, "start", [[-1, 1], [0, 2]], ["start (−1, 1)"]),
+        ({"function": "peaks", "start": [0, 1]}, "start.x", [-1, 1], ["x₀ = −1", "x₀ = 1"]),
+        ({"function": "x**2 + a*y**2", "params": {"a": 1}}, "params.a", [1, 5], ["a = 1"]),
+        ({"function": "peaks", "optimizer": "adam"}, "beta1", [0.5, 0.9], ["β₁ = 0.5"]),
+        ({"function": "peaks", "lr": 0.3}, "clip", [[-1, 1], None], ["clipped to [−1, 1]"]),
+        ({"fit": True, "lr": 0.02, "steps": 40}, "fit.loss", ["mse", "mae"], ["MSE", "MAE"]),
+        ({"fit": True, "lr": 0.02}, "fit.method", ["batch", "stochastic"], ["batch descent"]),
+    ],
+)
+def test_compare_varies_any_key_a_control_can_set(spec, key, values, titles):
+    """Each panel is the demo with that one key changed, run by the engine as any demo."""
+    figure = render_demo({**spec, "plots": "multiples", "compare": {key: values}})["figures"][0]
+    texts = [a["text"] for a in figure["layout"]["annotations"]]
+    assert all(text.startswith(title) for text, title in zip(texts, titles, strict=False))
+    for i, value in enumerate(values):
+        variant = normalize_spec(compare_variant(spec, normalize_spec(spec), key, value))
+        (run,) = trajectories(variant)
+        suffix = "" if i == 0 else str(i + 1)
+        (path,) = [
+            t
+            for t in figure["data"]
+            if t.get("meta", {}).get("path") and t["xaxis"] == f"x{suffix}"
+        ]
+        assert path["x"] == [p[0] for p in run.points]
+        assert path["y"] == ([p[1] for p in run.points] if len(run.points[0]) == 2 else run.values)
+
+
+@pytest.mark.parametrize(
+    ("spec", "compare", "path", "words"),
+    [
+        ({"function": "peaks"}, {"beta1": [0.5, 1.0]}, ("compare", "beta1", 1), "1 excluded"),
+        ({"function": "peaks"}, {"start": [[1], [0, 2]]}, ("compare", "start", 0), "list of 2"),
+        ({"fit": True}, {"fit.loss": ["mse", "l1"]}, ("compare", "fit.loss", 1), "mse, mae"),
+        ({"function": "peaks"}, {"fit.loss": ["mse", "mae"]}, ("compare", "fit.loss"), "start.y"),
+        ({"function": "peaks"}, {"angle": [1, 2]}, ("compare", "angle"), "can vary one of"),
+    ],
+)
+def test_a_wrong_compared_value_is_named_at_its_place(spec, compare, path, words):
+    with pytest.raises(SpecError) as caught:
+        normalize_spec({**spec, "plots": "multiples", "compare": compare})
+    (issue,) = caught.value.issues
+    assert issue.path == path and words in issue.message, issue
+
+
+def test_small_multiples_carry_a_stacked_layout_for_narrow_charts():
+    figure = render_demo(
+        {"function": "peaks", "plots": "multiples", "compare": {"lr": [0.01, 0.1, 0.3]}}
+    )["figures"][0]
+    layout = figure["layout"]
+    wide = [layout[f"xaxis{s}"]["domain"] for s in ("", "2", "3")]
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(wide))  # side by side, apart
+    assert [layout[f"yaxis{s}"]["showticklabels"] for s in ("", "2", "3")] == [True, False, False]
+    narrow = layout["meta"]["narrow"]
+    stacked = [narrow[f"yaxis{s}"]["domain"] for s in ("", "2", "3")]
+    assert all(narrow[f"xaxis{s}"]["domain"] == [0, 1] for s in ("", "2", "3"))
+    assert all(b[1] < a[0] for a, b in itertools.pairwise(stacked))  # top to bottom, apart
+    assert narrow["height"] > layout["height"]
+    assert [a["y"] for a in narrow["annotations"]] == [d[1] for d in stacked]
