@@ -31,14 +31,19 @@ GRID_SAMPLES = 60
 SURFACE_SAMPLES = 50
 COLORBAR_MARGIN = 90  # px right of a chart with a colour bar (Plotly needs 78 for "−2.5")
 COLORBAR_TITLE = 22  # px more for the bar's title, written upwards beside it
-PATH_COLORS = {
-    "gd": "#d62728",
-    "momentum": "#1f77b4",
-    "nesterov": "#9467bd",
-    "adagrad": "#8c564b",
-    "rmsprop": "#2ca02c",
-    "adam": "#ff7f0e",
+# One look per optimizer: an Okabe–Ito colour (told apart with any colour vision) and,
+# so that print and colour blindness lose nothing, its own dash and marker (marker symbols
+# that 2-D and 3-D charts both draw).
+RUN_STYLES = {
+    "gd": ("#D55E00", "solid", "circle"),
+    "momentum": ("#0072B2", "dash", "square"),
+    "nesterov": ("#CC79A7", "dot", "diamond"),
+    "adagrad": ("#009E73", "dashdot", "cross"),
+    "rmsprop": ("#56B4E9", "longdash", "x"),
+    "adam": ("#E69F00", "longdashdot", "square-open"),
 }
+PATH_COLORS = {name: colour for name, (colour, _, _) in RUN_STYLES.items()}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # the site's UI font
 RUN_WORDS = {  # a run's default legend name, before ", α = …"
     "gd": "gradient descent",
     "momentum": "momentum",
@@ -211,8 +216,8 @@ def _path_trace(
         "legendgroup": t.optimizer,
         "x": [p[0] for p in t.points],
         "y": t.values if y_from_values else [p[1] for p in t.points],
-        "line": {"color": PATH_COLORS[t.optimizer], "width": 2},
-        "marker": {"size": 6},
+        "line": {"color": PATH_COLORS[t.optimizer], "width": 2, "dash": RUN_STYLES[t.optimizer][1]},
+        "marker": {"size": 6, "symbol": RUN_STYLES[t.optimizer][2]},
         "meta": {"path": True},  # the page may reveal it step by step (play)
         "hovertemplate": f"{OPTIMIZERS[t.optimizer].label}<br>step %{{pointNumber}}"
         "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
@@ -258,6 +263,10 @@ def _layout(
     """The common layout, with the axis titles the author gave for ``kind`` (or these)."""
     title_x, title_y = label(spec, kind, "x", title_x), label(spec, kind, "y", title_y)
     layout: dict[str, Any] = {
+        # the page's font and background (the page sets the colours of a dark scheme)
+        "font": {"family": FONT, "size": 13},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
         "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
         "xaxis": {"title": {"text": title_x}},
         "yaxis": {"title": {"text": title_y}},
@@ -396,8 +405,16 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "x": [p[0] for p in t.points],
                 "y": [p[1] for p in t.points],
                 "z": [v + lift for v in t.values],
-                "line": {"color": PATH_COLORS[t.optimizer], "width": 5},
-                "marker": {"size": 3, "color": PATH_COLORS[t.optimizer]},
+                "line": {
+                    "color": PATH_COLORS[t.optimizer],
+                    "width": 5,
+                    "dash": RUN_STYLES[t.optimizer][1],
+                },
+                "marker": {
+                    "size": 3,
+                    "color": PATH_COLORS[t.optimizer],
+                    "symbol": RUN_STYLES[t.optimizer][2],
+                },
                 # its shadow on the floor of the box: the path in plan, never hidden
                 "projection": {"z": {"show": True, "opacity": 0.6}},
                 "meta": {"path": True},
@@ -704,7 +721,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "legendgroup": name,
                 "x": [p.lr for p in converged],
                 "y": [p.steps for p in converged],
-                "line": {"color": PATH_COLORS[name]},
+                "line": {"color": PATH_COLORS[name], "dash": RUN_STYLES[name][1]},
                 "hovertemplate": "lr %{x:.3g}: converged in %{y} steps<extra></extra>",
             }
         )
@@ -801,7 +818,11 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "legendgroup": t.optimizer,
                 "x": [lo, hi],
                 "y": [w * lo + b, w * hi + b],
-                "line": {"color": PATH_COLORS[t.optimizer], "width": 3},
+                "line": {
+                    "color": PATH_COLORS[t.optimizer],
+                    "width": 3,
+                    "dash": RUN_STYLES[t.optimizer][1],
+                },
                 "hovertemplate": f"w = {w:.4g}, b = {b:.4g}<extra></extra>",
             }
         )

@@ -143,8 +143,8 @@ function fitted(layout, narrow) {
 function themed(layout) {
   if (!dark.matches) return layout;
   const axis = { gridcolor: "#3a3a40", zerolinecolor: "#55555c", color: "#d8d8d8" };
-  const out = { ...layout, paper_bgcolor: "#151517", plot_bgcolor: "#1d1d21",
-    font: { color: "#e8e8e6" } };
+  // The page's dark colours (the figure's backgrounds are transparent: the page shows).
+  const out = { ...layout, font: { ...layout.font, color: "#e8e8e6" } };
   for (const key of Object.keys(layout)) {
     if (/^[xy]axis\d*$/.test(key)) out[key] = { ...layout[key], ...axis };
   }

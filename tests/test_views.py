@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import CATALOGUE, compile_expression, render_demo
-from engine.figures import RUN_WORDS, _grid, grid, trajectories
+from engine.figures import RUN_STYLES, RUN_WORDS, _grid, grid, trajectories
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
 from engine.spec import PLOT_KINDS, SpecError, compare_variant, normalize_spec
 from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
@@ -390,3 +390,26 @@ def test_small_multiples_carry_a_stacked_layout_for_narrow_charts():
     assert all(b[1] < a[0] for a, b in itertools.pairwise(stacked))  # top to bottom, apart
     assert narrow["height"] > layout["height"]
     assert [a["y"] for a in narrow["annotations"]] == [d[1] for d in stacked]
+
+
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+def test_each_optimizer_has_its_own_colour_dash_and_marker():
+    """Colour-blind safe: Okabe–Ito colours, and a dash and a marker no other run shares,
+    on every plot that draws runs (3-D included), over a transparent, font-matched chart."""
+    assert {c for c, _, _ in RUN_STYLES.values()} <= OKABE_ITO
+    for part in range(3):
+        assert len({style[part] for style in RUN_STYLES.values()}) == len(RUN_STYLES)
+    result = render_demo(
+        {"function": "booth", "optimizer": list(RUN_STYLES), "plots": ["race", "surface", "loss"]}
+    )
+    for figure in result["figures"]:
+        assert figure["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
+        assert figure["layout"]["font"]["family"].startswith("system-ui")
+        paths = [t for t in figure["data"] if t.get("meta", {}).get("path")]
+        assert len(paths) == len(RUN_STYLES)
+        for trace in paths:
+            colour, dash, symbol = RUN_STYLES[trace["legendgroup"]]
+            assert (trace["line"]["color"], trace["line"]["dash"]) == (colour, dash)
+            assert trace["marker"]["symbol"] == symbol
