@@ -317,6 +317,14 @@ def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {**_contour_map("f", g.xs, g.ys, [[_shown(v) for v in row] for row in g.z]), **extra}
 
 
+def _tap_sets_start(layout: dict[str, Any], dim: int) -> dict[str, Any]:
+    """A click on this chart's plot area at (x, y) sets the start there: ``layout.meta.tap``
+    maps each axis to the spec path it sets (the page moves the controls of those paths)."""
+    tap = {"x": ["start", 0], "y": ["start", 1]}
+    layout.setdefault("meta", {})["tap"] = {axis: tap[axis] for axis in "xy"[:dim]}
+    return layout
+
+
 def _ranges(layout: dict[str, Any], domain: list[list[float]]) -> dict[str, Any]:
     layout["xaxis"]["range"] = list(domain[0])
     layout["yaxis"]["range"] = list(domain[1])
@@ -338,7 +346,7 @@ def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     }
     data = [line] + [_path_trace(spec, t, y_from_values=True) for t in runs]
     data += _ends(spec, runs, y_from_values=True)
-    return {"data": data, "layout": _layout(spec, "curve", "x", "f(x)")}
+    return {"data": data, "layout": _tap_sets_start(_layout(spec, "curve", "x", "f(x)"), 1)}
 
 
 def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour") -> Figure:
@@ -346,8 +354,8 @@ def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour")
     the labels it reads: a race is a contour map too)."""
     data = [_contour_trace(spec)] + [_path_trace(spec, t, y_from_values=False) for t in runs]
     data += _ends(spec, runs, y_from_values=False)
-    figure = {"data": data, "layout": _ranges(_layout(spec, kind, "x", "y"), spec["domain"])}
-    return _with_colorbar(figure, spec, kind, "f(x, y)")
+    layout = _tap_sets_start(_ranges(_layout(spec, kind, "x", "y"), spec["domain"]), 2)
+    return _with_colorbar({"data": data, "layout": layout}, spec, kind, "f(x, y)")
 
 
 def race(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -470,6 +478,7 @@ def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     # bands beside the domain.
     layout["yaxis"]["scaleanchor"] = "x"
     layout["xaxis"]["constrain"] = layout["yaxis"]["constrain"] = "domain"
+    _tap_sets_start(layout, 2)
     return {"data": data, "layout": layout}
 
 
@@ -837,6 +846,7 @@ def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     ]
     data += _ends(spec, runs, y_from_values=False)
     layout = _ranges(_layout(spec, "landscape", "weight w", "bias b"), spec["domain"])
+    _tap_sets_start(layout, 2)  # a fit starts at (w, b)
     return _with_colorbar({"data": data, "layout": layout}, spec, "landscape", "loss")
 
 

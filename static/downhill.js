@@ -264,6 +264,7 @@ class Demo {
       element.addEventListener(type, () => this.wake(), { once: true });
     }
     if (this.play) this.setUpPlay();
+    this.setUpTaps();
     element.querySelector(".download-csv").addEventListener("click", () => this.downloadCsv());
     this.restoreFromUrl();
     dark.addEventListener("change", () => this.draw());
@@ -470,6 +471,37 @@ class Demo {
       this.el.dispatchEvent(new CustomEvent("downhill:drawn", { detail: { seq: message.seq } }));
     }
     this.send();
+  }
+
+  /**
+   * A click (or tap) in the plot area of a figure with layout.meta.tap moves the controls
+   * of the spec paths it names to the point under the pointer (each input snaps to its own
+   * steps and range, then reports the change like a moved slider).
+   */
+  setUpTaps() {
+    this.charts.forEach((chart, i) => {
+      chart.addEventListener("click", (event) => {
+        const tap = this.figures[i]?.layout?.meta?.tap;
+        const full = chart._fullLayout; // Plotly's computed axes: pixel ↔ data
+        const area = chart.querySelector(".draglayer .nsewdrag")?.getBoundingClientRect();
+        if (!tap || !full || !area) return;
+        const inside = event.clientX >= area.left && event.clientX <= area.right
+          && event.clientY >= area.top && event.clientY <= area.bottom;
+        if (!inside) return;
+        const at = {
+          x: full.xaxis.p2c(event.clientX - area.left),
+          y: full.yaxis.p2c(event.clientY - area.top),
+        };
+        for (const [axis, path] of Object.entries(tap)) {
+          const input = this.inputs.find((candidate) =>
+            candidate.type === "range"
+            && JSON.stringify(JSON.parse(candidate.dataset.path)) === JSON.stringify(path));
+          if (!input || !Number.isFinite(at[axis])) continue;
+          input.value = String(input.dataset.scale === "log" ? Math.log10(at[axis]) : at[axis]);
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+    });
   }
 
   setUpPlay() {

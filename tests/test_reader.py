@@ -617,3 +617,29 @@ def test_small_multiples_stack_on_a_narrow_chart(browser, site_url, width, stack
         assert all(right - left > 0.6 * boxes["width"] for left, _, right, _ in panels)
     else:
         assert all(a[2] < b[0] for a, b in pairs)  # each right of the one before
+
+
+def test_a_click_on_a_contour_map_moves_the_start_there(page, site_url):
+    """bowl-field has start.x and start.y sliders: a click at (−1, 1.5) on its map sets
+    them there, and the chart redraws the engine's run from that start."""
+    page.goto(f"{site_url}/gradient-points-uphill/#bowl-field")
+    demo = page.locator("#bowl-field")
+    demo.scroll_into_view_if_needed()
+    index = page.evaluate("() => window.downhill.demos.findIndex((d) => d.id === 'bowl-field')")
+    poll(page, f"() => window.downhill.demos[{index}].el.dataset.state === 'ready'")
+    point = page.evaluate("""() => {
+      const chart = document.querySelector('#bowl-field .demo-chart');
+      const area = chart.querySelector('.draglayer .nsewdrag').getBoundingClientRect();
+      const axes = chart._fullLayout;
+      return [area.left + axes.xaxis.c2p(-1), area.top + axes.yaxis.c2p(1.5)];
+    }""")
+    page.mouse.click(*point)
+    poll(page, f"() => window.downhill.demos[{index}].spec.start[0] === -1")
+    assert page.locator("#bowl-field input[name='start.x']").input_value() == "-1"
+    assert page.locator("#bowl-field input[name='start.y']").input_value() == "1.5"
+    shown = f"window.downhill.demos[{index}]"
+    poll(page, f"() => !{shown}.pending && !{shown}.inFlight")
+    assert spec_of(page, index)["start"] == [-1, 1.5]
+    assert_matches_engine(page, index)
+    path = next(t for t in figures_of(page, index)[0]["data"] if t.get("meta", {}).get("path"))
+    assert [path["x"][0], path["y"][0]] == [-1, 1.5]

@@ -413,3 +413,21 @@ def test_each_optimizer_has_its_own_colour_dash_and_marker():
             colour, dash, symbol = RUN_STYLES[trace["legendgroup"]]
             assert (trace["line"]["color"], trace["line"]["dash"]) == (colour, dash)
             assert trace["marker"]["symbol"] == symbol
+
+
+def test_maps_of_the_domain_say_a_click_sets_the_start():
+    taps = {"x": ["start", 0], "y": ["start", 1]}
+    two = render_demo(
+        {"function": "peaks", "plots": ["contour", "race", "field", "surface", "loss"]}
+    )
+    assert [f["layout"].get("meta", {}).get("tap") for f in two["figures"]] == [
+        taps,
+        taps,
+        taps,
+        None,  # a 3-D view has no one point under the pointer
+        None,  # a loss chart's axes are steps and heights
+    ]
+    (curve,) = render_demo({"function": "x**2"})["figures"]
+    assert curve["layout"]["meta"]["tap"] == {"x": ["start", 0]}
+    (landscape,) = render_demo({"fit": True, "plots": "landscape"})["figures"]
+    assert landscape["layout"]["meta"]["tap"] == taps  # a fit starts at (w, b)
