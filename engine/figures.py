@@ -270,7 +270,7 @@ def _layout(
         "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
         "xaxis": {"title": {"text": title_x}},
         "yaxis": {"title": {"text": title_y}},
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        "legend": {"orientation": "h", "y": 1.04, "yanchor": "bottom", "x": 0},
         "uirevision": "keep",
         "height": 380,
     }
@@ -599,6 +599,7 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "y": 1.0,
             "yanchor": "bottom",
             "showarrow": False,
+            "font": {"size": 11},  # two lines, as wide as a third of a phone's column
         }
         annotations.append(annotation)
         top = 1 - i * NARROW_PANEL / paper  # this panel's block, from the top of the chart

@@ -1,0 +1,125 @@
+"""Layout checked from geometry, not pixels: every plot kind (tests/fixtures/kinds), at 360
+and 1280 px, light and dark. In each chart the titles, tick labels, legend, colour bar and
+panel titles do not overlap one another and stay inside the chart's box; the page does
+not scroll sideways; every path has points inside its plot area. A 3-D chart draws its
+text with WebGL, out of reach of the DOM: the page width covers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from downhill.site import BuildConfig, build_site
+
+from .conftest import ROOT, poll, serve_folder
+
+# Boxes of the parts of every chart, relative to the chart, as [left, top, right, bottom].
+PARTS = """() => [...document.querySelectorAll('.demo')].map((demo) => {
+  const out = [];
+  demo.querySelectorAll('.demo-chart').forEach((chart, c) => {
+    const base = chart.getBoundingClientRect();
+    const box = (el) => {
+      const b = el.getBoundingClientRect();
+      return [b.left - base.left, b.top - base.top, b.right - base.left, b.bottom - base.top];
+    };
+    const parts = [];
+    // The colour bar is one part, its own tick labels and title included.
+    const add = (kind, selector) => chart.querySelectorAll(selector).forEach((el) => {
+      if (kind !== 'colour bar' && el.closest('.colorbar')) return;
+      const b = el.getBoundingClientRect();
+      const text = (el.textContent || '').trim();
+      if (b.width > 0 && b.height > 0 && (text || kind === 'legend' || kind === 'colour bar')) {
+        parts.push({kind, text: text.slice(0, 40), box: box(el)});
+      }
+    });
+    add('tick', '[class*="tick"] > text');  // .xtick, .y2tick, … of every subplot
+    add('axis title', '[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text');
+    add('legend', '.legend .bg');
+    add('colour bar', 'g.colorbar');
+    add('panel title', '.annotation-text-g');
+    const area = [...chart.querySelectorAll('.draglayer .nsewdrag')].map(box);
+    const gd = chart;
+    const paths = [];
+    (gd._fullData || []).forEach((trace, t) => {
+      if (!trace.meta || !trace.meta.path || !trace.visible || trace.type === 'scatter3d') return;
+      const xa = gd._fullLayout[trace.xaxis.replace('x', 'xaxis')];
+      const ya = gd._fullLayout[trace.yaxis.replace('y', 'yaxis')];
+      let inside = 0;
+      trace.x.forEach((x, k) => {
+        const px = xa.c2p(x), py = ya.c2p(trace.y[k]);
+        if (px >= 0 && px <= xa._length && py >= 0 && py <= ya._length) inside += 1;
+      });
+      paths.push({name: trace.name, inside, points: trace.x.length});
+    });
+    out.push({demo: demo.id, chart: c, width: base.width, height: base.height,
+              parts: [...new Map(parts.map((p) => [p.box.join(), p])).values()], area, paths});
+  });
+  return out;
+}).flat()"""
+
+SLACK = 1.0  # px: boxes that only touch are apart
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > SLACK and min(a[3], b[3]) - max(a[1], b[1]) > SLACK
+
+
+@pytest.fixture(scope="module")
+def kinds_url(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kinds") / "site"
+    build_site(BuildConfig(content=ROOT / "tests" / "fixtures" / "kinds", out=out, cache=None))
+    server = serve_folder(out)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def problems_of(chart: dict) -> list[str]:
+    found = []
+    where = f"{chart['demo']} chart {chart['chart'] + 1}"
+    parts = chart["parts"]
+    for part in parts:
+        left, top, right, bottom = part["box"]
+        if (
+            left < -SLACK
+            or top < -SLACK
+            or right > chart["width"] + SLACK
+            or bottom > chart["height"] + SLACK
+        ):
+            found.append(f"{where}: {part['kind']} {part['text']!r} leaves the chart {part['box']}")
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            if overlap(a["box"], b["box"]):
+                found.append(
+                    f"{where}: {a['kind']} {a['text']!r} overlaps {b['kind']} {b['text']!r}"
+                )
+    for path in chart["paths"]:
+        if path["inside"] == 0:
+            found.append(f"{where}: the path {path['name']!r} has no point inside its plot area")
+    return found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(f"{kinds_url}/every-kind/")
+        for chart in page.query_selector_all(".demo-chart"):  # drawn as they come near
+            chart.scroll_into_view_if_needed()
+        for chart in page.query_selector_all(".demo-chart"):
+            chart.scroll_into_view_if_needed()
+            poll(
+                page,
+                "() => [...document.querySelectorAll('.demo-chart')]"
+                ".filter((c) => c.getBoundingClientRect().top < innerHeight)"
+                ".every((c) => c.querySelector('.main-svg'))",
+            )
+        page.wait_for_timeout(300)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+        charts = page.evaluate(PARTS)
+    finally:
+        context.close()
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    assert len(charts) == 18  # 14 demos; the race draws 2 charts, the fit 4
+    found = [problem for chart in charts for problem in problems_of(chart)]
+    assert not found, "\n".join(found)
