@@ -508,7 +508,12 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     calm = [v for t in runs if t.status != DIVERGED for v in t.values if math.isfinite(v)]
     top = None
     if values and min(values) > 0 and max(values) / min(values) > LOG_SPAN:
-        layout["yaxis"].update(type="log", exponentformat="power")
+        # powers of ten are wider than the margin kept for tick labels: let Plotly widen it
+        layout["yaxis"].update(type="log", exponentformat="power", automargin=True)
+        # whole powers of ten only, at most about four of them (Plotly labels 2 and 5 between
+        # decades on a short axis, and those crowd on a phone)
+        decades = math.log10(max(values) / min(values))
+        layout["yaxis"]["dtick"] = max(1, math.ceil(decades / 4))
     elif calm and len(calm) < len(values):
         lo, hi = min(calm), max(calm)
         pad = 0.08 * (hi - lo) or 1.0

@@ -97,13 +97,12 @@ def problems_of(chart: dict) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("width", [360, 1280])
-def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
+def measured(browser, url: str, width: int, scheme: str = "light") -> tuple[list, list]:
+    """The page's [scroll width, window width] and the parts of every chart, all drawn."""
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     try:
         page = context.new_page()
-        page.goto(f"{kinds_url}/every-kind/")
+        page.goto(url)
         for chart in page.query_selector_all(".demo-chart"):  # drawn as they come near
             chart.scroll_into_view_if_needed()
         for chart in page.query_selector_all(".demo-chart"):
@@ -116,10 +115,29 @@ def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
             )
         page.wait_for_timeout(300)
         widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-        charts = page.evaluate(PARTS)
+        return widths, page.evaluate(PARTS)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
+    widths, charts = measured(browser, f"{kinds_url}/every-kind/", width, scheme)
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
     assert len(charts) == 18  # 14 demos; the race draws 2 charts, the fit 4
+    found = [problem for chart in charts for problem in problems_of(chart)]
+    assert not found, "\n".join(found)
+
+
+ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("slug", ARTICLES)
+def test_every_article_is_laid_out_cleanly(browser, site_url, slug, width):
+    """The same checks on the articles' own charts (the schemes differ only in colour)."""
+    widths, charts = measured(browser, f"{site_url}/{slug}/", width)
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
     found = [problem for chart in charts for problem in problems_of(chart)]
     assert not found, "\n".join(found)
