@@ -108,6 +108,18 @@ def poll(page, expression, timeout=60.0):
     raise AssertionError(f"timed out waiting for {expression}")
 
 
+def draw_every_chart(page) -> None:
+    """Bring each chart into view and wait until it is drawn (charts draw as they near)."""
+    for chart in page.query_selector_all(".demo-chart"):
+        chart.scroll_into_view_if_needed()
+        poll(
+            page,
+            "() => [...document.querySelectorAll('.demo-chart')]"
+            ".filter((c) => c.getBoundingClientRect().top < innerHeight)"
+            ".every((c) => c.querySelector('.main-svg'))",
+        )
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900})

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import ROOT, poll
+from .conftest import ROOT, draw_every_chart
 
 ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.name.startswith("_"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,14 +30,7 @@ def test_axe_finds_no_violations(browser, site_url, slug, scheme):
         context.add_init_script(path=str(AXE))
         page = context.new_page()
         page.goto(f"{site_url}/{slug}/")
-        for chart in page.query_selector_all(".demo-chart"):  # drawn as they come near
-            chart.scroll_into_view_if_needed()
-            poll(
-                page,
-                "() => [...document.querySelectorAll('.demo-chart')]"
-                ".filter((c) => c.getBoundingClientRect().top < innerHeight)"
-                ".every((c) => c.querySelector('.main-svg'))",
-            )
+        draw_every_chart(page)
         assert page.evaluate("() => typeof axe") == "object", "axe-core was not injected"
         violations = page.evaluate(VIOLATIONS)
         assert not violations, "\n".join(map(str, violations))

@@ -10,7 +10,7 @@ import pytest
 
 from downhill.site import BuildConfig, build_site
 
-from .conftest import ROOT, poll, serve_folder
+from .conftest import ROOT, draw_every_chart, serve_folder
 
 # Boxes of the parts of every chart, relative to the chart, as [left, top, right, bottom].
 PARTS = """() => [...document.querySelectorAll('.demo')].map((demo) => {
@@ -103,16 +103,7 @@ def measured(browser, url: str, width: int, scheme: str = "light") -> tuple[list
     try:
         page = context.new_page()
         page.goto(url)
-        for chart in page.query_selector_all(".demo-chart"):  # drawn as they come near
-            chart.scroll_into_view_if_needed()
-        for chart in page.query_selector_all(".demo-chart"):
-            chart.scroll_into_view_if_needed()
-            poll(
-                page,
-                "() => [...document.querySelectorAll('.demo-chart')]"
-                ".filter((c) => c.getBoundingClientRect().top < innerHeight)"
-                ".every((c) => c.querySelector('.main-svg'))",
-            )
+        draw_every_chart(page)
         page.wait_for_timeout(300)
         widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
         return widths, page.evaluate(PARTS)
