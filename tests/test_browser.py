@@ -73,8 +73,11 @@ def assert_math_typeset(page) -> None:
     """Each formula of the page is MathJax's SVG, drawn, with no error node, and the page
     loads no MathJax script (the math was typeset when the site was built)."""
     counts = page.evaluate(
-        """() => [document.querySelectorAll('.arithmatex').length,
+        r"""() => [document.querySelectorAll('.arithmatex').length,
           [...document.querySelectorAll('.arithmatex')].filter((m) => {
+            // a reference on its own, "see (3)", is a plain link that reads its number
+            const link = m.querySelector(':scope > a.eqref');
+            if (link) return /^\(.+\)$/.test(link.textContent);
             const svg = m.querySelector('mjx-container > svg');
             return svg && svg.getBoundingClientRect().width > 0
               && m.querySelector('mjx-assistive-mml math');
