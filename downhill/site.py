@@ -9,6 +9,7 @@ depends on, so a rebuild only re-runs what changed.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import json
@@ -472,10 +473,18 @@ def build_site(
     errors = engine_errors(config.engine, config.cache)
     if errors:
         raise BuildFailed(errors)
+    # A build allocates a great many objects that live to its end (the cache's stages,
+    # every article): the cycle collector would walk them all again and again, a tenth of
+    # a rebuild, while reference counting frees the rest. It runs once the build is done.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _build_site(config, progress)
     except jinja2.TemplateError as exc:
         raise BuildFailed([template_error(exc, config.templates)]) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Article]:
