@@ -62,6 +62,12 @@ Figure = dict[str, Any]
 Params = tuple[tuple[str, float], ...]
 
 
+def run_line(optimizer: str, **extra: Any) -> dict[str, Any]:
+    """A run's line: its colour and dash (and ``extra``, e.g. a width)."""
+    colour, dash, _ = RUN_STYLES[optimizer]
+    return {"color": colour, **extra, "dash": dash}
+
+
 def run_name(spec: dict[str, Any], optimizer: str) -> str:
     """A run's legend name: the author's (``labels.runs``), else e.g. "Adam, α = 0.1"."""
     named = spec["labels"]["runs"].get(optimizer)
@@ -216,7 +222,7 @@ def _path_trace(
         "legendgroup": t.optimizer,
         "x": [p[0] for p in t.points],
         "y": t.values if y_from_values else [p[1] for p in t.points],
-        "line": {"color": PATH_COLORS[t.optimizer], "width": 2, "dash": RUN_STYLES[t.optimizer][1]},
+        "line": run_line(t.optimizer, width=2),
         "marker": {"size": 6, "symbol": RUN_STYLES[t.optimizer][2]},
         "meta": {"path": True},  # the page may reveal it step by step (play)
         "hovertemplate": f"{OPTIMIZERS[t.optimizer].label}<br>step %{{pointNumber}}"
@@ -226,8 +232,11 @@ def _path_trace(
     return trace
 
 
-def _ends(spec: dict[str, Any], runs: list[Trajectory], y_from_values: bool) -> list[dict]:
-    """With ``ends: true``, each run's start (an open circle) and end (a filled diamond)."""
+def _ends(
+    spec: dict[str, Any], runs: list[Trajectory], y_from_values: bool, lift: float | None = None
+) -> list[dict]:
+    """With ``ends: true``, each run's start (an open circle) and end (a filled diamond);
+    with ``lift``, on a surface, at the height of f plus ``lift``."""
     if not spec["ends"]:
         return []
     marks = []
@@ -236,7 +245,7 @@ def _ends(spec: dict[str, Any], runs: list[Trajectory], y_from_values: bool) -> 
             point = t.points[k]
             marks.append(
                 {
-                    "type": "scatter",
+                    "type": "scatter" if lift is None else "scatter3d",
                     "mode": "markers",
                     "name": f"{run_name(spec, t.optimizer)}: {where}",
                     "legendgroup": t.optimizer,
@@ -244,9 +253,10 @@ def _ends(spec: dict[str, Any], runs: list[Trajectory], y_from_values: bool) -> 
                     "meta": {"mark": where},
                     "x": [point[0]],
                     "y": [t.values[k] if y_from_values else point[1]],
+                    **({} if lift is None else {"z": [t.values[k] + lift]}),
                     "marker": {
                         "symbol": symbol,
-                        "size": 13,
+                        "size": 13 if lift is None else 6,
                         "color": PATH_COLORS[t.optimizer],
                         "line": {"width": 2, "color": PATH_COLORS[t.optimizer]},
                     },
@@ -413,11 +423,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "x": [p[0] for p in t.points],
                 "y": [p[1] for p in t.points],
                 "z": [v + lift for v in t.values],
-                "line": {
-                    "color": PATH_COLORS[t.optimizer],
-                    "width": 5,
-                    "dash": RUN_STYLES[t.optimizer][1],
-                },
+                "line": run_line(t.optimizer, width=5),
                 "marker": {
                     "size": 3,
                     "color": PATH_COLORS[t.optimizer],
@@ -428,12 +434,7 @@ def surface(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "meta": {"path": True},
             }
         )
-    for mark in _ends(spec, runs, y_from_values=False):  # lifted onto the surface too
-        t = next(r for r in runs if r.optimizer == mark["legendgroup"])
-        k = 0 if mark["meta"]["mark"] == "start" else -1
-        mark.update(type="scatter3d", z=[t.values[k] + lift])
-        mark["marker"]["size"] = 6
-        data.append(mark)
+    data += _ends(spec, runs, y_from_values=False, lift=lift)
     layout = _layout(spec, "surface", "x", "y", height=460)
     layout["margin"] = {"l": 0, "r": 0, "t": 10, "b": 0}
     layout["scene"] = {
@@ -458,13 +459,13 @@ def field(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         descent=not spec["ascent"],
         length=spec["arrow_length"],
     )
-    label = "∇f" if spec["ascent"] else "−∇f"
+    arrow_name = "∇f" if spec["ascent"] else "−∇f"
     data = [
         _contour_trace(spec, contours={"coloring": "lines"}, showscale=False, ncontours=20),
         {
             "type": "scatter",
             "mode": "lines",
-            "name": label,
+            "name": arrow_name,
             "x": [_finite_or_none(v) for v in arrows.x],
             "y": [_finite_or_none(v) for v in arrows.y],
             "line": {"color": "#444", "width": 1.2},
@@ -725,6 +726,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     f = bound_function(spec)
     data = []
     for name in spec["optimizer"]:
+        words = spec["labels"]["runs"].get(name, RUN_WORDS[name])  # no α: the rate varies
         points = lr_sweep(f, spec["start"], rates, name, o["steps"], o["tol"], **_hyper(spec))
         converged = [p for p in points if p.status == "converged"]
         failed = [p for p in points if p.status != "converged"]
@@ -732,11 +734,11 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": spec["labels"]["runs"].get(name, RUN_WORDS[name]),
+                "name": words,
                 "legendgroup": name,
                 "x": [p.lr for p in converged],
                 "y": [p.steps for p in converged],
-                "line": {"color": PATH_COLORS[name], "dash": RUN_STYLES[name][1]},
+                "line": run_line(name),
                 "hovertemplate": "lr %{x:.3g}: converged in %{y} steps<extra></extra>",
             }
         )
@@ -744,7 +746,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": f"{spec['labels']['runs'].get(name, RUN_WORDS[name])}: did not converge",
+                "name": f"{words}: did not converge",
                 "legendgroup": name,
                 "x": [p.lr for p in failed],
                 "y": [p.steps for p in failed],
@@ -833,11 +835,7 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "legendgroup": t.optimizer,
                 "x": [lo, hi],
                 "y": [w * lo + b, w * hi + b],
-                "line": {
-                    "color": PATH_COLORS[t.optimizer],
-                    "width": 3,
-                    "dash": RUN_STYLES[t.optimizer][1],
-                },
+                "line": run_line(t.optimizer, width=3),
                 "hovertemplate": f"w = {w:.4g}, b = {b:.4g}<extra></extra>",
             }
         )

@@ -526,16 +526,14 @@ MAX_COMPARE = 4
 NOT_VARIED = ("compare", "plots", "controls", "labels", "title", "id", "caption", "show_source")
 
 
-def comparable(key: str, spec: dict[str, Any]) -> bool:
-    """Whether ``compare`` may vary ``key``: what a control can set and changes a run."""
-    head, _, tail = key.partition(".")
-    if not tail:
-        return key in (*RUN_NUMBERS, "optimizer", "start", "clip", "ascent")
-    if head == "start":
-        return tail in ("x", "y")[: spec["dim"]]
-    if head == "params":
-        return tail in spec["params"]
-    return head == "fit" and spec["fit"] is not None and tail in FIT_KEYS and tail != "landscape"
+def comparable(spec: dict[str, Any]) -> list[str]:
+    """The keys ``compare`` may vary: what a control can set and a run depends on."""
+    keys = [*RUN_NUMBERS, "optimizer", "start", "clip", "ascent"]
+    keys += [f"start.{axis}" for axis in "xy"[: spec["dim"]]]
+    keys += [f"params.{name}" for name in spec["params"]]
+    if spec["fit"] is not None:
+        keys += [f"fit.{key}" for key in FIT_KEYS if key != "landscape"]
+    return keys
 
 
 def compare_variant(raw: Mapping[str, Any], spec: dict[str, Any], key: str, value: Any) -> dict:
@@ -565,13 +563,8 @@ def _compare(
         bad(("compare",), "compare names one key and its values, e.g. {lr: [0.01, 0.1, 0.5]}")
         return None, []
     ((key, values),) = value.items()
-    if not isinstance(key, str) or not comparable(key, spec):
-        keys = [*RUN_NUMBERS, "optimizer", "start", "clip", "ascent"]
-        keys += [f"start.{a}" for a in "xy"[: spec["dim"]]] + [
-            f"params.{p}" for p in spec["params"]
-        ]
-        if spec["fit"] is not None:
-            keys += [f"fit.{k}" for k in FIT_KEYS if k != "landscape"]
+    keys = comparable(spec)
+    if key not in keys:
         bad(("compare", key), f"compare can vary one of {', '.join(keys)}{suggest(key, keys)}")
         return None, []
     if not isinstance(values, list) or not 2 <= len(values) <= MAX_COMPARE:

@@ -82,16 +82,14 @@ def gradient_field(
                 vectors.append((x, y, sign * gx, sign * gy))
     longest = max((math.hypot(gx, gy) for _, _, gx, gy in vectors), default=0.0)
     reach = 0.9 * length * cell
-    shown = []
-    for x, y, gx, gy in vectors:
-        norm = math.hypot(gx, gy)
-        if longest > 0 and norm > 0:
-            scale = reach * math.sqrt(norm / longest) / norm
-            shown.append((x, y, gx * scale, gy * scale))
-    vectors = shown
     px: list[float] = []
     py: list[float] = []
-    for x, y, dx, dy in vectors:
+    for x, y, gx, gy in vectors:
+        norm = math.hypot(gx, gy)
+        if norm == 0:  # no slope, no arrow (and otherwise longest ≥ norm > 0)
+            continue
+        scale = reach * math.sqrt(norm / longest) / norm
+        dx, dy = gx * scale, gy * scale
         size = math.hypot(dx, dy)
         if size < 1e-12:
             continue
