@@ -244,13 +244,13 @@ def _slider(
             )
         )
         return None
-    step = options.get("step", 1 if name in NUMBERS and NUMBERS[name].whole else "any")
-    if step != "any" and not (_number(step) and step > 0):
-        problems.append(((*where, "step"), "step must be a positive number"))
-        return None
     whole = name in ("fit.points", "fit.seed", "fit.batch_size") or (
         name in NUMBERS and NUMBERS[name].whole
     )
+    step = options.get("step", 1 if whole else "any")
+    if step != "any" and not (_number(step) and step > 0):
+        problems.append(((*where, "step"), "step must be a positive number"))
+        return None
     if whole and step == "any":
         step = 1
     return Control(

@@ -154,7 +154,7 @@ class DemoFence:
             name = f"{name} {len(self.demos) + 1}"
         demo = Demo(demo_id, raw, result, controls, fence_line, title, chart_titles, name.strip())
         self.demos.append(demo)
-        self.runs.add(demo_id, normalize_spec(raw), fence_line)
+        self.runs.add(demo_id, spec, fence_line)
         frames = None
         if raw.get("keyframes", True):
             frames = self.keyframes_of(raw, demo)

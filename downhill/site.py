@@ -257,8 +257,8 @@ def render_all(
     return results
 
 
-def balanced_batches(sources: list[Source], workers: int) -> list[list[int]]:
-    """Indexes of ``sources`` in ``workers`` batches of about equal work, where articles
+def balanced_batches(sources: list[Source], count: int) -> list[list[int]]:
+    """Indexes of ``sources`` in ``count`` batches of about equal work, where articles
     with the same demos go to the same batch: a process computes a demo's figures and
     keyframes once however many articles repeat it, so spread over two processes they
     would be computed twice. A demo costs about as much as DEMO_WEIGHT plain articles."""
@@ -267,8 +267,8 @@ def balanced_batches(sources: list[Source], workers: int) -> list[list[int]]:
         demos = [site.body for site in fence_sites(source.body, 1) if site.language == "demo"]
         groups.setdefault("\n".join(demos), []).append(i)
     plain = groups.pop("", [])
-    batches: list[list[int]] = [[] for _ in range(workers)]
-    load = [0] * workers
+    batches: list[list[int]] = [[] for _ in range(count)]
+    load = [0] * count
     heaviest_first = sorted(groups.values(), key=len, reverse=True)
     for members in heaviest_first:  # a group's demos once, and its articles
         k = load.index(min(load))
@@ -295,9 +295,11 @@ def source_fingerprint(config: BuildConfig) -> str:
     return digest.hexdigest()
 
 
-def read_cached(path: Path, text: str, cache: Cache, errors: list[ContentError]) -> Source | None:
-    """Stage 1 with a cache: front matter is parsed once per distinct file content."""
-    key = _hash(text)
+def read_cached(
+    path: Path, text: str, key: str, cache: Cache, errors: list[ContentError]
+) -> Source | None:
+    """Stage 1 with a cache: front matter is parsed once per distinct file content
+    (``key``, the hash of ``text``)."""
     cached = cache.get("read", key)
     if cached is not None:
         return source_from_json(path, text, cached)
@@ -319,11 +321,11 @@ def collect(
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
     paths = article_paths(config.content, errors)
-    texts = {path: read_text(path, errors) for path in paths}
-    unread = [t for t in texts.values() if t is not None and not cache.has("read", _hash(t))]
-    if len(unread) >= PARALLEL_MIN:  # many new articles: Node loads MathJax meanwhile
-        mathjax.start()
-    sources = [read_cached(p, t, cache, errors) for p, t in texts.items() if t is not None]
+    texts = {path: text for path in paths if (text := read_text(path, errors)) is not None}
+    keys = {path: _hash(text) for path, text in texts.items()}
+    if sum(not cache.has("read", key) for key in keys.values()) >= PARALLEL_MIN:
+        mathjax.start()  # many new articles: Node loads MathJax meanwhile
+    sources = [read_cached(p, t, keys[p], cache, errors) for p, t in texts.items()]
     published = [s for s in sources if s is not None and (config.drafts or not s.draft)]
     seen: dict[str, Source] = {}
     for source in published:
