@@ -11,7 +11,9 @@ from pathlib import Path
 
 from .errors import ContentError
 
-OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?\.?(?P<lang>[\w-]+)")
+OPEN = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?\.?(?P<lang>[\w-]+)(?P<header>.*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,12 @@ class FenceSite:
     language: str
     line: int  # file line of the opening fence
     body: str
+    header: str = ""  # what follows the language on the opening line (``run``, options)
+
+    @property
+    def runs(self) -> bool:
+        """A ``python run`` fence: a cell executed when the site is built."""
+        return self.language == "python" and "run" in self.header.split()
 
 
 def fence_sites(body: str, first_line: int) -> list[FenceSite]:
@@ -37,7 +45,9 @@ def fence_sites(body: str, first_line: int) -> list[FenceSite]:
         while j < len(lines) and not lines[j].strip().startswith(fence):
             content.append(lines[j][indent:] if lines[j][:indent].isspace() else lines[j])
             j += 1
-        sites.append(FenceSite(m.group("lang"), first_line + i, "\n".join(content)))
+        sites.append(
+            FenceSite(m.group("lang"), first_line + i, "\n".join(content), m.group("header"))
+        )
         i = j + 1
     return sites
 

@@ -198,8 +198,11 @@ def keyframes(
     result: dict[str, Any],
     controls: list[Control],
     render: Callable[[dict], dict] = render_demo,
+    work: float | None = None,
 ) -> Keyframes | None:
-    """The keyframes of a demo (None when it has no slider or select)."""
+    """The keyframes of a demo (None when it has no slider or select); ``render`` computes
+    a state's figures and summary, ``work`` is one state's cost in the compute budget's
+    units (estimated from the spec when not given)."""
     built = result["figures"]
     cleaned = clean(built)
     built_raw = json.loads(to_json(raw))
@@ -242,7 +245,8 @@ def keyframes(
     if sample:
         sampled = json.dumps([frames[f] for f in sample], separators=(",", ":"))
         each = len(gzip.compress(sampled.encode(), 6)) / len(sample)
-        work = units(normalize_spec(built_raw))[0]
+        if work is None:
+            work = units(normalize_spec(built_raw))[0]
         stride = 1
         while stride < len(everything) and (
             len(everything) / stride * each > BUDGET or len(everything) / stride * work > WORK

@@ -28,8 +28,9 @@ def make_markdown(
     numbers: ArticleNumbers | None = None,
     math: ArticleMath | None = None,
 ) -> markdown.Markdown:
-    """A Markdown converter whose custom fences (``demo``, ``check``, ``iterates``) call
-    ``fences``, and whose ``{=id.quantity}`` numbers come from ``numbers``.
+    """A Markdown converter whose custom fences (``demo``, ``check``, ``iterates``, and
+    ``python run`` cells) call ``fences``, and whose ``{=id.quantity}`` numbers come
+    from ``numbers``.
 
     Internal links (``/slug/``) get ``base_url`` in front and are appended to ``links``.
     """
@@ -63,7 +64,21 @@ def make_markdown(
                 "custom_fences": [
                     {"name": name, "class": name, "format": _fence(fmt)}
                     for name, fmt in fences.items()
+                    if name != "python"
                 ]
+                + (
+                    # ```python run is a cell; a plain ```python stays a highlighted listing
+                    [
+                        {
+                            "name": "python",
+                            "class": "cell",
+                            "format": _fence(fences["python"]),
+                            "validator": _runs,
+                        }
+                    ]
+                    if "python" in fences
+                    else []
+                )
             },
             "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight"},
             "toc": {
@@ -74,6 +89,13 @@ def make_markdown(
         },
         output_format="html",
     )
+
+
+def _runs(
+    language: str, inputs: dict[str, str], options: dict, attrs: dict, md: markdown.Markdown
+) -> bool:
+    """superfences' validator for a cell: the word ``run`` after the language."""
+    return "run" in inputs
 
 
 def _fence(formatter: Formatter) -> Formatter:

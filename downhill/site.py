@@ -23,8 +23,9 @@ from pathlib import Path
 
 import jinja2
 
-from .assets import ENGINE_VERSION, publish_static, publish_vendor, write_engine
+from .assets import ENGINE_VERSION, package_index, publish_static, publish_vendor, write_engine
 from .cache import Cache
+from .cells import CellFence, environment_signature
 from .checks import CheckFence
 from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
@@ -72,6 +73,8 @@ class Rendered:
     keyframe_bytes: int = 0
     texts: dict[str, str] = field(default_factory=dict)  # content hash → text (no cache)
     math: list[list] = field(default_factory=list)  # [tex, display, line] per math token
+    cells: int = 0
+    packages: list[str] = field(default_factory=list)  # cells' packages the runtime lacks
 
 
 @dataclass
@@ -124,6 +127,11 @@ class Article:
         return self.rendered.demos
 
     @property
+    def live(self) -> bool:
+        """Whether the page has demos or cells: it loads the page's script and Plotly."""
+        return bool(self.rendered.demos or self.rendered.cells)
+
+    @property
     def reading_minutes(self) -> int:
         return max(1, math.ceil(self.rendered.words / WORDS_PER_MINUTE))
 
@@ -140,13 +148,20 @@ class MarkdownStage:
     """
 
     def __init__(
-        self, templates: Path, base_url: str, cache: Path | None = None, fingerprint: str = ""
+        self,
+        templates: Path,
+        base_url: str,
+        cache: Path | None = None,
+        fingerprint: str = "",
+        content: Path | None = None,
     ) -> None:
         self.env = make_environment(templates, cache)
         self.links: list[str] = []
         # Keyframes by spec and controls: shared by the articles, kept across builds.
         self.keyframes = KeyframeStore.in_cache(cache, fingerprint)
-        self.fences: tuple[DemoFence, CheckFence, IteratesFence] | None = None
+        self.fences: tuple[DemoFence, CheckFence, IteratesFence, CellFence] | None = None
+        self.content = content
+        self._signature: str | None = None
         self.numbers = ArticleNumbers()
         self.math = ArticleMath()
         self.md = make_markdown(
@@ -154,12 +169,19 @@ class MarkdownStage:
                 "demo": lambda src: self.fences[0](src),
                 "check": lambda src: self.fences[1](src),
                 "iterates": lambda src: self.fences[2](src),
+                "python": lambda src: self.fences[3](src),
             },
             base_url,
             self.links,
             self.numbers,
             self.math,
         )
+
+    def signature(self, content: Path) -> str:
+        """What cells read besides their code (computed once, for the first cell)."""
+        if self._signature is None:
+            self._signature = environment_signature(self.content or content)
+        return self._signature
 
     def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
         errors: list[ContentError] = []
@@ -168,7 +190,12 @@ class MarkdownStage:
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
         check_fence = CheckFence(source.path, locator, errors, self.math)
         iterates = IteratesFence(source.path, locator, errors, runs)
-        self.fences = (demo_fence, check_fence, iterates)
+        cells = CellFence(source.path, self.env, errors, self.keyframes)
+        sites = fence_sites(source.body, source.body_line)
+        if any(site.runs for site in sites):
+            cells.signature = self.signature(source.path.parent)
+            cells.prepare(sites)
+        self.fences = (demo_fence, check_fence, iterates, cells)
         self.numbers.start(source.path, source.body, source.body_line, runs, errors)
         self.math.start(source.body, source.body_line)
         self.links.clear()
@@ -186,12 +213,13 @@ class MarkdownStage:
                     )
                 )
         text = TAGS.sub(" ", re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL))
+        figures = [f for demo in demo_fence.demos for f in demo.result["figures"]]
         trace_types = sorted(
             {
-                trace["type"]
-                for demo in demo_fence.demos
-                for figure in demo.result["figures"]
+                str(trace.get("type", "scatter"))
+                for figure in figures + cells.figures
                 for trace in figure["data"]
+                if isinstance(trace, dict)
             }
         )
         rendered = Rendered(
@@ -202,10 +230,12 @@ class MarkdownStage:
             check_fence.passed,
             trace_types,
             list(self.links),
-            dict(demo_fence.files),
-            demo_fence.keyframe_bytes,
-            dict(demo_fence.texts),
+            {**demo_fence.files, **cells.files},
+            demo_fence.keyframe_bytes + cells.keyframe_bytes,
+            {**demo_fence.texts, **cells.texts},
             list(self.math.formulas),
+            len(cells.cells),
+            sorted({p for cell in cells.cells for p in cell.packages}),
         )
         return rendered, errors
 
@@ -224,7 +254,9 @@ def render_sources(
 ) -> list[tuple[Rendered, list[ContentError]]]:
     """Render a batch of articles with one stage (the unit of work of a build process);
     ``fingerprint`` is :func:`source_fingerprint`'s, which keys the stage's keyframes."""
-    stage = MarkdownStage(config.templates, config.base_url, config.cache, fingerprint)
+    stage = MarkdownStage(
+        config.templates, config.base_url, config.cache, fingerprint, config.content
+    )
     return [stage.render(source) for source in sources]
 
 
@@ -288,6 +320,8 @@ def source_fingerprint(config: BuildConfig) -> str:
         (config.engine, "*.py"),
         (Path(__file__).parent, "*.py"),
         (config.templates, "demo.html"),
+        (config.templates, "controls.html"),
+        (config.templates, "cell*.html"),
     ]:
         for path in sorted(folder.glob(pattern)):
             digest.update(path.name.encode() + path.read_bytes())
@@ -343,7 +377,17 @@ def collect(
         seen[source.slug] = source
     fingerprint = source_fingerprint(config)
     store = KeyframeStore.in_cache(config.cache)
-    keys = [hashlib.sha256((fingerprint + s.body).encode()).hexdigest() for s in published]
+    signature = ""  # what cells read besides their code, for articles with cells
+
+    def markdown_key(source: Source) -> str:
+        nonlocal signature
+        text = fingerprint + source.body
+        if "python" in source.body and any(s.runs for s in fence_sites(source.body, 1)):
+            signature = signature or environment_signature(config.content)
+            text += signature
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    keys = [markdown_key(s) for s in published]
     rendered: dict[str, Rendered] = {}
     for key in keys:
         cached = cache.get("markdown", key)
@@ -511,7 +555,9 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             tags.setdefault(tag, []).append(article)
     with atomic_output(config.out) as tree:
         vendor = publish_vendor(config.node_modules, tree, assets_url, config.assets == "cdn")
-        write_engine(config.engine, config.node_modules, tree)
+        write_engine(
+            config.engine, config.node_modules, tree, config.package_index, config.package_lock
+        )
         for relative in files:  # images, data and downloads, as they are in content/
             tree.link(config.content / relative, relative)
         static = publish_static(config.static, tree, assets_url)
@@ -531,6 +577,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             asset=lambda name: static[name],
             vendor=vendor,
             engine_lock=f"{assets_url}engine/pyodide-lock.json",
+            cells_lock=f"{assets_url}engine/cells-lock.json",
             pyodide_dir=vendor.url("pyodide", "pyodide.mjs").rsplit("/", 1)[0] + "/",
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",
             dev_reload=config.dev_reload,
@@ -553,6 +600,8 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
                 for a in items
             ]
 
+        index = package_index(config.node_modules, config.package_index)
+        packages_origin = "/".join(index.split("/")[:3]) if "://" in index else ""
         article_pages = []
         for article in articles:
             plotly = vendor.plotly_for(set(article.rendered.trace_types))
@@ -564,10 +613,14 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
                 plotly,
                 MATH_VERSION,
             ]
+            csp = csp_for(vendor.cdn, packages_origin) if article.rendered.cells else None
+            inputs.append(csp)
             key = page_key("article.html", inputs)
             target = f"{article.slug}/index.html"
             if not cache.place("pages", key, tree, target):
                 context = {"article": article, "plotly": plotly}
+                if csp:
+                    context["csp"] = csp
                 article_pages.append(Page("article.html", tree.reserve(target), key, context))
         render_pages(env, cache, article_pages)  # first: its workers make the articles' folders
         for article in articles:

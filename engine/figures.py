@@ -893,3 +893,28 @@ FIGURES = {
     "landscape": landscape,
     "weight": weight,
 }
+
+
+def themed_figure(figure: Figure) -> Figure:
+    """An author's own Plotly figure (from a cell's ``show()``) in the charts' theme: the
+    page's font, transparent backgrounds, the same margins and height, and the Okabe–Ito
+    colours in order; whatever the author's layout says wins."""
+    theme = {
+        "font": {"family": FONT, "size": 13},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 55, "r": 10, "t": 30, "b": 45},
+        "legend": {"orientation": "h", "y": 1.04, "yanchor": "bottom", "x": 0},
+        "colorway": [colour for colour, _, _ in RUN_STYLES.values()],
+        "uirevision": "keep",
+        "height": 380,
+    }
+    layout = dict(figure.get("layout") or {})
+    if not isinstance(layout, dict):
+        raise TypeError("a figure's layout must be a mapping")
+    for key, value in theme.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**value, **layout[key]}
+        else:
+            layout.setdefault(key, value)
+    return {"data": list(figure["data"]), "layout": layout}

@@ -1,0 +1,575 @@
+"""The ``python run`` fence: the author's Python, run when the site is built, in order, one
+namespace per article (a notebook), and again, edited, in the reader's browser.
+
+::
+
+    ```python run
+    #| id: loop
+    #| controls:
+    #|   lr: {min: 0.01, max: 0.5, step: 0.01, label: "learning rate α"}
+    lr = 0.1
+    x = -8.0
+    for _ in range(15):
+        x -= lr * (2 * x + 5)
+    print(x)
+    ```
+
+Options are YAML in the ``#|`` lines that open the cell (Quarto's convention: the cell stays
+valid Python). Every cell of an article is collected and run before its Markdown is
+rendered (downhill/kernel.py runs them, in a child process with a time and a memory
+limit); the fence's formatter then writes each cell's code, output and controls.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import json
+import os
+import select
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from engine.cells import CELL_FILE, bound_values, figures_of
+
+from .cache import write_whole
+from .controls import Control
+from .demos import _script_json as script_json
+from .errors import ContentError
+from .fences import FenceSite, guarded
+from .keyframes import KeyframeStore
+from .yamlmap import error_line, error_message, key_lines, line_of, load
+
+DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
+MAX_TIMEOUT = 300
+MEMORY_LIMIT = 2 << 30  # bytes of address space for an article's cells (numpy needs ~0.5 GiB)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``#|`` option: its default and what it means (the guide's reference)."""
+
+    default: Any
+    meaning: str
+
+
+OPTIONS: dict[str, Option] = {
+    "id": Option(None, "the cell's id: its anchor, and its name in links and errors"),
+    "caption": Option(None, "a caption under the cell (Markdown is not rendered)"),
+    "hide_code": Option(False, "show only the output (the reader can still open the code)"),
+    "hide_output": Option(False, "run the cell but show no output (its names still count)"),
+    "editable": Option(True, "false: the reader cannot edit or run it in the browser"),
+    "timeout": Option(DEFAULT_TIMEOUT, f"seconds the cell may run (at most {MAX_TIMEOUT})"),
+    "controls": Option(None, "sliders and selects bound to the cell's top-level names"),
+    "keyframes": Option(True, "false: the controls answer only once the runtime is ready"),
+}
+CONTROL_FIELDS = ("min", "max", "step", "scale", "label", "options")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A ``python run`` fence as written: what runs, what the reader sees, its options."""
+
+    number: int  # 1-based, in the article
+    line: int  # file line of the opening fence
+    source: str  # the body as it runs at build time (its option lines are comments)
+    code: str  # the body less its option lines: what the reader sees and edits
+    options: dict[str, Any]
+    controls: list[Control] = field(default_factory=list)
+    choices: dict[str, dict[str, Any]] = field(default_factory=dict)  # select text → value
+    packages: list[str] = field(default_factory=list)  # not in the runtime (numpy)
+
+    @property
+    def id(self) -> str:
+        return str(self.options.get("id") or f"cell-{self.number}")
+
+    @property
+    def filename(self) -> str:
+        return CELL_FILE.format(self.number)
+
+    @property
+    def code_offset(self) -> int:
+        """Lines of options above the code."""
+        return self.source.count("\n") - self.code.count("\n")
+
+
+def split_options(body: str) -> tuple[str, str]:
+    """(the ``#|`` lines' YAML, the code below them)."""
+    lines = body.split("\n")
+    k = 0
+    while k < len(lines) and lines[k].startswith("#|"):
+        k += 1
+    yaml_text = "\n".join(line[2:].removeprefix(" ") for line in lines[:k])
+    return yaml_text, "\n".join(lines[k:])
+
+
+@cache
+def pyodide_packages() -> dict[str, dict[str, Any]]:
+    """Pyodide's lock: import name → its package entry (for the packages cells need)."""
+    lock = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
+    try:
+        packages = json.loads(lock.read_text())["packages"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {name: entry for entry in packages.values() for name in entry.get("imports", [])}
+
+
+def imported(code: str) -> list[str]:
+    """The top-level modules ``code`` imports, in order."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module.split(".")[0])
+    return list(dict.fromkeys(names))
+
+
+def packages_needed(code: str, lock: dict[str, dict[str, Any]]) -> list[str]:
+    """The packages of the lock (``lock``: import name → entry) that ``code`` imports and the
+    runtime does not carry: neither the standard library nor the engine."""
+    return [
+        lock[name]["name"]
+        for name in imported(code)
+        if name in lock and name not in sys.stdlib_module_names and name != "engine"
+    ]
+
+
+def _hint(word: str, choices: Any) -> str:
+    found = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {found[0]!r}?" if found else f" (options: {', '.join(choices)})"
+
+
+def read_cell(site: FenceSite, number: int, path: Path, errors: list[ContentError]) -> Cell | None:
+    """A cell from its fence, its options checked; None (and errors) if they are wrong."""
+    yaml_text, code = split_options(site.body)
+    first = site.line + 1
+    before = len(errors)
+
+    def bad(where: tuple, message: str) -> None:
+        errors.append(ContentError(path, line_of(lines, where, site.line), f"cell: {message}"))
+
+    try:
+        options = load(yaml_text) or {} if yaml_text.strip() else {}
+        lines = key_lines(yaml_text, first_line=first) if yaml_text.strip() else {}
+    except yaml.YAMLError as exc:
+        errors.append(
+            ContentError(
+                path,
+                error_line(exc, first),
+                f"cell: its '#|' options are not valid YAML: {error_message(exc)}",
+            )
+        )
+        return None
+    if not isinstance(options, dict):
+        errors.append(ContentError(path, first, "cell: '#|' lines must be 'key: value' options"))
+        return None
+    for key in options:
+        if key not in OPTIONS:
+            bad((key,), f"unknown option {key!r}{_hint(str(key), OPTIONS)}")
+    for key in ("hide_code", "hide_output", "editable", "keyframes"):
+        if key in options and not isinstance(options[key], bool):
+            bad((key,), f"{key} must be true or false")
+    timeout = options.get("timeout", DEFAULT_TIMEOUT)
+    if (
+        not isinstance(timeout, int | float)
+        or isinstance(timeout, bool)
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        bad(("timeout",), f"timeout must be a number of seconds above 0, at most {MAX_TIMEOUT}")
+    cell_id = options.get("id")
+    if cell_id is not None and (
+        not isinstance(cell_id, str)
+        or not cell_id[:1].isalpha()
+        or not all(c.isalnum() or c in "-_" for c in cell_id)
+    ):
+        bad(("id",), f"id {cell_id!r} must be letters, digits, - and _, starting with a letter")
+    if "caption" in options and not isinstance(options["caption"], str):
+        bad(("caption",), "caption must be text")
+    controls, choices = cell_controls(options.get("controls"), code, lines, bad)
+    if len(errors) > before:
+        return None
+    return Cell(
+        number,
+        site.line,
+        site.body,
+        code,
+        options,
+        controls,
+        choices,
+        packages_needed(code, pyodide_packages()),
+    )
+
+
+def cell_controls(
+    declared: Any, code: str, lines: dict, bad: Any
+) -> tuple[list[Control], dict[str, dict[str, Any]]]:
+    """``interact``: a control per name, starting at the cell's own ``name = value``."""
+    if declared in (None, {}):
+        return [], {}
+    if not isinstance(declared, dict):
+        bad(
+            ("controls",),
+            "controls must map a name of the cell to its control, e.g. 'lr: {min: 0.01, max: 0.5}'",
+        )
+        return [], {}
+    bound = bound_values(code)
+    controls: list[Control] = []
+    choices: dict[str, dict[str, Any]] = {}
+    for name, spec in declared.items():
+        where = ("controls", name)
+        if name not in bound:
+            bad(
+                where,
+                f"the cell assigns no value to {name!r} at its top level; a control "
+                f"starts from the cell's own assignment, e.g. '{name} = 0.1'"
+                + (_hint(str(name), bound) if bound else ""),
+            )
+            continue
+        spec = {} if spec in (None, True) else spec
+        if not isinstance(spec, dict):
+            bad(where, f"control {name} must be a mapping like {{min: 0, max: 1, step: 0.01}}")
+            continue
+        for key in spec:
+            if key not in CONTROL_FIELDS:
+                bad(
+                    (*where, key),
+                    f"unknown option {key!r} for a control{_hint(str(key), CONTROL_FIELDS)}",
+                )
+        value = bound[name][0]
+        label = str(spec.get("label", name))
+        if "options" in spec:
+            options = spec["options"]
+            if not isinstance(options, list) or len(options) < 2:
+                bad((*where, "options"), f"a select for {name} needs at least two options")
+                continue
+            texts = {str(o): o for o in options}
+            if value not in options:
+                bad(
+                    (*where, "options"),
+                    f"the cell's {name} = {value!r} is not among the options; add it",
+                )
+                continue
+            choices[name] = texts
+            controls.append(Control(name, "select", label, [name], str(value), options=list(texts)))
+            continue
+        if not _number(value):
+            bad(
+                where,
+                f"{name} = {value!r} is not a number: a slider needs one, a select "
+                "needs 'options:'",
+            )
+            continue
+        lo, hi = spec.get("min"), spec.get("max")
+        if not (_number(lo) and _number(hi)) or lo >= hi:
+            bad(
+                (*where, "min"),
+                f"control {name} needs numbers min < max, got min={lo!r}, max={hi!r}",
+            )
+            continue
+        scale = spec.get("scale", "linear")
+        if scale not in ("linear", "log") or (scale == "log" and lo <= 0):
+            bad((*where, "scale"), "scale must be linear or log (a log slider needs min > 0)")
+            continue
+        if not lo <= value <= hi:
+            bad(
+                where,
+                f"{name} = {value:g} is outside its slider's range {lo:g}..{hi:g}; "
+                "widen the range or change the assignment",
+            )
+            continue
+        whole = isinstance(value, int)
+        step = spec.get("step", 1 if whole else "any")
+        if step != "any" and not (_number(step) and step > 0):
+            bad((*where, "step"), "step must be a positive number")
+            continue
+        controls.append(
+            Control(
+                name,
+                "range",
+                label,
+                [name],
+                value if whole else float(value),
+                float(lo),
+                float(hi),
+                step,
+                scale,
+            )
+        )
+    return controls, choices
+
+
+def _number(value: Any) -> bool:
+    import math
+
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class CellTimeout(Exception):
+    pass
+
+
+class Kernel:
+    """An article's cells' child process (downhill/kernel.py), started on first use."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.process: subprocess.Popen | None = None
+
+    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if self.process is None:
+            env = {
+                **os.environ,
+                "OPENBLAS_NUM_THREADS": "1",
+                "PYTHONHASHSEED": "0",
+                "MPLBACKEND": "Agg",
+                "PYTHONPATH": os.pathsep.join(
+                    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+                ),
+            }
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "downhill.kernel", str(MEMORY_LIMIT)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=self.cwd,
+                env=env,
+            )
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        self.process.stdin.flush()
+        limit = timeout + (FRAMES_LIMIT if request.get("interact") else 0)
+        ready, _, _ = select.select([self.process.stdout], [], [], limit)
+        line = self.process.stdout.readline() if ready else b""
+        if not line:
+            code = self.process.poll()
+            self.close()
+            if not ready:
+                raise CellTimeout(f"did not finish within its time limit of {timeout:g} s")
+            raise CellTimeout(
+                "stopped the Python process it ran in"
+                + (" (it ran out of memory: the limit is 2 GiB)" if code in (-9, 1) else "")
+                + (f" (exit code {code})" if code not in (None, -9, 1) else "")
+            )
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream:
+                    stream.close()
+            self.process = None
+
+
+FRAMES_LIMIT = 35  # seconds more for an interact cell's keyframes (the kernel's 30, and slack)
+
+
+def run_article_cells(cells: list[Cell], cwd: Path) -> list[dict[str, Any]]:
+    """Run ``cells`` in order in one kernel; a result per cell:
+    ``{"output", "keyframes"}``, or ``{"timeout": message}``; cells after a failed one are
+    not run (None)."""
+    results: list[dict[str, Any] | None] = [None] * len(cells)
+    kernel = Kernel(cwd)
+    try:
+        for k, cell in enumerate(cells):
+            interact = None
+            if cell.controls and cell.options.get("keyframes", True):
+                interact = {
+                    "controls": [c.__dict__ for c in cell.controls],
+                    "values": {c.name: c.value for c in cell.controls},
+                    "choices": cell.choices,
+                }
+            request = {"source": cell.source, "filename": cell.filename, "interact": interact}
+            try:
+                reply = kernel.run(request, cell.options.get("timeout", DEFAULT_TIMEOUT))
+            except CellTimeout as exc:
+                results[k] = {"timeout": str(exc)}
+                break
+            results[k] = reply
+            if reply["output"]["error"]:
+                break
+    finally:
+        kernel.close()
+    return results  # type: ignore[return-value]
+
+
+def exception_message(cell: Cell, cells: list[Cell], error: dict[str, Any]) -> tuple[int, str]:
+    """(article line, message) of an exception in a cell: the traceback mapped to lines."""
+    by_file = {c.filename: c for c in cells}
+    frames = [f for f in error["frames"] if f["cell"] in by_file]
+    where = [f"line {by_file[f['cell']].line + f['line']}, in {f['name']}" for f in frames]
+    line = cell.line + error["line"] if error.get("line") else cell.line
+    message = f"cell raised {error['type']}: {error['message']}"
+    if len(where) > 1:
+        message += " (traceback: " + " → ".join(where) + ")"
+    return line, message
+
+
+@dataclass
+class CellFence:
+    """The ``python run`` formatter of one article: its cells are run first (``prepare``),
+    then written as Markdown meets them."""
+
+    path: Path
+    env: jinja2.Environment
+    errors: list[ContentError]
+    keyframes: KeyframeStore
+    signature: str = ""  # the Python environment and content files the cells can read
+    cells: list[Cell] = field(default_factory=list)
+    results: list[dict[str, Any] | None] = field(default_factory=list)
+    written: set[int] = field(default_factory=set)
+    files: dict[str, str] = field(default_factory=dict)  # keyframes: page name → hash
+    texts: dict[str, str] = field(default_factory=dict)  # hash → text, when not cached
+    keyframe_bytes: int = 0
+    figures: list[dict[str, Any]] = field(default_factory=list)  # every figure cells draw
+
+    def prepare(self, sites: list[FenceSite]) -> None:
+        """Read and run every cell of the article (or take their results from the cache)."""
+        runnable = [site for site in sites if site.runs]
+        cells = [read_cell(site, k + 1, self.path, self.errors) for k, site in enumerate(runnable)]
+        if any(c is None for c in cells):
+            return
+        self.cells = [c for c in cells if c is not None]
+        seen: dict[str, Cell] = {}
+        for cell in self.cells:
+            if cell.id in seen:
+                self.errors.append(
+                    ContentError(
+                        self.path,
+                        cell.line,
+                        f"cell: id {cell.id!r} is "
+                        f"already the id of the cell at line {seen[cell.id].line}",
+                    )
+                )
+            seen[cell.id] = cell
+        if not self.cells:
+            return
+        key = hashlib.sha256(
+            json.dumps(
+                [self.signature, [(c.source, c.options.get("keyframes", True)) for c in self.cells]]
+            ).encode()
+        ).hexdigest()
+        stored = self.keyframes.folder / "cells" / f"{key}.json" if self.keyframes.folder else None
+        if stored and stored.exists():
+            try:
+                self.results = json.loads(stored.read_text("utf-8"))
+            except (OSError, ValueError):
+                self.results = []
+        if len(self.results) != len(self.cells):
+            self.results = run_article_cells(self.cells, self.path.parent)
+            if stored and all(
+                r and "output" in r and not r["output"]["error"] for r in self.results
+            ):
+                write_whole(stored, json.dumps(self.results))
+        for cell, result in zip(self.cells, self.results, strict=True):
+            if result is None:
+                continue
+            if "timeout" in result:
+                self.errors.append(
+                    ContentError(
+                        self.path,
+                        cell.line,
+                        f"cell {result['timeout']}; make it faster, or give it more time with "
+                        f"'#| timeout: SECONDS' (at most {MAX_TIMEOUT})",
+                    )
+                )
+            elif result["output"]["error"]:
+                error = result["output"]["error"]
+                line, message = exception_message(cell, self.cells, error)
+                self.errors.append(ContentError(self.path, line, message))
+            else:
+                self.figures.extend(figures_of(result["output"]))
+
+    def __call__(self, src: str) -> str:
+        line = next((c.line for c in self.cells if c.source.strip("\n") == src.strip("\n")), 1)
+        return guarded(self.errors, self.path, line, "cell", lambda: self.render(src))
+
+    def render(self, src: str) -> str:
+        wanted = src.strip("\n")
+        k = next(
+            (
+                i
+                for i, c in enumerate(self.cells)
+                if i not in self.written and c.source.strip("\n") == wanted
+            ),
+            None,
+        )
+        if k is None:
+            return ""  # a cell with wrong options: its error is reported already
+        self.written.add(k)
+        cell = self.cells[k]
+        result = self.results[k] if k < len(self.results) else None
+        output = result["output"] if result and "output" in result else None
+        frames = result.get("keyframes") if result else None
+        keyframes = ""
+        if frames:
+            keyframes = f"{cell.id}.{frames_name(frames['text'])}.json"
+            self.keyframe_bytes += frames["gzip_bytes"]
+            self.publish(keyframes, frames["text"])
+        return self.env.get_template("cell.html").render(
+            cell=cell,
+            output=output if not cell.options.get("hide_output") else None,
+            code_html=highlight(
+                cell.code.rstrip("\n") + "\n",
+                PythonLexer(),
+                HtmlFormatter(cssclass="highlight", wrapcode=True),
+            ),
+            keyframes=keyframes,
+            cell_json=script_json(
+                json.dumps(
+                    {
+                        "code": cell.code.rstrip("\n"),
+                        "timeout": cell.options.get("timeout", DEFAULT_TIMEOUT),
+                        "packages": cell.packages,
+                        "choices": cell.choices,
+                        "output": output,
+                    }
+                )
+            ),
+        )
+
+    def publish(self, name: str, text: str) -> None:
+        digest = frames_name(text)
+        self.files[name] = digest
+        if self.keyframes.folder is not None:
+            target = self.keyframes.file(digest)
+            if not target.exists():
+                write_whole(target, text)
+        else:
+            self.texts[digest] = text
+
+
+def frames_name(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def environment_signature(content: Path) -> str:
+    """What cells can read besides their code: the Python that runs them, its installed
+    packages, and the content folder's other files (a cell may open a data file)."""
+    from importlib.metadata import distributions
+
+    digest = hashlib.sha256(sys.version.encode())
+    for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions()):
+        digest.update(dist.encode())
+    for path in sorted(p for p in content.rglob("*") if p.is_file() and p.suffix != ".md"):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(content)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
