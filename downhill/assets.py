@@ -35,6 +35,7 @@ class VendorFile:
     target: str  # path under the package's versioned folder in assets/vendor/
     on_cdn: bool = True  # False: built here (scripts/*.mjs); with --assets cdn, not used
     self_hosted: bool = True  # False: only with --assets cdn (self-hosted sites ship it packed)
+    everywhere: bool = False  # built here, and self-hosted with --assets cdn too
 
 
 VENDOR_FILES = (
@@ -48,6 +49,11 @@ VENDOR_FILES = (
     VendorFile("pyodide-downhill", "pyodide.asm.wasm.xz", "pyodide.asm.wasm.xz", False),
     VendorFile("pyodide-downhill", "python_stdlib.zip.xz", "python_stdlib.zip.xz", False),
     VendorFile("pyodide-downhill", "xz-decompress.wasm", "xz-decompress.wasm", False),
+    # The whole standard library (source), for the cells' worker only
+    VendorFile("pyodide-downhill", "python_stdlib_full.zip.xz", "python_stdlib_full.zip.xz", False),
+    VendorFile("pyodide", "python_stdlib.zip", "python_stdlib.zip", self_hosted=False),
+    # The cell editor (CodeMirror 6), loaded when a reader edits a cell
+    VendorFile("downhill-editor", "editor.min.js", "editor.min.js", False, everywhere=True),
     VendorFile("plotly.js-dist-min", "plotly.min.js", "plotly.min.js"),
     VendorFile(
         "plotly.js-downhill-2d", "plotly-downhill-2d.min.js", "plotly-downhill-2d.min.js", False
@@ -158,12 +164,15 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
     urls: dict[str, str] = {}
     integrity: dict[str, str] = {}
     for item in VENDOR_FILES:
-        if (cdn and not item.on_cdn) or (not cdn and not item.self_hosted):
+        if (cdn and not item.on_cdn and not item.everywhere) or (
+            not cdn and not item.self_hosted
+        ):
             continue
+        on_cdn = cdn and item.on_cdn
         version = package_version(node_modules, item.package)
         source = node_modules / item.package / item.source
         folder = vendor_folder(item.package, version)
-        if cdn:
+        if on_cdn:
             url = f"{CDN}/{item.package}@{version}/{item.source}"
             if source.is_file() and source.suffix == ".js":
                 digest = hashlib.sha384(source.read_bytes()).digest()
@@ -186,7 +195,11 @@ def packed_runtime(node_modules: Path, urls: dict[str, str]) -> dict[str, str]:
         raise MissingAssets(f"{manifest} is missing: run scripts/setup")
     sizes = {name: entry["size"] for name, entry in json.loads(manifest.read_text()).items()}
     packed = {}
-    for key, name in (("wasm", "pyodide.asm.wasm.xz"), ("stdlib", "python_stdlib.zip.xz")):
+    for key, name in (
+        ("wasm", "pyodide.asm.wasm.xz"),
+        ("stdlib", "python_stdlib.zip.xz"),
+        ("stdlibFull", "python_stdlib_full.zip.xz"),
+    ):
         packed[key] = f"{urls['pyodide-downhill/' + name]}#{sizes[name]}"
     packed["xz"] = urls["pyodide-downhill/xz-decompress.wasm"]
     return packed
@@ -224,28 +237,57 @@ def engine_wheel(engine_dir: Path) -> tuple[str, bytes]:
     return name, buffer.getvalue()
 
 
-def write_engine(engine_dir: Path, node_modules: Path, tree: SiteTree) -> str:
-    """Write the engine wheel and the Pyodide lock file naming it; return the wheel's sha256."""
+PYODIDE_RELEASE = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+
+
+def package_index(node_modules: Path, index: str = "") -> str:
+    """Where cells' packages that the runtime lacks come from: ``index``, or else the
+    pinned Pyodide release's own files."""
+    return index or PYODIDE_RELEASE.format(version=package_version(node_modules, "pyodide"))
+
+
+def write_engine(
+    engine_dir: Path,
+    node_modules: Path,
+    tree: SiteTree,
+    index: str = "",
+    lock_file: Path | None = None,
+) -> str:
+    """Write the engine wheel and the Pyodide lock files naming it; return its sha256.
+
+    ``pyodide-lock.json`` names the engine only (the demos' worker). ``cells-lock.json``
+    adds every package of Pyodide's lock (``lock_file``, the pinned one by default) at
+    ``index``, each with its sha256, so that a cell importing numpy in the reader's browser
+    fetches exactly the pinned, hash-checked wheel, and only then.
+    """
     name, data = engine_wheel(engine_dir)
     sha256 = hashlib.sha256(data).hexdigest()
     tree.write(f"assets/engine/{name}", data)
     pyodide_lock = json.loads((node_modules / "pyodide" / "pyodide-lock.json").read_text())
-    lock = {
-        "info": pyodide_lock["info"],
-        "packages": {
-            ENGINE_PACKAGE: {
-                "name": ENGINE_PACKAGE,
-                "version": ENGINE_VERSION,
-                "file_name": name,
-                "install_dir": "site",
-                "sha256": sha256,
-                "package_type": "package",
-                "imports": ["engine"],
-                "depends": [],
-            }
-        },
+    engine = {
+        "name": ENGINE_PACKAGE,
+        "version": ENGINE_VERSION,
+        "file_name": name,
+        "install_dir": "site",
+        "sha256": sha256,
+        "package_type": "package",
+        "imports": ["engine"],
+        "depends": [],
     }
+    lock = {"info": pyodide_lock["info"], "packages": {ENGINE_PACKAGE: engine}}
     tree.write("assets/engine/pyodide-lock.json", json.dumps(lock, indent=1))
+    packages = json.loads((lock_file or node_modules / "pyodide" / "pyodide-lock.json").read_text())
+    base = package_index(node_modules, index)
+    cells = {
+        key: {**entry, "file_name": base + entry["file_name"]}
+        for key, entry in packages["packages"].items()
+        if not entry.get("file_name", "").startswith(("http:", "https:"))
+    }
+    cells[ENGINE_PACKAGE] = engine
+    tree.write(
+        "assets/engine/cells-lock.json",
+        json.dumps({"info": pyodide_lock["info"], "packages": cells}, separators=(",", ":")),
+    )
     return sha256
 
 
@@ -253,14 +295,22 @@ def publish_static(static_dir: Path, tree: SiteTree, assets_url: str) -> dict[st
     """Copy the site's own CSS, JS and icons under content-hashed names; map name → URL.
 
     A changed file gets a new name, so browsers and GitHub Pages' caches never serve a
-    stale one.
+    stale one. The page's JavaScript is ES modules that import each other by name: they
+    go together into a folder named by the hash of them all.
     """
     urls = {}
+    scripts = sorted(p for p in static_dir.iterdir() if p.is_file() and p.suffix == ".js")
+    digest = hashlib.sha256()
+    for path in scripts:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    folder = f"js.{digest.hexdigest()[:10]}"
+    for path in scripts:
+        tree.write(f"assets/{folder}/{path.name}", path.read_bytes())
+        urls[path.name] = f"{assets_url}{folder}/{path.name}"
     for path in sorted(static_dir.iterdir()):
-        if path.is_file():
+        if path.is_file() and path.suffix != ".js":
             data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()[:10]
-            name = f"{path.stem}.{digest}{path.suffix}"
+            name = f"{path.stem}.{hashlib.sha256(data).hexdigest()[:10]}{path.suffix}"
             tree.write(f"assets/{name}", data)
             urls[path.name] = f"{assets_url}{name}"
     return urls

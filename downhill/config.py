@@ -33,6 +33,10 @@ class BuildConfig:
         "checked when the page is built."
     )
     author: str = "Downhill"
+    # Where a reader's browser fetches packages cells import that the runtime lacks (numpy):
+    # "" is the pinned Pyodide release; tests serve their own, with their own lock file.
+    package_index: str = ""
+    package_lock: Path | None = None
 
 
 def engine_errors(engine: Path, cache: Path | None = None) -> list[ContentError]:

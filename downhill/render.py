@@ -9,18 +9,20 @@ import jinja2
 from .assets import CDN
 
 
-def csp_for(cdn: bool) -> str:
+def csp_for(cdn: bool, packages: str = "") -> str:
     """The Content-Security-Policy: no inline script, no eval beyond what WebAssembly needs.
 
     'wasm-unsafe-eval' lets Pyodide compile its WebAssembly; inline styles are what Plotly
     and MathJax set on the elements they draw. With ``--assets cdn`` the pinned CDN is
-    allowed as a source of scripts, fonts and fetches (Pyodide's files).
+    allowed as a source of scripts, fonts and fetches (Pyodide's files). A page with cells
+    may fetch from ``packages`` (the origin of the packages a reader's cell imports).
     """
+    fetches = f" {packages}" if packages and packages not in CDN else ""
     extra = f" {CDN.rsplit('/', 1)[0]}" if cdn else ""
     return (
         f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{extra}; "
         f"worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob:; font-src 'self' data:{extra}; connect-src 'self'{extra}; "
+        f"img-src 'self' data: blob:; font-src 'self' data:{extra}; connect-src 'self'{extra}{fetches}; "
         "object-src 'none'; base-uri 'self'; form-action 'none'"
     )
 

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import lzma
 import os
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,11 @@ OUT = MODULES / "pyodide-downhill"
 SOURCES = {
     "pyodide.asm.wasm.xz": MODULES / "pyodide" / "pyodide.asm.wasm",
     "python_stdlib.zip.xz": OUT / "python_stdlib.zip",
+    # The whole standard library, as source, for the cells' worker only (a reader's cell may
+    # import any module): Pyodide's own zip, its entries stored so that xz packs them.
+    "python_stdlib_full.zip.xz": MODULES / "pyodide" / "python_stdlib.zip",
 }
+STORED = {"python_stdlib_full.zip.xz"}  # packed from a stored (uncompressed) copy
 
 
 def dictionary_size(length: int) -> int:
@@ -66,6 +72,18 @@ def decoder_wasm() -> bytes:
     return base64.b64decode(found.group(1))
 
 
+def stored(data: bytes) -> bytes:
+    """The zip ``data`` with every entry stored uncompressed, dated 1980 (reproducible)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as rewritten:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_STORED
+            entry.external_attr = info.external_attr
+            rewritten.writestr(entry, source.read(info))
+    return out.getvalue()
+
+
 def write(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     temporary.write_bytes(data)
@@ -79,6 +97,8 @@ def main() -> None:
     manifest = {}
     for name, source in SOURCES.items():
         data = source.read_bytes()
+        if name in STORED:
+            data = stored(data)
         entry = {"source": hashlib.sha256(data).hexdigest(), "size": len(data)}
         if old.get(name) != entry or not (OUT / name).exists():
             packed = xz(data)
