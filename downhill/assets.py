@@ -164,9 +164,7 @@ def publish_vendor(node_modules: Path, tree: SiteTree, assets_url: str, cdn: boo
     urls: dict[str, str] = {}
     integrity: dict[str, str] = {}
     for item in VENDOR_FILES:
-        if (cdn and not item.on_cdn and not item.everywhere) or (
-            not cdn and not item.self_hosted
-        ):
+        if (cdn and not item.on_cdn and not item.everywhere) or (not cdn and not item.self_hosted):
             continue
         on_cdn = cdn and item.on_cdn
         version = package_version(node_modules, item.package)

@@ -47,7 +47,7 @@ from .cache import write_whole
 from .controls import Control
 from .demos import _script_json as script_json
 from .errors import ContentError
-from .fences import FenceSite, guarded
+from .fences import FenceSite, guarded, source_shown
 from .keyframes import KeyframeStore
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
@@ -74,6 +74,7 @@ OPTIONS: dict[str, Option] = {
     "timeout": Option(DEFAULT_TIMEOUT, f"seconds the cell may run (at most {MAX_TIMEOUT})"),
     "controls": Option(None, "sliders and selects bound to the cell's top-level names"),
     "keyframes": Option(True, "false: the controls answer only once the runtime is ready"),
+    "show_source": Option(False, "print the cell's Markdown source under it (for guides)"),
 }
 CONTROL_FIELDS = ("min", "max", "step", "scale", "label", "options")
 
@@ -183,7 +184,7 @@ def read_cell(site: FenceSite, number: int, path: Path, errors: list[ContentErro
     for key in options:
         if key not in OPTIONS:
             bad((key,), f"unknown option {key!r}{_hint(str(key), OPTIONS)}")
-    for key in ("hide_code", "hide_output", "editable", "keyframes"):
+    for key in ("hide_code", "hide_output", "editable", "keyframes", "show_source"):
         if key in options and not isinstance(options[key], bool):
             bad((key,), f"{key} must be true or false")
     timeout = options.get("timeout", DEFAULT_TIMEOUT)
@@ -416,7 +417,10 @@ def exception_message(cell: Cell, cells: list[Cell], error: dict[str, Any]) -> t
     by_file = {c.filename: c for c in cells}
     frames = [f for f in error["frames"] if f["cell"] in by_file]
     where = [f"line {by_file[f['cell']].line + f['line']}, in {f['name']}" for f in frames]
-    line = cell.line + error["line"] if error.get("line") else cell.line
+    if frames:  # where it was raised: the innermost frame in a cell's code
+        line = by_file[frames[-1]["cell"]].line + frames[-1]["line"]
+    else:
+        line = cell.line + error["line"] if error.get("line") else cell.line
     message = f"cell raised {error['type']}: {error['message']}"
     if len(where) > 1:
         message += " (traceback: " + " → ".join(where) + ")"
@@ -533,6 +537,9 @@ class CellFence:
                 HtmlFormatter(cssclass="highlight", wrapcode=True),
             ),
             keyframes=keyframes,
+            source=source_shown("python run", cell.source)
+            if cell.options.get("show_source")
+            else "",
             cell_json=script_json(
                 json.dumps(
                     {

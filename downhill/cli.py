@@ -138,10 +138,12 @@ def run_build(config: BuildConfig) -> int:
     if sys.stderr.isatty():
         print("", file=sys.stderr)
     demos = sum(a.demos for a in articles)
+    cells = sum(a.rendered.cells for a in articles)
     checks = sum(a.rendered.checks for a in articles)
     elapsed = time.perf_counter() - started
     print(
-        f"built {len(articles)} article(s), {demos} demo(s), {checks} check(s) passed, "
+        f"built {len(articles)} article(s), {demos} demo(s), {cells} cell(s), "
+        f"{checks} check(s) passed, "
         f"into {config.out} in {elapsed:.2f} s"
     )
     weights = [
@@ -151,6 +153,16 @@ def run_build(config: BuildConfig) -> int:
     ]
     if weights:
         print(f"keyframes (gzip): {', '.join(weights)}")
+    downloads = [
+        f"{a.slug}#{cell} ({', '.join(packages)})"
+        for a in articles
+        for cell, packages in a.rendered.packages
+    ]
+    if downloads:
+        print(
+            "cells whose packages a reader's browser downloads from the Pyodide release when "
+            f"they run them: {', '.join(downloads)}"
+        )
     return 0
 
 

@@ -17,12 +17,13 @@ def csp_for(cdn: bool, packages: str = "") -> str:
     allowed as a source of scripts, fonts and fetches (Pyodide's files). A page with cells
     may fetch from ``packages`` (the origin of the packages a reader's cell imports).
     """
-    fetches = f" {packages}" if packages and packages not in CDN else ""
+    fetches = f" {packages}" if packages and not (cdn and CDN.startswith(packages)) else ""
     extra = f" {CDN.rsplit('/', 1)[0]}" if cdn else ""
     return (
         f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{extra}; "
         f"worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob:; font-src 'self' data:{extra}; connect-src 'self'{extra}{fetches}; "
+        f"img-src 'self' data: blob:; font-src 'self' data:{extra}; "
+        f"connect-src 'self'{extra}{fetches}; "
         "object-src 'none'; base-uri 'self'; form-action 'none'"
     )
 

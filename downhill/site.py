@@ -74,7 +74,7 @@ class Rendered:
     texts: dict[str, str] = field(default_factory=dict)  # content hash → text (no cache)
     math: list[list] = field(default_factory=list)  # [tex, display, line] per math token
     cells: int = 0
-    packages: list[str] = field(default_factory=list)  # cells' packages the runtime lacks
+    packages: list[list] = field(default_factory=list)  # [cell id, [packages the runtime lacks]]
 
 
 @dataclass
@@ -235,7 +235,7 @@ class MarkdownStage:
             {**demo_fence.texts, **cells.texts},
             list(self.math.formulas),
             len(cells.cells),
-            sorted({p for cell in cells.cells for p in cell.packages}),
+            [[cell.id, cell.packages] for cell in cells.cells if cell.packages],
         )
         return rendered, errors
 
