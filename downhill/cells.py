@@ -117,9 +117,10 @@ def split_options(body: str) -> tuple[str, str]:
 
 
 @cache
-def pyodide_packages() -> dict[str, dict[str, Any]]:
-    """Pyodide's lock: import name → its package entry (for the packages cells need)."""
-    lock = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
+def pyodide_packages(lock: Path | None = None) -> dict[str, dict[str, Any]]:
+    """A Pyodide lock (the pinned release's by default): import name → its package entry,
+    for the packages cells need."""
+    lock = lock or ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
     try:
         packages = json.loads(lock.read_text())["packages"]
     except (OSError, ValueError, KeyError):
@@ -157,7 +158,13 @@ def _hint(word: str, choices: Any) -> str:
     return f"; did you mean {found[0]!r}?" if found else f" (options: {', '.join(choices)})"
 
 
-def read_cell(site: FenceSite, number: int, path: Path, errors: list[ContentError]) -> Cell | None:
+def read_cell(
+    site: FenceSite,
+    number: int,
+    path: Path,
+    errors: list[ContentError],
+    lock: Path | None = None,
+) -> Cell | None:
     """A cell from its fence, its options checked; None (and errors) if they are wrong."""
     yaml_text, code = split_options(site.body)
     first = site.line + 1
@@ -214,7 +221,7 @@ def read_cell(site: FenceSite, number: int, path: Path, errors: list[ContentErro
         options,
         controls,
         choices,
-        packages_needed(code, pyodide_packages()),
+        packages_needed(code, pyodide_packages(lock)),
     )
 
 
@@ -437,6 +444,7 @@ class CellFence:
     errors: list[ContentError]
     keyframes: KeyframeStore
     signature: str = ""  # the Python environment and content files the cells can read
+    lock: Path | None = None  # the Pyodide lock of the packages readers' browsers can fetch
     cells: list[Cell] = field(default_factory=list)
     results: list[dict[str, Any] | None] = field(default_factory=list)
     written: set[int] = field(default_factory=set)
@@ -448,7 +456,10 @@ class CellFence:
     def prepare(self, sites: list[FenceSite]) -> None:
         """Read and run every cell of the article (or take their results from the cache)."""
         runnable = [site for site in sites if site.runs]
-        cells = [read_cell(site, k + 1, self.path, self.errors) for k, site in enumerate(runnable)]
+        cells = [
+            read_cell(site, k + 1, self.path, self.errors, self.lock)
+            for k, site in enumerate(runnable)
+        ]
         if any(c is None for c in cells):
             return
         self.cells = [c for c in cells if c is not None]

@@ -35,15 +35,19 @@ def _keyframes(source: str, filename: str, namespace: dict, interact: dict, outp
     controls = [Control(**c) for c in interact["controls"]]
     choices = interact.get("choices", {})  # a select's option text → the value it binds
 
+    built = {"figures": figures_of(output), "summary": skeleton(output)}
+
     def render(values: dict[str, Any]) -> dict[str, Any]:
         bound = {
             k: choices[k][v] if k in choices and isinstance(v, str) else v
             for k, v in values.items()
         }
         result = run_cell(source, dict(namespace), filename, bound)
-        return {"figures": figures_of(result), "summary": skeleton(result)}
+        figures = figures_of(result)
+        if len(figures) != len(built["figures"]):  # other charts: the whole output
+            return {"figures": built["figures"], "summary": {**result, "whole": True}}
+        return {"figures": figures, "summary": skeleton(result)}
 
-    built = {"figures": figures_of(output), "summary": skeleton(output)}
     work = interact["seconds"] * 1_000_000  # the compute budget's units: about 1 µs each
     found = keyframes(interact["values"], built, controls, render, work=work)
     return None if found is None else found.__dict__

@@ -154,6 +154,7 @@ class MarkdownStage:
         cache: Path | None = None,
         fingerprint: str = "",
         content: Path | None = None,
+        package_lock: Path | None = None,
     ) -> None:
         self.env = make_environment(templates, cache)
         self.links: list[str] = []
@@ -161,6 +162,7 @@ class MarkdownStage:
         self.keyframes = KeyframeStore.in_cache(cache, fingerprint)
         self.fences: tuple[DemoFence, CheckFence, IteratesFence, CellFence] | None = None
         self.content = content
+        self.package_lock = package_lock
         self._signature: str | None = None
         self.numbers = ArticleNumbers()
         self.math = ArticleMath()
@@ -190,7 +192,7 @@ class MarkdownStage:
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
         check_fence = CheckFence(source.path, locator, errors, self.math)
         iterates = IteratesFence(source.path, locator, errors, runs)
-        cells = CellFence(source.path, self.env, errors, self.keyframes)
+        cells = CellFence(source.path, self.env, errors, self.keyframes, lock=self.package_lock)
         sites = fence_sites(source.body, source.body_line)
         if any(site.runs for site in sites):
             cells.signature = self.signature(source.path.parent)
@@ -255,7 +257,12 @@ def render_sources(
     """Render a batch of articles with one stage (the unit of work of a build process);
     ``fingerprint`` is :func:`source_fingerprint`'s, which keys the stage's keyframes."""
     stage = MarkdownStage(
-        config.templates, config.base_url, config.cache, fingerprint, config.content
+        config.templates,
+        config.base_url,
+        config.cache,
+        fingerprint,
+        config.content,
+        config.package_lock,
     )
     return [stage.render(source) for source in sources]
 

@@ -24,8 +24,9 @@ export function figuresOf(output) {
   return found;
 }
 
-/** An output whose figures a keyframe carries apart (downhill/kernel.py skeleton), whole. */
+/** A keyframe's output whole again: its figures come apart from the rest (kernel.skeleton). */
 function joined(skeleton, figures) {
+  if (skeleton.whole) return skeleton; // a state that draws other charts carries them whole
   let next = 0;
   const displays = skeleton.displays.map((shown) => {
     if ("figure" in shown) return { figure: figures[next++] };
@@ -147,7 +148,7 @@ export class Cell {
     this.codeBox.hidden = true;
     this.editor = module.createEditor(box, this.code, {
       onRun: () => this.run(),
-      onChange: () => this.el.classList.add("cell-edited"),
+      onChange: () => this.codeChanged(),
       label: `Python code of cell ${this.id}: Ctrl+Enter runs it; Escape then Tab leaves`,
     });
     this.edited = null;
@@ -155,6 +156,13 @@ export class Cell {
     this.button("reset").hidden = false;
     this.say("Editing: Run (or Ctrl+Enter) runs this cell and the cells above it.");
     this.editor.focus();
+  }
+
+  /** The reader typed: mark the cell edited and, once they pause, put the code in the link. */
+  codeChanged() {
+    this.el.classList.add("cell-edited");
+    clearTimeout(this.saving);
+    this.saving = setTimeout(() => this.saveToUrl(), 400);
   }
 
   say(text) {
@@ -192,6 +200,7 @@ export class Cell {
     });
     this.button("stop").hidden = true;
     this.el.dataset.state = "ran";
+    this.saveToUrl();
     if (answer.failed) {
       this.outputBox.classList.remove("cell-stale");
       if (answer.kind === "package" || answer.kind === "boot") {
