@@ -207,3 +207,30 @@ def test_minibrowser_is_webkit(webkit, site_url):
     agent = webkit.execute_script("return navigator.userAgent;")
     assert "AppleWebKit" in agent and "Chrome" not in agent
     assert Path(minibrowser()).exists()
+
+
+def test_a_cell_is_edited_and_run_in_webkit(webkit, watched_site_url):
+    """WebKit: the editor opens, the reader's code runs in the cells' worker, output shows."""
+    webkit.get(f"{watched_site_url}/the-descent-loop-in-code/")
+    wait(webkit, "return document.readyState === 'complete' && !!window.downhill;")
+    webkit.execute_script("document.querySelector('#by-hand').scrollIntoView();")
+    webkit.execute_script("document.querySelector('#by-hand .cell-edit').click();")
+    wait(webkit, "return !!document.querySelector('#by-hand .cm-content');")
+    webkit.execute_script(
+        "const cell = window.downhill.cells.find((c) => c.id === 'by-hand');"
+        "cell.editor.code = 'values = [slope(k) for k in range(3)]\\nprint(values)\\nsum(values)';"
+        "window.__ran = null;"
+        "cell.el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; });"
+        "document.querySelector('#by-hand .cell-run').click();"
+    )
+    answer = wait(webkit, "return window.__ran;", timeout=180)
+    assert answer.get("output", {}).get("error") is None, answer
+    stdout = webkit.execute_script(
+        "return document.querySelector('#by-hand .cell-stdout').textContent;"
+    )
+    assert stdout == "[5, 7, 9]\n"
+    value = webkit.execute_script(
+        "return document.querySelector('#by-hand .cell-value').textContent;"
+    )
+    assert value == "21"
+    assert webkit.execute_script("return window.__errors;") == []
