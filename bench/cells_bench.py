@@ -94,7 +94,7 @@ def editor_and_runs(browser, url: str, folder: Path) -> dict:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.goto(url)
-    page.wait_for_function  # (string waits are blocked by the page's CSP: poll instead)
+    # (string waits are blocked by the page's CSP: poll instead)
     while not page.evaluate("() => !!(window.downhill && window.downhill.cells.length)"):
         page.wait_for_timeout(20)
     fetched: list[str] = []
@@ -142,7 +142,9 @@ def keyframe_answers(browser, url: str) -> list[float]:
                 value,
             )
         )
-    state = page.evaluate("() => window.downhill.cells.find((c) => c.id === 'descend').el.dataset.state")
+    state = page.evaluate(
+        "() => window.downhill.cells.find((c) => c.id === 'descend').el.dataset.state"
+    )
     context.close()
     assert state == "static", state  # every answer came from keyframes
     return times
@@ -151,18 +153,29 @@ def keyframe_answers(browser, url: str) -> list[float]:
 def phone_answer(browser, origin: str, folder: Path) -> dict:
     """Slow 4G: the interact cell touched right after the first chart; ms to its answer."""
     cpu, bits, latency = PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"]
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": latency,
-             "downloadThroughput": bits / 8, "uploadThroughput": bits / 8})
-    page.add_init_script(TIMELINE + """
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": latency,
+            "downloadThroughput": bits / 8,
+            "uploadThroughput": bits / 8,
+        },
+    )
+    page.add_init_script(
+        TIMELINE
+        + """
 document.addEventListener("downhill:keyframe", () => {
   window.__t.answer = window.__t.answer || performance.now();
-}, true);""")
+}, true);"""
+    )
     finished: list[tuple[float, str]] = []
     page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))
     page.goto(f"{origin}{ARTICLE}#descend", wait_until="commit")
@@ -181,8 +194,11 @@ document.addEventListener("downhill:keyframe", () => {
         page.wait_for_timeout(50)
     t = page.evaluate("() => window.__t")
     context.close()
-    return {"chart": t["chart"], "answer": t.get("answer", math.nan) - touch,
-            "before": gzip_bytes(folder, [u for when, u in finished if when <= at_chart])}
+    return {
+        "chart": t["chart"],
+        "answer": t.get("answer", math.nan) - touch,
+        "before": gzip_bytes(folder, [u for when, u in finished if when <= at_chart]),
+    }
 
 
 def main() -> None:
@@ -197,24 +213,35 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             if "--phone" in sys.argv:
                 gzipped = serve_gzipped(site)
-                runs = [phone_answer(browser, f"http://127.0.0.1:{gzipped.server_address[1]}",
-                                     site) for _ in range(3)]
+                runs = [
+                    phone_answer(browser, f"http://127.0.0.1:{gzipped.server_address[1]}", site)
+                    for _ in range(3)
+                ]
                 median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
                 print("slow 4G phone (4x CPU, 1.6 Mbps, 150 ms), median of 3 cold loads:")
-                print(f"  first chart {median['chart']:.0f} ms, {median['before'] / 1000:.0f} KB "
-                      f"before it; interact slider answered {median['answer']:.0f} ms after the "
-                      "touch (goal: 300 ms)")
+                print(
+                    f"  first chart {median['chart']:.0f} ms, {median['before'] / 1000:.0f} KB "
+                    f"before it; interact slider answered {median['answer']:.0f} ms after the "
+                    "touch (goal: 300 ms)"
+                )
                 browser.close()
                 return
             progress("first chart, cold, interleaved (median of 5)")
             cells, demo = [], []
             for _ in range(5):
                 cells.append(cold_load(browser, origin + ARTICLE, wait_ready=False)["chart"])
-                demo.append(cold_load(browser, origin + "/first-descent/", wait_ready=False)["chart"])
-            chart, before, fetched = before_asking(browser, origin + ARTICLE, site)
+                demo_page = origin + "/first-descent/"
+                demo.append(cold_load(browser, demo_page, wait_ready=False)["chart"])
+            _, before, fetched = before_asking(browser, origin + ARTICLE, site)
             _, demo_before, _ = before_asking(browser, origin + "/first-descent/", site)
-            heavy = [u for u in fetched if any(k in u for k in (
-                "editor", "cell-worker", "python_stdlib", "pyodide.asm", "cells-lock"))]
+            heavy = [
+                u
+                for u in fetched
+                if any(
+                    k in u
+                    for k in ("editor", "cell-worker", "python_stdlib", "pyodide.asm", "cells-lock")
+                )
+            ]
             progress("editor and runs")
             measured = editor_and_runs(browser, origin + ARTICLE, site)
             progress("keyframe answers with the runtime blocked")
@@ -225,18 +252,28 @@ def main() -> None:
     editor_gzip = len(gzip.compress(editor_file.read_bytes(), 6))
     runs = measured["runs"]
     print(f"cells article ({ARTICLE}), localhost, Chromium:")
-    print(f"  first chart: {statistics.median(cells):.0f} ms (first-descent, a demo page: "
-          f"{statistics.median(demo):.0f} ms); gzip bytes before it: {before / 1000:.0f} KB "
-          f"(first-descent: {demo_before / 1000:.0f} KB)")
-    print(f"  fetched before the reader asks: {len(fetched)} files; editor, cells' worker, "
-          f"runtime: {len(heavy)} {heavy if heavy else ''}")
-    print(f"  editor: {editor_gzip / 1000:.1f} KB gzip (goal: 150 KB), in the page "
-          f"{measured['editor_ms']:.0f} ms after Edit")
+    print(
+        f"  first chart: {statistics.median(cells):.0f} ms (first-descent, a demo page: "
+        f"{statistics.median(demo):.0f} ms); gzip bytes before it: {before / 1000:.0f} KB "
+        f"(first-descent: {demo_before / 1000:.0f} KB)"
+    )
+    print(
+        f"  fetched before the reader asks: {len(fetched)} files; editor, cells' worker, "
+        f"runtime: {len(heavy)} {heavy if heavy else ''}"
+    )
+    print(
+        f"  editor: {editor_gzip / 1000:.1f} KB gzip (goal: 150 KB), in the page "
+        f"{measured['editor_ms']:.0f} ms after Edit"
+    )
     print(f"  first Run (starts the cells' runtime): {measured['first']:.0f} ms")
-    print(f"  10-line cell re-run, runtime ready: p50 {statistics.median(runs):.1f} ms, "
-          f"p95 {pct(runs, 0.95):.1f} ms over {len(runs)} (goal: 100 ms)")
-    print(f"  interact slider → output from keyframes, runtime blocked: p50 "
-          f"{statistics.median(answers):.1f} ms, p95 {pct(answers, 0.95):.1f} ms")
+    print(
+        f"  10-line cell re-run, runtime ready: p50 {statistics.median(runs):.1f} ms, "
+        f"p95 {pct(runs, 0.95):.1f} ms over {len(runs)} (goal: 100 ms)"
+    )
+    print(
+        f"  interact slider → output from keyframes, runtime blocked: p50 "
+        f"{statistics.median(answers):.1f} ms, p95 {pct(answers, 0.95):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

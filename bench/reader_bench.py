@@ -244,8 +244,9 @@ def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
 def is_runtime(url: str) -> bool:
     """Whether ``url`` is part of the Python runtime: Pyodide, its decoder, the engine."""
     path = urlparse(url).path
-    return path.startswith(("/assets/vendor/pyodide", "/assets/engine/", "/assets/unxz.")) or (
-        path.startswith("/assets/worker.")
+    return path.startswith(("/assets/vendor/pyodide", "/assets/engine/")) or (
+        path.startswith("/assets/js.")
+        and path.endswith(("/worker.js", "/pyodide-boot.js", "/unxz.js"))
     )
 
 

@@ -49,6 +49,7 @@ from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
 from .keyframes import KeyframeStore
+from .read import NOT_XML
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
@@ -532,7 +533,7 @@ class CellFence:
         self.written.add(k)
         cell = self.cells[k]
         result = self.results[k] if k < len(self.results) else None
-        output = result["output"] if result and "output" in result else None
+        output = xml_safe(result["output"]) if result and "output" in result else None
         frames = result.get("keyframes") if result else None
         keyframes = ""
         if frames:
@@ -573,6 +574,18 @@ class CellFence:
                 write_whole(target, text)
         else:
             self.texts[digest] = text
+
+
+def xml_safe(value: Any) -> Any:
+    """A cell's output with each character XML cannot carry (a control character a cell
+    printed) shown as U+FFFD: in a page it is invisible, in the feed it breaks the XML."""
+    if isinstance(value, str):
+        return NOT_XML.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    return value
 
 
 def frames_name(text: str) -> str:

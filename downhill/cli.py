@@ -135,6 +135,14 @@ def run_build(config: BuildConfig) -> int:
     except MissingAssets as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"error: the site could not be written: {exc.strerror or exc}{where}; "
+            f"{config.out} was left as it was",
+            file=sys.stderr,
+        )
+        return 1
     if sys.stderr.isatty():
         print("", file=sys.stderr)
     demos = sum(a.demos for a in articles)

@@ -98,6 +98,29 @@ def _hint(word: Any, choices: Any) -> str:
     return f"; did you mean {found[0]!r}?" if found else ""
 
 
+MIN_INTERVAL, MAX_INTERVAL = 16, 10_000  # ms between a play control's frames
+MAX_SLIDER_POSITIONS = 1_000_000
+SLIDER_BOUND = 1e9  # a start or parameter slider's ends at most this far from 0
+
+
+def _limit_problem(name: str, lo: float, hi: float) -> str | None:
+    """Why a slider from ``lo`` to ``hi`` cannot set ``name``, or None: it would reach
+    values the key does not allow (a numeric key's own range), or numbers too large to
+    step through (a start or a parameter)."""
+    number = NUMBERS.get(name)
+    if number is not None:
+        if not number.allows(hi):
+            return f"max {hi:g} is outside {name}'s range: {name} must be {number.allowed}"
+        if not number.allows(lo):
+            return f"min {lo:g} is outside {name}'s range: {name} must be {number.allowed}"
+        return None
+    if max(abs(lo), abs(hi)) > SLIDER_BOUND:
+        which = "max" if abs(hi) >= abs(lo) else "min"
+        value = hi if which == "max" else lo
+        return f"{which} {value:g} is too large for a slider; keep {name} within ±{SLIDER_BOUND:g}"
+    return None
+
+
 def build_controls(
     declared: Any, spec: dict[str, Any]
 ) -> tuple[list[Control], list[tuple[tuple[str | int, ...], str]]]:
@@ -159,6 +182,15 @@ def build_controls(
         label = str(options.get("label", name))
         if kind == "play":
             interval = options.get("interval", 120)
+            if not _number(interval) or not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+                problems.append(
+                    (
+                        (*where, "interval"),
+                        f"interval must be a number of milliseconds between frames, from "
+                        f"{MIN_INTERVAL} to {MAX_INTERVAL}, got {interval!r}",
+                    )
+                )
+                continue
             controls.append(Control(name, kind, label or "play", interval=int(interval)))
         elif kind == "text":
             controls.append(Control(name, kind, label, ["function"], spec["expression"]))
@@ -228,6 +260,10 @@ def _slider(
             ((*where, "min"), f"control {name} needs numbers min < max, got min={lo!r}, max={hi!r}")
         )
         return None
+    limit = _limit_problem(name, lo, hi)
+    if limit:
+        problems.append(((*where, "max" if "max" in limit[:4] else "min"), limit))
+        return None
     scale = options.get("scale", "linear")
     if scale not in ("linear", "log"):
         problems.append(((*where, "scale"), "scale must be linear or log"))
@@ -253,6 +289,15 @@ def _slider(
         return None
     if whole and step == "any":
         step = 1
+    if step != "any" and (hi - lo) / step > MAX_SLIDER_POSITIONS:
+        problems.append(
+            (
+                (*where, "step"),
+                f"step {step:g} cuts {lo:g}..{hi:g} into more than {MAX_SLIDER_POSITIONS:,} "
+                "positions; use a larger step",
+            )
+        )
+        return None
     return Control(
         name,
         "range",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+MAX_MESSAGE = 1_000  # characters of an error's message shown
+
 
 @dataclass(frozen=True)
 class ContentError:
@@ -15,7 +17,10 @@ class ContentError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE:  # an error quoting a huge expression stays readable
+            message = f"{message[:MAX_MESSAGE]}… ({len(message):,} characters in all)"
+        return f"{self.path}:{self.line}: {message}"
 
 
 class BuildFailed(Exception):

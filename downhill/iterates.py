@@ -95,6 +95,23 @@ def formatted(value: float, spec: str) -> str:
     return format(value, spec).replace("-", "−")
 
 
+LARGE = 1e6  # a table's number this large or larger is written in scientific notation
+
+
+def decimals(value: float, precision: int) -> str:
+    """``value`` with ``precision`` decimals, as a table shows it: scientific notation where
+    the decimals would say nothing (0.0000 for 2e−7) or run long (1e150), and no sign on a
+    zero."""
+    if (
+        math.isfinite(value)
+        and value != 0
+        and (abs(value) >= LARGE or abs(value) < 0.5 * 10.0**-precision)
+    ):
+        return formatted(value, f".{max(precision - 1, 1)}e")
+    text = formatted(value, f".{precision}f")
+    return text[1:] if text.startswith("−") and not text.strip("−0.") else text
+
+
 @dataclass
 class Runs:
     """The runs of one article by id (demos and iterates fences), computed on first use."""
@@ -237,16 +254,14 @@ class IteratesFence:
         spec: dict[str, Any],
         line: int,
     ) -> str:
-        digits = f".{precision}f"
-
         def cell(value: Any) -> str:
             if value is None:
                 return ""
             if isinstance(value, tuple):
-                return "(" + ", ".join(formatted(v, digits) for v in value) + ")"
+                return "(" + ", ".join(decimals(v, precision) for v in value) + ")"
             if isinstance(value, int):
                 return str(value)
-            return formatted(value, digits)
+            return decimals(value, precision)
 
         def heading(name: str) -> str:
             column = COLUMNS[name]
@@ -351,9 +366,18 @@ class ArticleNumbers:
             fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(names)}")
             return None
         run = runs[names.index(wanted)] if wanted else runs[0]
+        wanted_format = m.group("format") or ""
+        digits = re.findall(r"\d+", wanted_format)
+        if any(len(d) > 3 or int(d) > MAX_FORMAT_DIGITS for d in digits):
+            fail(f"a format's width and precision are at most {MAX_FORMAT_DIGITS}, e.g. :.2f")
+            return None
         if quantity == "steps":
-            return str(run.steps)
-        index = int(m.group("index") or -1)
+            return self.format(run.steps, wanted_format or "d", fail)
+        text = m.group("index") or "-1"
+        if len(text.lstrip("-")) > 6:  # (int() of 4,300 digits or more raises ValueError)
+            fail(f"{run_id} has iterates 0 to {run.steps}; there is no iterate {text[:12]}…")
+            return None
+        index = int(text)
         k = index + run.steps + 1 if index < 0 else index
         if not 0 <= k <= run.steps:
             fail(f"{run_id} has iterates 0 to {run.steps}; there is no iterate {index}")
@@ -365,19 +389,50 @@ class ArticleNumbers:
         if quantity == "gradient" and dim == 2:
             fail("a gradient in two dimensions is two numbers; quote grad_norm, or use a table")
             return None
+        if quantity in ("gradient", "grad_norm") and len(run.gradients) <= k:
+            fail(
+                f"{run_id}'s runs record no gradients (a line fit's loss is not a function of "
+                "the plot's x); quote x, y, f or step"
+            )
+            return None
         value = COLUMNS[quantity].value(run, k)
         if value is None:
             fail("the start has no step before it; quote step from iterate 1 on")
             return None
-        wanted_format = m.group("format") or ".4g"
-        if any(int(digits) > MAX_FORMAT_DIGITS for digits in re.findall(r"\d+", wanted_format)):
-            fail(f"a format's width and precision are at most {MAX_FORMAT_DIGITS}, e.g. :.2f")
-            return None
+        return self.format(float(value), wanted_format or ".4g", fail)
+
+    def format(self, value: float, wanted: str, fail: Callable[[str], None]) -> str | None:
         try:
-            return formatted(float(value), wanted_format)
+            return formatted(value, wanted)
         except ValueError as exc:
-            fail(f"bad format {m.group('format')!r} ({exc}); e.g. :.2f or :.3g")
+            fail(f"bad format {wanted!r} ({exc}); e.g. :.2f or :.3g")
             return None
+
+
+# Anything that starts like a number but is not one: ``{= d.x}``, ``{=d.x[1.5]}``, ``{=d.x:{0}}``.
+MALFORMED = re.compile(r"\{=[^\n{}]{0,80}(?:\{[^\n{}]{0,20}\})?[^\n{}]{0,20}\}?")
+
+
+class MalformedNumbers(InlineProcessor):
+    """A ``{=`` that the number pattern did not take is a mistake, never text."""
+
+    def __init__(self, article: ArticleNumbers) -> None:
+        super().__init__(MALFORMED.pattern)
+        self.article = article
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:
+        article = self.article
+        line = article.source.line_of(m.group(0))
+        article.errors.append(
+            ContentError(
+                article.path,
+                line,
+                f"{m.group(0)}: not a number from the engine; write {{=ID.QUANTITY}}, "
+                "{=ID.QUANTITY[K]} or {=ID.QUANTITY[K]:FORMAT} with no spaces, K a whole "
+                "number, e.g. {=descent.x[15]:.2f}",
+            )
+        )
+        return "", m.start(0), m.end(0)
 
 
 class EngineNumbersExtension(markdown.Extension):
@@ -388,3 +443,4 @@ class EngineNumbersExtension(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Before the link and emphasis patterns, so nothing inside the braces is touched.
         md.inlinePatterns.register(EngineNumbers(self.article), "engine-numbers", 185)
+        md.inlinePatterns.register(MalformedNumbers(self.article), "malformed-numbers", 184)

@@ -233,37 +233,67 @@ def keyframes(
             frames.append(_frame(spec, built, cleaned, render))
         return index[key]
 
-    # Estimate a frame's compressed size from a few, then compute only as many positions as
-    # the budget can hold (a 2000-step race of five optimizers must not cost 300 frames).
+    # What each position costs to compute, in the compute budget's units: a steps slider's
+    # far end costs a hundred times its built value.
+    def cost_of(spec: dict) -> float:
+        if work is not None:
+            return work
+        try:
+            return units(normalize_spec(spec))[0]
+        except Exception:  # a position the engine refuses costs nothing to answer
+            return 0.0
+
+    costs = {
+        json.dumps(spec, sort_keys=True): cost_of(spec)
+        for rows in table.values()
+        for _, spec in rows
+    }
+
+    def cost(spec: dict) -> float:
+        return costs[json.dumps(spec, sort_keys=True)]
+
+    def kept(rows: list, stride: int) -> list:
+        return [
+            r
+            for k, r in enumerate(rows)
+            if k % stride == 0 or k == len(rows) - 1 or r[1] == built_raw
+        ]
+
+    # Estimate a frame's compressed size from a few cheap ones, then compute only as many
+    # positions as the budgets can hold (a 2000-step race of five optimizers must not cost
+    # 300 frames).
     everything = [spec for rows in table.values() for _, spec in rows]
+    cheap = [spec for spec in everything if cost(spec) <= WORK / 10] or everything[:1]
     sample = [
-        f
-        for f in (frame_of(spec) for spec in everything[:: max(1, len(everything) // 6)])
-        if f is not None
+        f for f in (frame_of(spec) for spec in cheap[:: max(1, len(cheap) // 6)]) if f is not None
     ]
     coarse: list[str] = []
+    each = 0.0
     if sample:
         sampled = json.dumps([frames[f] for f in sample], separators=(",", ":"))
         each = len(gzip.compress(sampled.encode(), 6)) / len(sample)
-        if work is None:
-            work = units(normalize_spec(built_raw))[0]
-        stride = 1
-        while stride < len(everything) and (
-            len(everything) / stride * each > BUDGET or len(everything) / stride * work > WORK
-        ):
-            stride *= 2
-        if stride > 1:
-            for name, rows in table.items():
-                if len(rows) > 2:
-                    kept = [
-                        r
-                        for k, r in enumerate(rows)
-                        if k % stride == 0 or k == len(rows) - 1 or r[1] == built_raw
-                    ]
-                    if len(kept) < len(rows):
-                        table[name] = kept
-                        exact[name] = False
-                        coarse.append(name)
+
+    def over(stride: int) -> bool:
+        rows = [r for name in table for r in kept(table[name], stride)]
+        return len(rows) * each > BUDGET or sum(cost(spec) for _, spec in rows) > WORK
+
+    stride = 1
+    while stride < len(everything) and over(stride):
+        stride *= 2
+    if stride > 1:
+        for name, rows in table.items():
+            if len(rows) > 2 and len(kept(rows, stride)) < len(rows):
+                table[name] = kept(rows, stride)
+                exact[name] = False
+                coarse.append(name)
+    # Even their ends cost too much: the costliest controls wait for the engine.
+    while table and sum(cost(spec) for rows in table.values() for _, spec in rows) > WORK:
+        dropped = max(table, key=lambda n: sum(cost(spec) for _, spec in table[n]))
+        del table[dropped]
+        if dropped not in coarse:
+            coarse.append(dropped)
+    if not table:
+        return None
     numbered = {name: [(p, frame_of(spec)) for p, spec in rows] for name, rows in table.items()}
     while True:
         text = _document(numbered, frames, exact)

@@ -33,12 +33,31 @@ RESERVED_SLUGS = ("tags", "assets", "feed", "404", "sitemap", "robots", "index",
 LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)[^%]*%\}")
 LIQUID_OUTPUT = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)(\s*\|[^{}]*)?\s*-?\}\}")
 SCRIPT = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
+SCRIPT_LINK = re.compile(
+    r"<a\b[^>]*?\bhref\s*=\s*[\"']?\s*(?!https?:|mailto:)[a-z][a-z0-9+.-]*:[^>]*>", re.IGNORECASE
+)
 CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 LITERAL = re.compile(
     r"(`+).+?\1|\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\]"
     r"|\\begin\{(\w+\*?)\}.*?\\end\{\2\}",
     re.DOTALL,
 )
+
+
+# Characters XML 1.0 does not allow (C0 controls but tab and line breaks, and U+FFFE/FFFF):
+# one of them in a page's text makes the Atom feed unreadable to every feed reader.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def not_xml(text: str) -> str | None:
+    """Words for the first character of ``text`` that XML cannot carry, or None."""
+    found = NOT_XML.search(text)
+    if found is None:
+        return None
+    return (
+        f"U+{ord(found.group(0)):04X}, an invisible control character, which no page or feed "
+        "may hold: delete it (an editor that shows invisible characters helps)"
+    )
 
 
 def leftovers(body: str) -> list[tuple[int, str]]:
@@ -66,6 +85,11 @@ def leftovers(body: str) -> list[tuple[int, str]]:
             LIQUID_OUTPUT,
             "{0!r} is a Liquid output (Jekyll); Downhill does not fill it in: write the value "
             "itself (a link's address starting with / gets the site's base URL)",
+        ),
+        (
+            SCRIPT_LINK,
+            "{0!r}: a link to a script address; a link goes to an http(s) or mailto address, "
+            "a #anchor or a page of the site",
         ),
         (
             SCRIPT,
@@ -271,6 +295,11 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
         )
         return None
     body_start = text[: match.end()].count("\n") + 1
+    found = NOT_XML.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        errors.append(ContentError(path, line, f"this line holds {not_xml(found.group(0))}"))
+        return None
     paragraph = longest_paragraph(text[match.end() :])
     if paragraph and paragraph[1] > MAX_PARAGRAPH_CHARS:
         errors.append(
@@ -315,6 +344,10 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
                     f"; did you mean {hint[0]!r}?" if hint else f" (known: {', '.join(FRONT_KEYS)})"
                 ),
             )
+    for key, value in meta.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not_xml(item):
+                bad(key, f"{key} holds {not_xml(item)} (a YAML escape such as \\x01 makes one)")
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         errors.append(

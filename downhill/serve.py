@@ -13,6 +13,7 @@ import http.server
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -66,12 +67,25 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             return False
         return True
 
-    def do_GET(self) -> None:
+    def send_head(self):  # type: ignore[no-untyped-def]
+        """GET's and HEAD's common part: the site under its base URL (a worker's first
+        request for the runtime is a HEAD); a path no file can have is a 400."""
         if not self.path.startswith(self.base_url):
             self.send_error(404)
-            return
+            return None
         self.path = "/" + self.path[len(self.base_url) :]
-        super().do_GET()
+        try:
+            return super().send_head()
+        except ValueError:  # a NUL byte in the path
+            self.send_error(400, "this address names no file")
+            return None
+
+    def handle_one_request(self) -> None:
+        """A client that goes away mid-answer is no error of the server's."""
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -118,38 +132,79 @@ class DevHandler(SiteHandler):
         pass
 
 
+REBUILD_SECONDS = 600  # a rebuild still running then is stopped and reported
+
+
+class Rebuild:
+    """One build in a child process (``build.py build *argv``): it imports the engine and
+    templates as they are now (an edit to engine/ takes effect), and nothing it raises can
+    stop the server or the watcher. ``done()`` is None while it runs, then (code, output)."""
+
+    def __init__(self, build_argv: list[str]) -> None:
+        self.output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the build
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "build", *build_argv],
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+        )
+
+    def done(self) -> tuple[int, str] | None:
+        if self.process.poll() is None:
+            if time.monotonic() - self.started < REBUILD_SECONDS:
+                return None
+            self.stop()
+            return 1, (
+                f"the build ran longer than {REBUILD_SECONDS} s and was stopped; the site shows "
+                "the last build that finished. Undo the last change, or build it with "
+                "'build.py build' to see where it spends its time.\n"
+            )
+        self.output.seek(0)
+        text = self.output.read()
+        self.output.close()
+        return self.process.returncode, text
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.output.close()
+
+
 def rebuild_in_child(build_argv: list[str]) -> tuple[int, str]:
-    """Build in a fresh process: it imports the engine and templates as they are now (an
-    edit to engine/ takes effect), and nothing it raises can stop the server or watcher."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "build", *build_argv],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    return result.returncode, result.stderr if result.returncode else result.stdout
+    """Build once in a child process and wait for it (at most REBUILD_SECONDS)."""
+    rebuild = Rebuild(build_argv)
+    while (result := rebuild.done()) is None:
+        time.sleep(0.05)
+    return result
 
 
 def serve(config: BuildConfig, port: int, build_argv: list[str]) -> int:
-    """Serve ``config.out``; rebuild it (``build.py build *build_argv``) on every change."""
+    """Serve ``config.out``; rebuild it (``build.py build *build_argv``) on every change. A
+    change during a rebuild stops that rebuild and starts another, so that a build that
+    hangs never keeps later fixes waiting."""
     status = Status()
 
-    def rebuild() -> None:
-        try:
-            code, output = rebuild_in_child(build_argv)
-        except Exception as exc:  # e.g. no process could be started: say so, keep watching
-            code, output = 1, f"the build could not run: {exc}\n"
+    def report(code: int, output: str) -> None:
         with status.lock:
             status.error = output if code else ""
             status.version += 1
         print(output, end="")
 
+    def start() -> Rebuild | None:
+        try:
+            return Rebuild(build_argv)
+        except Exception as exc:  # e.g. no process could be started: say so, keep watching
+            report(1, f"the build could not run: {exc}\n")
+            return None
+
     folders = [config.content, config.templates, config.static, config.engine]
     seen = snapshot(folders)
-    rebuild()
+    report(*rebuild_in_child(build_argv))
 
     def watch(seen: dict[Path, float]) -> None:
+        running: Rebuild | None = None
         while True:
             time.sleep(0.5)
             try:  # a file removed while it is listed, say: look again next time
@@ -158,7 +213,12 @@ def serve(config: BuildConfig, port: int, build_argv: list[str]) -> int:
                 continue
             if now != seen:
                 seen = now
-                rebuild()
+                if running is not None:
+                    running.stop()
+                running = start()
+            if running is not None and (result := running.done()) is not None:
+                running = None
+                report(*result)
 
     threading.Thread(target=watch, args=(seen,), daemon=True).start()
     handler_class = type("Handler", (DevHandler,), {"status": status, "base_url": config.base_url})

@@ -419,7 +419,9 @@ def collect(
         for s, k in zip(published, keys, strict=True)
     ]
     if not errors:
-        math, found = typeset([(a.source.path, a.rendered.math) for a in articles], cache, mathjax)
+        math, found = typeset(
+            [(a.source.path, a.rendered.math) for a in articles], cache, mathjax, config.base_url
+        )
         errors.extend(found)
         for article, formulas in zip(articles, math, strict=True):
             article.math = formulas
@@ -440,7 +442,8 @@ def collect(
                 )
             )
     for article in articles:
-        errors.extend(broken_links(article.source.path, article.rendered.links, pages))
+        linked = [*article.rendered.links, *(link for t in article.math for link in t.links)]
+        errors.extend(broken_links(article.source.path, linked, pages))
     intro_file = config.content / "_index.md"
     intro = ""
     if intro_file.exists() or intro_file.is_symlink():  # the index's introduction, Markdown

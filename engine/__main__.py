@@ -57,8 +57,9 @@ def _defined_at(bound: BoundExpression, point: list[float], what: str) -> None:
     if not all(math.isfinite(v) for v in (value, *gradient)):
         where = ",".join(f"{c:g}" for c in point)
         raise UsageError(
-            f"the function or its gradient is undefined at {what} {where} (a log or root of "
-            "a negative number, or a division by zero); choose a point where it is defined"
+            f"the function or its gradient is undefined at {what} {where} (a log or root of a "
+            "negative number, a division by zero) or larger there than a float can hold "
+            "(above 1.8e308); choose another point"
         )
 
 

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, Trajectory
+from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, UNDEFINED, Trajectory
 from .figures import FIGURES, trajectories
 from .optimizers import OPTIMIZERS
 from .spec import SpecError, normalize_spec
@@ -34,6 +34,11 @@ def describe(t: Trajectory, spec: dict[str, Any] | None = None) -> str:
     end, value = _point(t.points[-1]), _fmt(t.values[-1])
     if t.status == DIVERGED:
         return f"{label} diverged at step {t.steps + 1} (last finite point {end}, f = {value})"
+    if t.status == UNDEFINED:
+        return (
+            f"{label} stepped out of f's domain at step {t.steps + 1}: f is not defined where "
+            f"it landed (last point {end}, f = {value})"
+        )
     if t.steps and all(p == t.points[0] for p in t.points):
         return f"{label} did not move from {end}: every step was 0 (f = {value})"
     if t.status == CONVERGED:

@@ -38,7 +38,7 @@ class CatalogueEntry:
 
 def formula_of(name_or_expression: str) -> str:
     """A catalogue name's formula; anything else is taken to be an expression already."""
-    entry = CATALOGUE.get(name_or_expression)
+    entry = CATALOGUE.get(name_or_expression.strip())
     return entry.formula if entry else name_or_expression
 
 

@@ -14,6 +14,7 @@ EXPLODING_VALUE = 1e15
 EXPLODING_COORDINATE = 1e8
 
 CONVERGED, MAX_STEPS, DIVERGED, LEFT_DOMAIN = "converged", "max_steps", "diverged", "left_domain"
+UNDEFINED = "undefined"  # a step landed where f is not defined (a log of a negative number)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def descend(
 
     Stops early with status ``converged`` when |f(θₖ) − f(θₖ₋₁)| < tol (the altitude
     barely changes) or ‖∇f(θₖ)‖ < tol; ``diverged`` as soon as a value, gradient or
-    coordinate is non-finite or explodes (that iterate is not recorded); ``left_domain``
+    coordinate is non-finite or explodes (that iterate is not recorded), ``undefined`` when
+    f is not defined where a step lands (not recorded either); ``left_domain``
     when an iterate leaves ``domain`` (recorded, then stop). ``clip=(lo, hi)`` clamps
     every coordinate instead. Otherwise ``max_steps``. The hyper-parameters after
     ``domain`` are those of :class:`~engine.optimizers.Hyper`.
@@ -108,7 +110,9 @@ def descend(
             and new_norm < math.inf
             and math.hypot(*new) <= EXPLODING_COORDINATE
         ):
-            status = DIVERGED
+            # f is NaN at a finite point: the step left f's domain, not towards infinity
+            undefined = math.isnan(new_value) and math.hypot(*new) <= EXPLODING_COORDINATE
+            status = UNDEFINED if undefined else DIVERGED
             break
         previous_value = value
         point, value, grad, grad_norm = new, new_value, new_grad, new_norm

@@ -128,7 +128,9 @@ class Sym(Node):
         return ONE if self.name == var else ZERO
 
     def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
-        return self.name
+        # A parameter is p_NAME in the compiled code, whose own names all start with "_":
+        # no parameter can stand for one of them (a parameter _sin, say).
+        return self.name if self.name in VARIABLES else f"p_{self.name}"
 
     def latex(self) -> str:
         return self.name if len(self.name) == 1 else rf"\mathit{{{self.name}}}"
@@ -370,18 +372,18 @@ class Call(Node):
     def python(self, emit: Emit = None) -> str:  # type: ignore[assignment]
         return f"{FUNCTIONS[self.func].python}({_code(self.arg, emit)})"
 
-    def latex_argument(self) -> str:
-        return rf"\left({self.arg.latex()}\right)"
+    def latex_argument(self, inner: str | None = None) -> str:
+        return rf"\left({self.arg.latex() if inner is None else inner}\right)"
 
     def latex(self) -> str:
-        inner = self.arg.latex()
+        inner = self.arg.latex()  # once: computing it again per level doubles the time
         if self.func == "sqrt":
             return rf"\sqrt{{{inner}}}"
         if self.func == "abs":
             return rf"\left|{inner}\right|"
         if self.func == "exp":
             return f"e^{{{inner}}}"
-        return FUNCTIONS[self.func].latex + self.latex_argument()
+        return FUNCTIONS[self.func].latex + self.latex_argument(inner)
 
     def names(self) -> set[str]:
         return self.arg.names()
@@ -660,6 +662,12 @@ def parse(text: str, params: Mapping[str, float] | frozenset[str] | tuple[str, .
     for name in param_names:
         if name in VARIABLES or name in CONSTANTS or name in FUNCTIONS or not name.isidentifier():
             raise ExpressionError(f"{name!r} cannot be a parameter name")
+    bad = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if bad is not None:  # a byte that is not UTF-8 (the command line keeps it as a surrogate)
+        column = text.index(bad) + 1
+        raise ExpressionError(
+            "the expression is not valid text: a byte there is not UTF-8", column, text.strip()
+        )
     translated, inserted = _translate_caret(text.strip())
     parser = _Parser(text.strip(), inserted, param_names)
     try:
@@ -670,8 +678,10 @@ def parse(text: str, params: Mapping[str, float] | frozenset[str] | tuple[str, .
         offset = (exc.offset or 1) - 1
         column = parser.column(_At(offset))
         raise ExpressionError(f"not a valid expression: {exc.msg}", column, parser.text) from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         raise ExpressionError("the expression is too deeply nested", 1, parser.text) from None
+    except ValueError as exc:  # e.g. a NUL character
+        raise ExpressionError(f"not a valid expression: {exc}", 1, parser.text) from None
     try:
         return parser.convert(tree)
     except RecursionError:
@@ -811,7 +821,7 @@ class Expression:
         namespace.update(
             _UNDEFINED=_UNDEFINED, _nan=math.nan, _nans=nans, _both_nan=(math.nan, nans)
         )
-        namespace.update({p: float(values[p]) for p in self.params})
+        namespace.update({f"p_{p}": float(values[p]) for p in self.params})
         exec(self.code, namespace)  # defines _value, _gradient, _value_and_gradient
         return BoundExpression(
             self, namespace["_value"], namespace["_gradient"], namespace["_value_and_gradient"]

@@ -55,6 +55,7 @@ RUN_WORDS = {  # a run's default legend name, before ", α = …"
 STATUS_WORDS = {
     "converged": "converged",
     "diverged": "diverged",
+    "undefined": "left f's domain",
     "left_domain": "left the domain",
     "max_steps": "stopped after {steps} steps",
 }

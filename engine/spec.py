@@ -267,7 +267,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         spec["expression"] = None
         kind = 1
     else:
-        entry = CATALOGUE.get(function)
+        entry = CATALOGUE.get(function.strip())
         text = entry.formula if entry else function
         spec["expression"] = text
         asked = None if entry else _dimension_asked(raw)  # a catalogue entry has its own

@@ -338,18 +338,30 @@ export class Demo {
   }
 
   downloadCsv() {
-    const rows = [["figure", "trace", "step", "x", "y", "z"]];
-    this.figures.forEach((figure, i) => {
-      for (const trace of figure.data) {
-        if (!trace.meta || !trace.meta.path) continue;
-        trace.x.forEach((x, k) => rows.push([i + 1, trace.name, k, x, trace.y[k], trace.z ? trace.z[k] : ""]));
-      }
-    });
-    const blob = new Blob([rows.map((r) => r.join(",")).join("\n") + "\n"], { type: "text/csv" });
+    const blob = new Blob([csvOf(this.figures)], { type: "text/csv" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = `${this.id}.csv`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
+}
+
+/** A field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
+const csvField = (value) => {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** The paths of `figures` as CSV: one row per iterate of each run. */
+export function csvOf(figures) {
+  const rows = [["figure", "trace", "step", "x", "y", "z"]];
+  figures.forEach((figure, i) => {
+    for (const trace of figure.data) {
+      if (!trace.meta || !trace.meta.path) continue;
+      trace.x.forEach((x, k) => rows.push([i + 1, trace.name, k, x, trace.y[k],
+        trace.z ? trace.z[k] : ""]));
+    }
+  });
+  return `${rows.map((row) => row.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
