@@ -250,11 +250,12 @@ def write_engine(
     tree: SiteTree,
     index: str = "",
     lock_file: Path | None = None,
+    cells: bool = True,
 ) -> str:
     """Write the engine wheel and the Pyodide lock files naming it; return its sha256.
 
     ``pyodide-lock.json`` names the engine only (the demos' worker). ``cells-lock.json``
-    adds every package of Pyodide's lock (``lock_file``, the pinned one by default) at
+    (written when ``cells``: a page has Python cells) adds every package of Pyodide's lock (``lock_file``, the pinned one by default) at
     ``index``, each with its sha256, so that a cell importing numpy in the reader's browser
     fetches exactly the pinned, hash-checked wheel, and only then.
     """
@@ -274,6 +275,8 @@ def write_engine(
     }
     lock = {"info": pyodide_lock["info"], "packages": {ENGINE_PACKAGE: engine}}
     tree.write("assets/engine/pyodide-lock.json", json.dumps(lock, indent=1))
+    if not cells:  # no page of the site has Python cells
+        return sha256
     packages = json.loads((lock_file or node_modules / "pyodide" / "pyodide-lock.json").read_text())
     base = package_index(node_modules, index)
     cells = {

@@ -44,7 +44,7 @@ from pygments.lexers import PythonLexer
 from engine.cells import CELL_FILE, bound_values, figures_of
 
 from .cache import write_whole
-from .controls import Control
+from .controls import Control, _number
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
@@ -322,12 +322,6 @@ def cell_controls(
             )
         )
     return controls, choices
-
-
-def _number(value: Any) -> bool:
-    import math
-
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class CellTimeout(Exception):

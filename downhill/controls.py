@@ -90,7 +90,10 @@ def spec_path(name: str) -> list[str | int]:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite number a float holds (a 400-digit integer is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) < 1e300 if isinstance(value, int) else math.isfinite(value)
 
 
 def _hint(word: Any, choices: Any) -> str:
@@ -289,6 +292,11 @@ def _slider(
         return None
     if whole and step == "any":
         step = 1
+    if step != "any" and step > hi - lo:
+        problems.append(
+            ((*where, "step"), f"step {step:g} is larger than the range {lo:g}..{hi:g}")
+        )
+        return None
     if step != "any" and (hi - lo) / step > MAX_SLIDER_POSITIONS:
         problems.append(
             (

@@ -136,7 +136,8 @@ def slider_positions(control: Control) -> tuple[list[float], bool]:
         steps = sorted({round(j * (count - 1) / (MAX_POSITIONS - 1)) for j in range(MAX_POSITIONS)})
         return [float(base + k * size) for k in steps], False  # still on the step grid
     count = SLIDER_POSITIONS
-    return [lo + (hi - lo) * k / (count - 1) for k in range(count)], False
+    # (the last sum can round past hi: 1e-09 + (1 - 1e-09) is 1.0000000000000002)
+    return [min(hi, lo + (hi - lo) * k / (count - 1)) for k in range(count)], False
 
 
 def spec_value(control: Control, position: float) -> float | int:

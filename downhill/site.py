@@ -566,7 +566,12 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
     with atomic_output(config.out) as tree:
         vendor = publish_vendor(config.node_modules, tree, assets_url, config.assets == "cdn")
         write_engine(
-            config.engine, config.node_modules, tree, config.package_index, config.package_lock
+            config.engine,
+            config.node_modules,
+            tree,
+            config.package_index,
+            config.package_lock,
+            cells=any(a.rendered.cells for a in articles),
         )
         for relative in files:  # images, data and downloads, as they are in content/
             tree.link(config.content / relative, relative)
