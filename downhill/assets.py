@@ -255,9 +255,10 @@ def write_engine(
     """Write the engine wheel and the Pyodide lock files naming it; return its sha256.
 
     ``pyodide-lock.json`` names the engine only (the demos' worker). ``cells-lock.json``
-    (written when ``cells``: a page has Python cells) adds every package of Pyodide's lock (``lock_file``, the pinned one by default) at
-    ``index``, each with its sha256, so that a cell importing numpy in the reader's browser
-    fetches exactly the pinned, hash-checked wheel, and only then.
+    (written when ``cells``: a page has Python cells) adds every package of Pyodide's lock
+    (``lock_file``, the pinned one by default) at ``index``, each with its sha256, so that
+    a cell importing numpy in the reader's browser fetches exactly the pinned, hash-checked
+    wheel, and only then.
     """
     name, data = engine_wheel(engine_dir)
     sha256 = hashlib.sha256(data).hexdigest()
