@@ -439,3 +439,27 @@ def test_a_damaged_keyframes_file_and_an_odd_link_state_leave_the_built_chart(pa
         "#descent .demo-summary"
     ) or "could not load" in page.inner_text("#descent .demo-summary")
     assert not [p for p in page.problems if "uncaught" in p]
+
+
+def test_a_wrong_claim_about_a_huge_expression_is_a_short_message(tmp_path):
+    product = "*".join(f"(x + {k})" for k in range(40))
+    write(tmp_path / "content", "h.md", f"```check\nhessian: {product}\nequals: 2*x\n```\n")
+    (error,) = errors_of(tmp_path)
+    shown = str(error)
+    assert error.line == 8 and len(shown) - len(str(error.path)) < 1100, len(shown)
+    assert "characters in all" in shown
+
+
+def test_keyframes_stay_small_uncompressed_too():
+    from downhill.keyframes import RAW_BUDGET
+
+    raw = {
+        "function": " + ".join(f"sin(x*{k})" for k in range(30)),
+        "start": [1],
+        "steps": 200,
+        "optimizer": ["gd", "momentum", "adam"],
+    }
+    spec = normalize_spec(raw)
+    controls, _ = build_controls({"lr": {"min": 0.001, "max": 0.5, "step": 0.001}}, spec)
+    found = keyframes(raw, render_demo(raw), controls)
+    assert found is None or len(found.text) <= RAW_BUDGET
