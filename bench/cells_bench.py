@@ -32,6 +32,7 @@ from reader_bench import (  # noqa: E402
     TIMELINE,
     cold_load,
     gzip_bytes,
+    phone_page,
     progress,
     serve_gzipped,
 )
@@ -152,23 +153,7 @@ def keyframe_answers(browser, url: str) -> list[float]:
 
 def phone_answer(browser, origin: str, folder: Path) -> dict:
     """Slow 4G: the interact cell touched right after the first chart; ms to its answer."""
-    cpu, bits, latency = PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"]
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
-    cdp.send("Network.enable")
-    cdp.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": latency,
-            "downloadThroughput": bits / 8,
-            "uploadThroughput": bits / 8,
-        },
-    )
+    context, page = phone_page(browser, PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"])
     page.add_init_script(
         TIMELINE
         + """

@@ -188,9 +188,9 @@ document.addEventListener("downhill:drawn", () => {
 )
 
 
-def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
-    """Load ``url`` as a phone: first chart; a touch of the first slider right after it and
-    the time to its redraw; engine ready; gzip bytes before the first chart and in all."""
+def phone_page(browser, profile: tuple | None):
+    """A fresh context and page as a phone: 390×844 touch, with ``profile`` (CPU slowdown,
+    bits per second, latency in ms) emulated through Chromium's DevTools protocol."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
@@ -209,6 +209,13 @@ def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
                 "uploadThroughput": bits / 8,
             },
         )
+    return context, page
+
+
+def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
+    """Load ``url`` as a phone: first chart; a touch of the first slider right after it and
+    the time to its redraw; engine ready; gzip bytes before the first chart and in all."""
+    context, page = phone_page(browser, profile)
     page.add_init_script(PHONE_TIMELINE)
     finished: list[tuple[float, str]] = []
     page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))

@@ -26,6 +26,7 @@ from engine import expr, normalize_spec, render_demo
 from engine.budget import units
 
 from .conftest import ROOT, poll, serve_folder
+from .test_hostile_engine import cli
 
 FRONT = "---\ntitle: {title}\ndate: 2026-01-01\n---\n\n"
 
@@ -310,16 +311,6 @@ def test_links_in_math_and_html_are_checked(tmp_path):
     write(content, "b.md", "B.\n")
     out = build(tmp_path, base_url="/sub/")
     assert 'href="/sub/b/"' in (out / "a" / "index.html").read_text()
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "engine", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
 
 
 def test_command_line_messages_say_what_went_wrong():
