@@ -174,7 +174,7 @@ export class Cell {
     const index = this.page.indexOf(this);
     const cells = this.page.slice(0, index + 1).map((cell) => cell.code);
     this.el.dataset.state = "running";
-    this.button("stop").hidden = false;
+    this.button("stop")?.removeAttribute("hidden");
     if (!quiet) this.say(this.runner.ready ? "Running…" : "Starting Python (first run only)…");
     this.outputBox.classList.add("cell-stale");
     let fresh = null; // the output box's first printed text of this run
@@ -198,7 +198,7 @@ export class Cell {
       onStream,
       onStatus: (text) => this.say(text),
     });
-    this.button("stop").hidden = true;
+    this.button("stop")?.setAttribute("hidden", "");
     this.el.dataset.state = "ran";
     this.saveToUrl();
     if (answer.failed) {
@@ -318,8 +318,9 @@ export class Cell {
     return values;
   }
 
+  /** A reader reached for a control: start the runtime (its code they may not edit, but
+   * moving a control runs it). */
   wake() {
-    if (this.el.dataset.editable === undefined) return;
     this.runner.start().catch(() => {});
   }
 
@@ -330,7 +331,7 @@ export class Cell {
     this.frames.fetch();
     if (this.runner.settled) this.request();
     else this.fromKeyframes({ snap: !fromUrl }).then((drawn) => {
-      if (!drawn && this.el.dataset.editable !== undefined) this.request();
+      if (!drawn) this.request();
     });
   }
 

@@ -22,7 +22,8 @@ from engine import render_demo
 
 from .test_reader import ARTICLES, close, slug_of
 
-pytestmark = pytest.mark.webkit
+# One MiniBrowser for them all: with pytest-xdist, every WebKit test runs in one process.
+pytestmark = [pytest.mark.webkit, pytest.mark.xdist_group("webkit")]
 
 
 def minibrowser() -> str:
@@ -36,16 +37,21 @@ def minibrowser() -> str:
 
 @pytest.fixture(scope="module")
 def display():
-    """A virtual screen for the MiniBrowser."""
+    """A virtual screen for the MiniBrowser, on a display number Xvfb finds free (it writes
+    the number to a pipe: two test processes never share one)."""
     xvfb = shutil.which("Xvfb")
     assert xvfb, "Xvfb is required: scripts/setup --test"
-    number = 90 + os.getpid() % 9
+    read, write = os.pipe()
     server = subprocess.Popen(
-        [xvfb, f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        [xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write,),
     )
-    time.sleep(1.0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb did not start"
     yield f":{number}"
     server.terminate()
     server.wait(timeout=10)
