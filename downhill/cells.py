@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import gzip
 import hashlib
 import json
 import os
@@ -529,11 +530,15 @@ class CellFence:
         result = self.results[k] if k < len(self.results) else None
         output = xml_safe(result["output"]) if result and "output" in result else None
         frames = result.get("keyframes") if result else None
-        keyframes = ""
+        keyframes = first = ""
         if frames:
             keyframes = f"{cell.id}.{frames_name(frames['text'])}.json"
             self.keyframe_bytes += frames["gzip_bytes"]
             self.publish(keyframes, frames["text"])
+            if frames.get("first"):  # a first, coarse file, fetched beside the whole one
+                first = f"{cell.id}.{frames_name(frames['first'])}.json"
+                self.keyframe_bytes += len(gzip.compress(frames["first"].encode(), 6))
+                self.publish(first, frames["first"])
         return self.env.get_template("cell.html").render(
             cell=cell,
             output=output if not cell.options.get("hide_output") else None,
@@ -543,6 +548,7 @@ class CellFence:
                 HtmlFormatter(cssclass="highlight", wrapcode=True),
             ),
             keyframes=keyframes,
+            keyframes_first=first,
             source=source_shown("python run", cell.source)
             if cell.options.get("show_source")
             else "",

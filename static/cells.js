@@ -77,7 +77,7 @@ export class Cell {
     this.initialFigures = figuresOf(this.builtOutput);
     this.figures = this.initialFigures;
     this.inputs = [...el.querySelectorAll(".demo-controls [data-path]")];
-    this.frames = new KeyframeSet([el.dataset.keyframes]);
+    this.frames = new KeyframeSet([el.dataset.keyframesFirst, el.dataset.keyframes]);
     this.latest = 0;
     this.inFlight = false;
     this.pending = false;
