@@ -16,6 +16,11 @@ OPEN = re.compile(
 )
 
 
+# Whether a body may hold a ``python run`` cell: one scan in C, before the line-by-line
+# fence_sites that says which (a build reads a thousand bodies; few hold cells).
+MAY_RUN = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*\{?\.?python\b[^\n]*\brun\b", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class FenceSite:
     language: str

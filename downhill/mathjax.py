@@ -215,7 +215,9 @@ def typeset(
 
     errors: list[ContentError] = []
     articles = [(path, _within_limits(path, formulas, errors)) for path, formulas in articles]
-    defining = [any(DEFINES.search(f[0]) for f in formulas) for _, formulas in articles]
+    defining = [
+        DEFINES.search("\n".join(f[0] for f in formulas)) is not None for _, formulas in articles
+    ]
 
     def member(tex: str, article: int) -> bool:
         """Whether ``tex`` is typeset in its article's document (else on its own)."""
@@ -278,6 +280,8 @@ def _within_limits(
     path: Path, formulas: list[list[Any]], errors: list[ContentError]
 ) -> list[list[Any]]:
     """The article's formulas, each past a limit replaced by an empty one and reported."""
+    if len(formulas) <= MAX_FORMULAS and all(len(f[0]) <= MAX_FORMULA_CHARS for f in formulas):
+        return formulas
     kept = []
     for k, (tex, display, line) in enumerate(formulas):
         if k == MAX_FORMULAS:

@@ -30,7 +30,7 @@ from .checks import CheckFence
 from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
-from .fences import FenceLocator, fence_sites
+from .fences import MAY_RUN, FenceLocator, fence_sites
 from .iterates import ArticleNumbers, IteratesFence, Runs
 from .keyframes import KeyframeStore
 from .links import page_of
@@ -193,7 +193,7 @@ class MarkdownStage:
         check_fence = CheckFence(source.path, locator, errors, self.math)
         iterates = IteratesFence(source.path, locator, errors, runs)
         cells = CellFence(source.path, self.env, errors, self.keyframes, lock=self.package_lock)
-        sites = fence_sites(source.body, source.body_line)
+        sites = fence_sites(source.body, source.body_line) if MAY_RUN.search(source.body) else []
         if any(site.runs for site in sites):
             cells.signature = self.signature(source.path.parent)
             cells.prepare(sites)
@@ -389,7 +389,7 @@ def collect(
     def markdown_key(source: Source) -> str:
         nonlocal signature
         text = fingerprint + source.body
-        if "python" in source.body and any(s.runs for s in fence_sites(source.body, 1)):
+        if MAY_RUN.search(source.body) and any(s.runs for s in fence_sites(source.body, 1)):
             signature = signature or environment_signature(config.content)
             text += signature
         return hashlib.sha256(text.encode()).hexdigest()
