@@ -389,7 +389,8 @@ def collect(
     def markdown_key(source: Source) -> str:
         nonlocal signature
         text = fingerprint + source.body
-        if MAY_RUN.search(source.body) and any(s.runs for s in fence_sites(source.body, 1)):
+        body = source.body
+        if "run" in body and MAY_RUN.search(body) and any(s.runs for s in fence_sites(body, 1)):
             signature = signature or environment_signature(config.content)
             text += signature
         return hashlib.sha256(text.encode()).hexdigest()
@@ -609,11 +610,17 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
                 text = env.get_template(template).render(**context)
                 tree.write_soon(target, text, lambda path: cache.keep_file("pages", key, path))
 
-        def listing(items: list[Article]) -> list:
-            return [
+        # Each article's line in a listing (index, tags, feed, sitemap), as JSON once: the
+        # listings' keys join them instead of encoding a thousand articles per page.
+        rows = {
+            a.url: json.dumps(
                 [a.url, a.title, source_to_json(a.source), a.reading_minutes, a.demos]
-                for a in items
-            ]
+            )
+            for a in articles
+        }
+
+        def listing(items: list[Article]) -> str:
+            return "[" + ",".join(rows[a.url] for a in items) + "]"
 
         index = package_index(config.node_modules, config.package_index)
         packages_origin = "/".join(index.split("/")[:3]) if "://" in index else ""
