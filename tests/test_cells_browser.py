@@ -83,6 +83,14 @@ def test_edit_run_exception_line_reset_and_link(page, site_url):
     poll(other, "() => document.querySelector('#by-hand .cm-content')")
     assert "onerror=alert(1)" in other.inner_text("#by-hand .cm-content")
     other.close()
+    # Past its cap, the link keeps the controls only and says why.
+    page.evaluate(
+        "() => { window.downhill.cells.find((c) => c.id === 'by-hand').editor.code ="
+        " '# ' + 'x'.repeat(7000); }"
+    )
+    page.click("#by-hand .cell-link")
+    assert "too long to put in a link" in page.inner_text("#by-hand .cell-status")
+    assert "by-hand.code" not in page.evaluate("() => location.search")
     # Reset: the author's code and the built output are back.
     page.click("#by-hand .cell-reset")
     assert "lr * slope(x)" in page.inner_text("#by-hand .cm-content")
