@@ -155,6 +155,8 @@ def test_interact_answers_from_keyframes_with_the_runtime_blocked(page, site_url
     namespace: dict = {}
     for code in source[:2]:
         run_cell(code, namespace)
+    # The whole keyframes file is in (before it, the first, coarse one snaps the slider).
+    poll(page, "() => window.downhill.cells[2].frames.rank === 1", 20)
     for lr in ("0.35", "0.8"):
         page.evaluate(
             f"""() => {{ const i = document.querySelector('#descend input[name=lr]');
@@ -167,6 +169,7 @@ def test_interact_answers_from_keyframes_with_the_runtime_blocked(page, site_url
             + json.dumps(expected["stdout"]),
             20,
         )
+        assert page.evaluate("() => document.querySelector('#descend input[name=lr]').value") == lr
         shown = page.evaluate("() => window.downhill.cells[2].figures.map((f) => f.data)")
         assert shown == [expected["displays"][0]["figure"]["data"]]
     assert page.evaluate("() => window.downhill.cells[2].el.dataset.state") == "static"
