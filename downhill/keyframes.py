@@ -247,14 +247,18 @@ def keyframes(
         except Exception:  # a position the engine refuses costs nothing to answer
             return 0.0
 
-    costs = {
-        json.dumps(spec, sort_keys=True): cost_of(spec)
-        for rows in table.values()
-        for _, spec in rows
-    }
+    # A control whose two ends cost what the built spec costs (a rate, a start) costs that
+    # at every position; only one that changes the work (steps, points) is counted through.
+    # (Counting every position of every control would normalize thousands of specs.)
+    built_cost = cost_of(built_raw)
+    costs: dict[int, float] = {}
+    for rows in table.values():
+        ends = (cost_of(rows[0][1]), cost_of(rows[-1][1]))
+        for _, spec in rows:
+            costs[id(spec)] = built_cost if ends == (built_cost, built_cost) else cost_of(spec)
 
     def cost(spec: dict) -> float:
-        return costs[json.dumps(spec, sort_keys=True)]
+        return costs[id(spec)]
 
     def kept(rows: list, stride: int) -> list:
         return [
