@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import stat
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,7 @@ class Source:
     meta_lines: dict[str, int] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)  # a tag's slug is asked for on every page that lists it
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "post"
 

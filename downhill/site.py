@@ -625,8 +625,12 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
         index = package_index(config.node_modules, config.package_index)
         packages_origin = "/".join(index.split("/")[:3]) if "://" in index else ""
         article_pages = []
+        bundles: dict[tuple[str, ...], tuple[str, str | None]] = {}
         for article in articles:
-            plotly = vendor.plotly_for(set(article.rendered.trace_types))
+            kinds = tuple(article.rendered.trace_types)
+            if kinds not in bundles:  # (a thousand articles share a few sets of chart kinds)
+                bundles[kinds] = vendor.plotly_for(set(kinds))
+            plotly = bundles[kinds]
             neighbours = [(a.url, a.title) if a else None for a in (article.previous, article.next)]
             inputs = [
                 article.key,
