@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import gzip
 import hashlib
 import json
 import os
@@ -45,18 +44,19 @@ from pygments.lexers import PythonLexer
 from engine.cells import CELL_FILE, bound_values, figures_of
 
 from .cache import write_whole
+from .config import ROOT
 from .controls import Control, _number
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
-from .keyframes import KeyframeStore
+from .iterates import ID
+from .keyframes import Keyframes, KeyframeStore
 from .read import NOT_XML
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
 MAX_TIMEOUT = 300
 MEMORY_LIMIT = 2 << 30  # bytes of address space for an article's cells (numpy needs ~0.5 GiB)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,6 @@ class Cell:
     @property
     def filename(self) -> str:
         return CELL_FILE.format(self.number)
-
-    @property
-    def code_offset(self) -> int:
-        """Lines of options above the code."""
-        return self.source.count("\n") - self.code.count("\n")
 
 
 def split_options(body: str) -> tuple[str, str]:
@@ -204,11 +199,7 @@ def read_cell(
     ):
         bad(("timeout",), f"timeout must be a number of seconds above 0, at most {MAX_TIMEOUT}")
     cell_id = options.get("id")
-    if cell_id is not None and (
-        not isinstance(cell_id, str)
-        or not cell_id[:1].isalpha()
-        or not all(c.isalnum() or c in "-_" for c in cell_id)
-    ):
+    if cell_id is not None and not (isinstance(cell_id, str) and ID.match(cell_id)):
         bad(("id",), f"id {cell_id!r} must be letters, digits, - and _, starting with a letter")
     if "caption" in options and not isinstance(options["caption"], str):
         bad(("caption",), "caption must be text")
@@ -531,14 +522,14 @@ class CellFence:
         output = xml_safe(result["output"]) if result and "output" in result else None
         frames = result.get("keyframes") if result else None
         keyframes = first = ""
-        if frames:
-            keyframes = f"{cell.id}.{frames_name(frames['text'])}.json"
-            self.keyframe_bytes += frames["gzip_bytes"]
-            self.publish(keyframes, frames["text"])
-            if frames.get("first"):  # a first, coarse file, fetched beside the whole one
-                first = f"{cell.id}.{frames_name(frames['first'])}.json"
-                self.keyframe_bytes += len(gzip.compress(frames["first"].encode(), 6))
-                self.publish(first, frames["first"])
+        if frames:  # the kernel's Keyframes, named and weighed as a demo's are
+            found = Keyframes(**{**frames, "coarse": tuple(frames["coarse"])})
+            keyframes = f"{cell.id}.{found.name}.json"
+            self.keyframe_bytes += found.bytes_fetched
+            self.publish(keyframes, found.name, found.text)
+            if found.first:  # a first, coarse file, fetched beside the whole one
+                first = f"{cell.id}.{found.first_name}.json"
+                self.publish(first, found.first_name, found.first)
         return self.env.get_template("cell.html").render(
             cell=cell,
             output=output if not cell.options.get("hide_output") else None,
@@ -565,8 +556,7 @@ class CellFence:
             ),
         )
 
-    def publish(self, name: str, text: str) -> None:
-        digest = frames_name(text)
+    def publish(self, name: str, digest: str, text: str) -> None:
         self.files[name] = digest
         if self.keyframes.folder is not None:
             target = self.keyframes.file(digest)
@@ -586,10 +576,6 @@ def xml_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: xml_safe(v) for k, v in value.items()}
     return value
-
-
-def frames_name(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def environment_signature(content: Path) -> str:
