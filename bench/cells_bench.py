@@ -32,6 +32,7 @@ from reader_bench import (  # noqa: E402
     TIMELINE,
     cold_load,
     gzip_bytes,
+    load_until_first_chart,
     phone_page,
     progress,
     serve_gzipped,
@@ -66,12 +67,7 @@ def before_asking(browser, url: str, folder: Path) -> tuple[float, int, list[str
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.add_init_script(TIMELINE)
-    finished: list[tuple[float, str]] = []
-    page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))
-    page.goto(url, wait_until="commit")
-    while not page.evaluate("window.__t && window.__t.chart"):
-        page.wait_for_timeout(10)
-    at_chart = time.monotonic()
+    finished, at_chart = load_until_first_chart(page, url)
     chart = page.evaluate("window.__t.chart")
     page.wait_for_timeout(3000)
     context.close()
@@ -162,12 +158,7 @@ document.addEventListener("downhill:keyframe", () => {
   window.__t.answer = window.__t.answer || performance.now();
 }, true);"""
     )
-    finished: list[tuple[float, str]] = []
-    page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))
-    page.goto(f"{origin}{ARTICLE}#descend", wait_until="commit")
-    while not page.evaluate("() => !!(window.__t && window.__t.chart)"):
-        page.wait_for_timeout(20)
-    at_chart = time.monotonic()
+    finished, at_chart = load_until_first_chart(page, f"{origin}{ARTICLE}#descend")
     touch = page.evaluate("""() => {
         const input = document.querySelector('#descend input[name=lr]');
         input.value = '0.5';

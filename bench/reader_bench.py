@@ -212,17 +212,24 @@ def phone_page(browser, profile: tuple | None):
     return context, page
 
 
+def load_until_first_chart(page, url: str) -> tuple[list[tuple[float, str]], float]:
+    """Open ``url`` (its timeline script added) and wait for its first chart; returns the
+    list that goes on filling with (time, address) of each finished request, and the time
+    of the first chart on the same clock."""
+    finished: list[tuple[float, str]] = []
+    page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))
+    page.goto(url, wait_until="commit")
+    while not page.evaluate("window.__t && window.__t.chart"):
+        page.wait_for_timeout(10)
+    return finished, time.monotonic()
+
+
 def phone_load(browser, url: str, profile: tuple | None, folder: Path) -> dict:
     """Load ``url`` as a phone: first chart; a touch of the first slider right after it and
     the time to its redraw; engine ready; gzip bytes before the first chart and in all."""
     context, page = phone_page(browser, profile)
     page.add_init_script(PHONE_TIMELINE)
-    finished: list[tuple[float, str]] = []
-    page.on("requestfinished", lambda r: finished.append((time.monotonic(), r.url)))
-    page.goto(url, wait_until="commit")
-    while not page.evaluate("window.__t && window.__t.chart"):
-        page.wait_for_timeout(20)
-    at_chart = time.monotonic()
+    finished, at_chart = load_until_first_chart(page, url)
     touch = page.evaluate(
         """() => {
         const input = document.querySelector('.demo input[type=range]');
