@@ -905,3 +905,41 @@ def evaluate_tree(tree: Node, env: Mapping[str, float]) -> float:
         return tree.evaluate(env)
     except _UNDEFINED:
         return math.nan
+
+
+def readable(node: Node) -> str:
+    """``node`` as a person writes it in Python: ``2*x*sin(y)``, ``x**2*cos(y)``."""
+    if isinstance(node, Const):
+        return node.name or _fmt_number(node.value)
+    if isinstance(node, Sym):
+        return node.name
+    if isinstance(node, Call):
+        return f"{node.func}({readable(node.arg)})"
+    if isinstance(node, Neg):
+        return "-" + _readable_wrapped(node.arg, PREC_MUL)
+    if isinstance(node, Pow):
+        base = _readable_wrapped(node.base, PREC_ATOM)
+        return f"{base}**{_readable_wrapped(node.exponent, PREC_ATOM)}"
+    symbol = {Add: " + ", Sub: " - ", Mul: "*", Div: "/"}[type(node)]
+    prec = _text_prec(node)
+    left = _readable_wrapped(node.left, prec)
+    right = _readable_wrapped(node.right, prec + (0 if isinstance(node, Add | Mul) else 1))
+    if isinstance(node, Add) and right.startswith("-"):
+        return f"{left} - {right[1:]}"
+    return f"{left}{symbol}{right}"
+
+
+def _text_prec(node: Node) -> int:
+    """How tightly ``node`` binds in Python's syntax (LaTeX's fractions bind otherwise)."""
+    if isinstance(node, Add | Sub):
+        return PREC_ADD
+    if isinstance(node, Mul | Div):
+        return PREC_MUL
+    if isinstance(node, Neg) or (isinstance(node, Const) and node.value < 0):
+        return PREC_NEG
+    return PREC_POW if isinstance(node, Pow) else PREC_ATOM
+
+
+def _readable_wrapped(node: Node, prec: int) -> str:
+    text = readable(node)
+    return f"({text})" if _text_prec(node) < prec else text
