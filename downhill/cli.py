@@ -148,10 +148,11 @@ def run_build(config: BuildConfig) -> int:
     demos = sum(a.demos for a in articles)
     cells = sum(a.rendered.cells for a in articles)
     checks = sum(a.rendered.checks for a in articles)
+    exercises = sum(a.rendered.exercises for a in articles)
     elapsed = time.perf_counter() - started
     print(
         f"built {len(articles)} article(s), {demos} demo(s), {cells} cell(s), "
-        f"{checks} check(s) passed, "
+        f"{checks} check(s) passed, {exercises} exercise solution(s) graded, "
         f"into {config.out} in {elapsed:.2f} s"
     )
     weights = [

@@ -10,6 +10,8 @@ descriptors 1 and 2 are pointed at /dev/null, so not even C code can garble the 
   ``interact`` (controls and their built values) it also computes the cell's keyframes, in a
   forked copy of the process so that no position can change the article's namespace.
   Reply: ``{"output": {...}, "keyframes": null | {...}, "seconds": float}``.
+- ``{"op": "grade", "exercise", "answer"}`` grades an exercise's answer
+  (engine.exercises.grade) in a namespace of its own. Reply: ``{"verdict": {...}}``.
 """
 
 from __future__ import annotations
@@ -121,6 +123,13 @@ def main() -> None:
     namespace: dict[str, Any] = {"__name__": "__main__"}
     for line in requests:
         request = json.loads(line)
+        if request.get("op") == "grade":  # an exercise's solution, in a namespace of its own
+            from engine.exercises import grade
+
+            verdict = grade(request["exercise"], request["answer"])
+            replies.write(json.dumps({"verdict": {**verdict, "output": None}}) + "\n")
+            replies.flush()
+            continue
         started = time.perf_counter()
         before = dict(namespace)
         output = run_cell(request["source"], namespace, request["filename"])

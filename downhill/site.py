@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import markdown
 
 from .assets import ENGINE_VERSION, package_index, publish_static, publish_vendor, write_engine
 from .cache import Cache
@@ -30,6 +31,7 @@ from .checks import CheckFence
 from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
+from .exercises import ExerciseFence
 from .fences import MAY_RUN, FenceLocator, fence_sites
 from .iterates import ArticleNumbers, IteratesFence, Runs
 from .keyframes import KeyframeStore
@@ -75,6 +77,7 @@ class Rendered:
     math: list[list] = field(default_factory=list)  # [tex, display, line] per math token
     cells: int = 0
     packages: list[list] = field(default_factory=list)  # [cell id, [packages the runtime lacks]]
+    exercises: int = 0
 
 
 @dataclass
@@ -128,8 +131,13 @@ class Article:
 
     @property
     def live(self) -> bool:
-        """Whether the page has demos or cells: it loads the page's script and Plotly."""
-        return bool(self.rendered.demos or self.rendered.cells)
+        """Whether the page has demos, cells or exercises: it loads the page's script."""
+        return bool(self.rendered.demos or self.rendered.cells or self.rendered.exercises)
+
+    @property
+    def runs_python(self) -> bool:
+        """Whether readers run Python on the page (cells, exercises): the cells' worker."""
+        return bool(self.rendered.cells or self.rendered.exercises)
 
     @property
     def reading_minutes(self) -> int:
@@ -160,10 +168,13 @@ class MarkdownStage:
         self.links: list[str] = []
         # Keyframes by spec and controls: shared by the articles, kept across builds.
         self.keyframes = KeyframeStore.in_cache(cache, fingerprint)
-        self.fences: tuple[DemoFence, CheckFence, IteratesFence, CellFence] | None = None
+        self.fences: tuple[DemoFence, CheckFence, IteratesFence, CellFence, ExerciseFence]
+        self.fences = None  # type: ignore[assignment]
         self.content = content
         self.package_lock = package_lock
         self._signature: str | None = None
+        self.base_url = base_url
+        self._prose: markdown.Markdown | None = None  # exercises' prompts and hints
         self.numbers = ArticleNumbers()
         self.math = ArticleMath()
         self.md = make_markdown(
@@ -172,6 +183,7 @@ class MarkdownStage:
                 "check": lambda src: self.fences[1](src),
                 "iterates": lambda src: self.fences[2](src),
                 "python": lambda src: self.fences[3](src),
+                "exercise": lambda src: self.fences[4](src),
             },
             base_url,
             self.links,
@@ -185,6 +197,13 @@ class MarkdownStage:
             self._signature = environment_signature(self.content or content)
         return self._signature
 
+    def prose(self, text: str) -> str:
+        """Markdown inside a fence (an exercise's prompt), its math the article's."""
+        if self._prose is None:
+            self._prose = make_markdown({}, self.base_url, self.links, self.numbers, self.math)
+        self._prose.reset()
+        return self._prose.convert(text)
+
     def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
         errors: list[ContentError] = []
         locator = FenceLocator(source.body, source.body_line)
@@ -197,12 +216,16 @@ class MarkdownStage:
         if any(site.runs for site in sites):
             cells.signature = self.signature(source.path.parent)
             cells.prepare(sites)
-        self.fences = (demo_fence, check_fence, iterates, cells)
+        exercises = ExerciseFence(source.path, locator, self.env, errors, self.prose)
+        self.fences = (demo_fence, check_fence, iterates, cells, exercises)
         self.numbers.start(source.path, source.body, source.body_line, runs, errors)
         self.math.start(source.body, source.body_line)
         self.links.clear()
         self.md.reset()
-        html = self.md.convert(source.body)
+        try:
+            html = self.md.convert(source.body)
+        finally:
+            exercises.close()
         anchors = _anchors(getattr(self.md, "toc_tokens", []))
         for demo in demo_fence.demos:
             if demo.id in anchors:
@@ -238,6 +261,7 @@ class MarkdownStage:
             list(self.math.formulas),
             len(cells.cells),
             [[cell.id, cell.packages] for cell in cells.cells if cell.packages],
+            exercises.count,
         )
         return rendered, errors
 
@@ -572,7 +596,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             tree,
             config.package_index,
             config.package_lock,
-            cells=any(a.rendered.cells for a in articles),
+            cells=any(a.runs_python for a in articles),
         )
         for relative in files:  # images, data and downloads, as they are in content/
             tree.link(config.content / relative, relative)
@@ -639,7 +663,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
                 plotly,
                 MATH_VERSION,
             ]
-            csp = csp_for(vendor.cdn, packages_origin) if article.rendered.cells else None
+            csp = csp_for(vendor.cdn, packages_origin) if article.runs_python else None
             inputs.append(csp)
             key = page_key("article.html", inputs)
             target = f"{article.slug}/index.html"

@@ -2,10 +2,11 @@
 // loop or huge allocation never blocks the demos (Stop ends this worker; the demos' worker
 // goes on). It boots on the whole standard library, and fetches a package the runtime
 // lacks (numpy) from the lock's address, hash-checked, only when a cell imports it.
-// Protocol: {type: "run", seq, cells: [code, …], overrides} →
+// Protocol: {type: "run", seq, cells: [code, …], overrides} or
+//   {type: "grade", seq, exercise, answer} (an exercise's answer, engine.exercises) →
 //   {type: "status", seq, text}  (a package download, said before it starts),
 //   {type: "stream", seq, name, text}  (printed text, as it is printed),
-//   {type: "done", seq, output} | {type: "done", seq, failed: message}.
+//   {type: "done", seq, output} | {type: "done", seq, verdict} | {type: "done", seq, failed}.
 // It knows nothing about what cells compute: engine.cells runs them.
 import { bootPyodide, plainFetch } from "./pyodide-boot.js";
 
@@ -19,6 +20,7 @@ const ready = bootPyodide().then(({ pyodide, lock }) => {
     lock,
     byImport,
     runCells: pyodide.runPython("from engine.cells import run_cells_json\nrun_cells_json"),
+    grade: pyodide.runPython("from engine.exercises import grade_json\ngrade_json"),
     findImports: pyodide.runPython("from pyodide.code import find_imports\nfind_imports"),
   };
 });
@@ -30,7 +32,12 @@ ready.then(
 
 /** The lock's packages that `code` imports and are not loaded yet, with what they need. */
 function missingPackages(runtime, code) {
-  const found = runtime.findImports(code);
+  let found;
+  try {
+    found = runtime.findImports(code);
+  } catch {
+    return []; // not Python (a typed answer), or a syntax error the run will report
+  }
   const names = found.toJs();
   found.destroy();
   const wanted = new Map();
@@ -70,15 +77,15 @@ async function loadPackages(runtime, entries, seq) {
 }
 
 onmessage = async (event) => {
-  const { type, seq, cells, overrides } = event.data;
-  if (type !== "run") return;
+  const { type, seq, cells, overrides, exercise, answer } = event.data;
+  if (type !== "run" && type !== "grade") return;
   let runtime;
   try {
     runtime = await ready;
   } catch {
     return; // "failed" was already reported
   }
-  const code = cells.join("\n");
+  const code = type === "run" ? cells.join("\n") : answer;
   const entries = missingPackages(runtime, code);
   if (entries.length) {
     let problem;
@@ -95,8 +102,13 @@ onmessage = async (event) => {
   }
   const stream = (name, text) => postMessage({ type: "stream", seq, name, text });
   try {
-    const text = runtime.runCells(JSON.stringify({ cells, overrides: overrides || null }), stream);
-    postMessage({ type: "done", seq, output: JSON.parse(text) });
+    if (type === "grade") {
+      const text = runtime.grade(JSON.stringify({ exercise, answer }), stream);
+      postMessage({ type: "done", seq, verdict: JSON.parse(text) });
+    } else {
+      const text = runtime.runCells(JSON.stringify({ cells, overrides: overrides || null }), stream);
+      postMessage({ type: "done", seq, output: JSON.parse(text) });
+    }
   } catch (err) {
     // run_cells_json catches what a cell raises, so this is Python itself failing.
     postMessage({ type: "done", seq, failed: `Python stopped: ${(err && err.message) || err}`,

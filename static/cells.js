@@ -4,15 +4,12 @@
 // runtime is ready, then re-run the cell. What cells compute is engine.cells' business;
 // printed text is always text, never HTML.
 import { initialValue, linkedValue, saveState, showValue, valueOf } from "./controls.js";
-import { EDITOR_URL } from "./config.js";
+import { element, loadEditor, streamInto } from "./editing.js";
 import { drawFigures, isSolid, loadPlotly3D, solidChartsFailed, withFrame } from "./figures.js";
 import { KeyframeSet, frameFor } from "./keyframes.js";
 import { redrawOnResize } from "./demo.js";
 
 export const MAX_LINKED_CODE = 6000; // characters of edited code a link can carry
-
-let editorModule = null;
-const loadEditor = () => (editorModule ??= import(EDITOR_URL));
 
 /** Every figure an output draws, in page order (engine.cells.figures_of). */
 export function figuresOf(output) {
@@ -40,13 +37,6 @@ function joined(skeleton, figures) {
   });
   return { ...skeleton, displays };
 }
-
-const element = (tag, className, text) => {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-};
 
 /** UTF-8 text as base64url, and back (edited code in a link). */
 const encode = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text)))
@@ -139,7 +129,6 @@ export class Cell {
     try {
       module = await loadEditor();
     } catch (err) {
-      editorModule = null;
       this.say(`The editor could not load (${err.message}).`);
       return;
     }
@@ -184,14 +173,7 @@ export class Cell {
         this.outputBox.replaceChildren();
         this.outputBox.classList.remove("cell-stale");
       }
-      const selector = name === "stderr" ? ".cell-stderr" : ".cell-stdout";
-      let pre = this.outputBox.querySelector(selector);
-      if (!pre) {
-        pre = element("pre", selector.slice(1));
-        if (name === "stdout") this.outputBox.prepend(pre);
-        else this.outputBox.append(pre);
-      }
-      pre.append(text);
+      streamInto(this.outputBox, name, text);
     };
     const answer = await this.runner.run(cells, overrides, {
       timeout: this.timeout,

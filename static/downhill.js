@@ -1,10 +1,11 @@
 // Downhill's page glue: draw the pre-rendered figures at once, then upgrade demos and cells
 // to live ones. One module per concern: config (the runtime's files), worker-client (the
 // two Pyodide workers), figures (theme, drawing), painting (lazy drawing), controls and
-// keyframes (sliders before the runtime), demo, cells.
+// keyframes (sliders before the runtime), demo, cells, exercises (graded in the cells' worker).
 import { CELL_WORKER_URL, WORKER_URL } from "./config.js";
 import { Cell } from "./cells.js";
 import { Demo } from "./demo.js";
+import { Exercise, Progress } from "./exercises.js";
 import {
   NEAR_PX, Painter, comingViewportTop, distanceFromViewport, paintOnApproach,
 } from "./painting.js";
@@ -14,6 +15,7 @@ const engine = new Engine(WORKER_URL);
 const runner = CELL_WORKER_URL ? new CellRunner(CELL_WORKER_URL) : null;
 const demos = [];
 const cells = [];
+const exercises = [];
 // Once the engine starts for one demo, every demo on the page goes live with it.
 document.addEventListener("downhill:engine-start", () => demos.forEach((d) => d.wake()));
 
@@ -48,7 +50,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (runner) {
     for (const element of document.querySelectorAll(".cell")) cells.push(new Cell(element, runner, cells));
   }
-  window.downhill = { demos, engine, cells, runner }; // for tests and the curious
+  const exerciseElements = document.querySelectorAll(".exercise");
+  if (runner && exerciseElements.length) {
+    const progress = new Progress();
+    for (const element of exerciseElements) exercises.push(new Exercise(element, runner, progress));
+    progress.show();
+  }
+  window.downhill = { demos, engine, cells, exercises, runner }; // for tests and the curious
   const blocks = [...demos, ...cells];
   const top = comingViewportTop();
   const distance = new Map(blocks.map((block) => [block, distanceFromViewport(block.el, top)]));

@@ -133,7 +133,8 @@ export class CellRunner extends WorkerClient {
     if (data.type === "stream") run.onStream(data.name, data.text);
     else if (data.type === "status") run.onStatus(data.text);
     else if (data.type === "done") {
-      this.finish(data.failed ? { failed: data.failed, kind: data.kind } : { output: data.output });
+      this.finish(data.failed ? { failed: data.failed, kind: data.kind }
+        : { output: data.output, verdict: data.verdict });
       if (data.kind === "broken") this.stop();
     }
   }
@@ -151,22 +152,34 @@ export class CellRunner extends WorkerClient {
    * runs asked for before it; resolves with `{output}` or `{failed, kind}`.
    */
   run(cells, overrides, options) {
-    const job = this.queue.then(() => this.execute(cells, overrides, options));
+    return this.enqueue({ type: "run", cells, overrides }, options);
+  }
+
+  /**
+   * Grade `answer` (code, or typed text) for an exercise (engine.exercises); resolves with
+   * `{verdict}` or `{failed, kind}`.
+   */
+  grade(exercise, answer, options) {
+    return this.enqueue({ type: "grade", exercise, answer }, options);
+  }
+
+  enqueue(message, options) {
+    const job = this.queue.then(() => this.execute(message, options));
     this.queue = job;
     return job;
   }
 
-  execute(cells, overrides, { timeout, onStream, onStatus }) {
+  execute(message, { timeout, onStream, onStatus }) {
     this.seq += 1;
     const seq = this.seq;
     return new Promise((resolve) => {
       this.current = { seq, resolve, onStream, onStatus, timer: null };
       this.start().then(() => {
         if (this.current?.seq !== seq) return;
-        this.worker.postMessage({ type: "run", seq, cells, overrides });
+        this.worker.postMessage({ ...message, seq });
         this.current.timer = setTimeout(() => {
           this.stop();
-          this.finish({ failed: `Stopped: the cell ran longer than its time limit of ${timeout} s.`,
+          this.finish({ failed: `Stopped: it ran longer than its time limit of ${timeout} s.`,
             kind: "timeout" });
         }, timeout * 1000);
       }, (err) => this.finish({ failed: `The Python runtime could not load (${err.message}).`,
