@@ -240,3 +240,36 @@ def test_a_cell_is_edited_and_run_in_webkit(webkit, watched_site_url):
     )
     assert value == "21"
     assert webkit.execute_script("return window.__errors;") == []
+
+
+def test_an_exercise_is_graded_in_webkit(webkit, watched_site_url):
+    """WebKit: a wrong gradient is graded and explained, the fixed one is solved."""
+    webkit.get(f"{watched_site_url}/gradient-points-uphill/")
+    wait(webkit, "return document.readyState === 'complete' && !!window.downhill;")
+    webkit.execute_script("document.querySelector('#two-slopes').scrollIntoView();")
+    webkit.execute_script("document.querySelector('#two-slopes .exercise-edit').click();")
+    wait(webkit, "return !!document.querySelector('#two-slopes .cm-content');")
+    check = (
+        "const ex = window.downhill.exercises.find((e) => e.id === 'two-slopes');"
+        "ex.editor.code = arguments[0];"
+        "window.__graded = null;"
+        "ex.el.addEventListener('downhill:graded', (e) => { window.__graded = e.detail; },"
+        " {once: true});"
+        "document.querySelector('#two-slopes .exercise-check').click();"
+    )
+    code = "from math import sin, cos\ndef gradient(x, y):\n    return {}\n"
+    webkit.execute_script(check, code.format("x**2*cos(y), 2*x*sin(y)"))
+    verdict = wait(webkit, "return window.__graded;", timeout=180)
+    assert verdict["passed"] is False and "swapped" in verdict["message"]
+    said = webkit.execute_script(
+        "return document.querySelector('#two-slopes .exercise-result').textContent;"
+    )
+    assert "swapped" in said
+    webkit.execute_script(check, code.format("2*x*sin(y), x**2*cos(y)"))
+    verdict = wait(webkit, "return window.__graded;")
+    assert verdict["passed"] is True
+    progress = webkit.execute_script(
+        "return document.querySelector('#two-slopes').dataset.progress;"
+    )
+    assert progress == "solved"
+    assert webkit.execute_script("return window.__errors;") == []
