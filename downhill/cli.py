@@ -152,7 +152,7 @@ def run_build(config: BuildConfig) -> int:
     elapsed = time.perf_counter() - started
     print(
         f"built {len(articles)} article(s), {demos} demo(s), {cells} cell(s), "
-        f"{checks} check(s) passed, {exercises} exercise solution(s) graded, "
+        f"{checks} check(s) passed, {exercises} exercise(s), "
         f"into {config.out} in {elapsed:.2f} s"
     )
     weights = [

@@ -1,0 +1,42 @@
+"""The guide's reference tables say what the code's tables say: the cells' options and the
+exercise fence's keys and grading kinds."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from downhill.cells import OPTIONS
+from downhill.config import ROOT
+from downhill.exercises import KEYS
+from engine.exercises import KINDS
+
+GUIDE = (ROOT / "content" / "guide.md").read_text()
+
+
+def table_after(heading: str) -> dict[str, list[str]]:
+    """The first table after ``heading``: first cell's `name` → the other cells."""
+    rest = GUIDE[GUIDE.index(heading) :]
+    rows = re.findall(
+        r"^\| `(\w+)` \| (.*) \|$", rest[: rest.index("\n\n", rest.index("| ---"))], re.MULTILINE
+    )
+    return {name: cells.split(" | ") for name, cells in rows}
+
+
+def shown(value: object) -> str:
+    return "—" if value is None else json.dumps(value)
+
+
+def test_the_cell_options_table_is_the_options():
+    table = table_after("| option | default | what it does |")
+    assert table == {
+        name: [shown(option.default), option.meaning] for name, option in OPTIONS.items()
+    }
+
+
+def test_the_exercise_tables_are_the_keys_and_the_kinds():
+    table = table_after("The other keys:")
+    assert table == {
+        name: [key.meaning + (" (required)" if key.required else "")] for name, key in KEYS.items()
+    }
+    assert list(table_after("| grading key | the reader writes |")) == list(KINDS)
