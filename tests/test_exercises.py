@@ -87,6 +87,7 @@ def test_derivative_hessian_and_value():
         "def hessian(x, y):\n    return [[2*y**3, 6*x*y], [6*x*y, 6*x**2*y]]",
         "∂²f/∂x∂y is wrong",
     )
+    fails({"value_of": "x**2*y"}, "def f(x, y):\n    return x*y**2\n", "f is wrong", "x**2*y")
     passes(
         {"value_of": "peaks"},
         "from math import exp\ndef f(x, y):\n    return "
