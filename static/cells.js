@@ -4,7 +4,7 @@
 // runtime is ready, then re-run the cell. What cells compute is engine.cells' business;
 // printed text is always text, never HTML.
 import { initialValue, linkedValue, saveState, showValue, valueOf } from "./controls.js";
-import { element, loadEditor, streamInto } from "./editing.js";
+import { element, openEditor, streamInto } from "./editing.js";
 import { drawFigures, isSolid, loadPlotly3D, solidChartsFailed, withFrame } from "./figures.js";
 import { KeyframeSet, frameFor } from "./keyframes.js";
 import { redrawOnResize } from "./demo.js";
@@ -124,22 +124,13 @@ export class Cell {
       this.editor.focus();
       return;
     }
-    this.say("Loading the editor…");
-    let module;
-    try {
-      module = await loadEditor();
-    } catch (err) {
-      this.say(`The editor could not load (${err.message}).`);
-      return;
-    }
-    const box = element("div", "cell-editor");
-    this.codeBox.after(box);
-    this.codeBox.hidden = true;
-    this.editor = module.createEditor(box, this.code, {
+    const editor = await openEditor(this.codeBox, this.code, {
       onRun: () => this.run(),
       onChange: () => this.codeChanged(),
       label: `Python code of cell ${this.id}: Ctrl+Enter runs it; Escape then Tab leaves`,
-    });
+    }, (text) => this.say(text));
+    if (!editor) return;
+    this.editor = editor;
     this.edited = null;
     this.button("edit").hidden = true;
     this.button("reset").hidden = false;

@@ -5,12 +5,31 @@ import { EDITOR_URL } from "./config.js";
 let editorModule = null;
 
 /** The editor module, loaded once; a failed load can be tried again. */
-export function loadEditor() {
+function loadEditor() {
   editorModule ??= import(EDITOR_URL).catch((err) => {
     editorModule = null;
     throw err;
   });
   return editorModule;
+}
+
+/**
+ * Replace `codeBox` by an editor holding `code` (CodeMirror, loaded on first use), with
+ * CodeMirror's `options`; null, said through `say`, when it cannot load.
+ */
+export async function openEditor(codeBox, code, options, say) {
+  say("Loading the editor…");
+  let module;
+  try {
+    module = await loadEditor();
+  } catch (err) {
+    say(`The editor could not load (${err.message}).`);
+    return null;
+  }
+  const box = element("div", "cell-editor");
+  codeBox.after(box);
+  codeBox.hidden = true;
+  return module.createEditor(box, code, options);
 }
 
 export const element = (tag, className, text) => {

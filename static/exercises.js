@@ -2,7 +2,7 @@
 // worker, where engine.exercises grades it and says what is wrong. Hints come one at a
 // time; the solution stays out of the page's text until asked for. Progress (attempted,
 // solved, hints used, the reader's code) is kept in this browser only, per article.
-import { element, loadEditor, streamInto } from "./editing.js";
+import { element, openEditor, streamInto } from "./editing.js";
 
 const MAX_SAVED_CODE = 20000; // characters of a reader's code kept between visits
 
@@ -117,22 +117,13 @@ export class Exercise {
       this.editor.focus();
       return;
     }
-    this.say("Loading the editor…");
-    let module;
-    try {
-      module = await loadEditor();
-    } catch (err) {
-      this.say(`The editor could not load (${err.message}).`);
-      return;
-    }
-    const box = element("div", "cell-editor");
-    this.codeBox.after(box);
-    this.codeBox.hidden = true;
-    this.editor = module.createEditor(box, this.savedCode ?? this.starter, {
+    const editor = await openEditor(this.codeBox, this.savedCode ?? this.starter, {
       onRun: () => this.check(),
       onChange: () => this.codeChanged(),
       label: `Your code for exercise ${this.id}: Ctrl+Enter checks it; Escape then Tab leaves`,
-    });
+    }, (text) => this.say(text));
+    if (!editor) return;
+    this.editor = editor;
     this.button("edit").hidden = true;
     this.button("reset").hidden = false;
     this.say("Editing: Check (or Ctrl+Enter) grades your code.");
