@@ -41,8 +41,10 @@ Inside a formula: $y = 2 \cdot \eqref{eq:first}$.
 
 
 def text_of(html: str) -> str:
-    """What a reader reads: the page's text without the typeset math and the scripts."""
+    """What a reader reads: the page's text without the typeset math and the scripts (and
+    without a fence's Markdown source, which the guide shows as source on purpose)."""
     html = re.sub(r"<mjx-container.*?</mjx-container>", " ", html, flags=re.S)
+    html = re.sub(r'<details class="demo-source".*?</details>', " ", html, flags=re.S)
     html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
     return re.sub(r"<[^>]+>", " ", html)
 
