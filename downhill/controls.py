@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.catalogue import CATALOGUE
 from engine.optimizers import OPTIMIZERS
-from engine.spec import NUMBERS
+from engine.spec import NUMBERS, SCHEDULE_NUMBERS
 
 FIT_SLIDERS = ("points", "noise", "seed", "batch_size", "w", "b")
 FIT_SELECTS = {"loss": ("mse", "mae"), "method": ("batch", "minibatch", "stochastic")}
@@ -110,7 +110,7 @@ def _limit_problem(name: str, lo: float, hi: float) -> str | None:
     """Why a slider from ``lo`` to ``hi`` cannot set ``name``, or None: it would reach
     values the key does not allow (a numeric key's own range), or numbers too large to
     step through (a start or a parameter)."""
-    number = NUMBERS.get(name)
+    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name)
     if number is not None:
         if not number.allows(hi):
             return f"max {hi:g} is outside {name}'s range: {name} must be {number.allowed}"
@@ -147,6 +147,8 @@ def build_controls(
     fit_sliders = [f"fit.{k}" for k in FIT_SLIDERS] if spec["fit"] else []
     fit_selects = [f"fit.{k}" for k in FIT_SELECTS] if spec["fit"] else []
     sliders += fit_sliders
+    if spec.get("schedule"):  # a schedule's constants (schedule.gamma, …)
+        sliders += [f"schedule.{k}" for k in spec["schedule"] if k != "kind"]
     known = [*sliders, "optimizer", "function", *fit_selects, "play"]
     controls: list[Control] = []
     for name, options in declared.items():
@@ -283,8 +285,9 @@ def _slider(
             )
         )
         return None
+    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name)
     whole = name in ("fit.points", "fit.seed", "fit.batch_size") or (
-        name in NUMBERS and NUMBERS[name].whole
+        number is not None and number.whole
     )
     step = options.get("step", 1 if whole else "any")
     if step != "any" and not (_number(step) and step > 0):

@@ -54,6 +54,22 @@ def describe(t: Trajectory, spec: dict[str, Any] | None = None) -> str:
     return f"{label} reached {end} after {_steps(t.steps)}, f = {value}"
 
 
+def _curvature_words(t: Trajectory) -> str:
+    """Newton's steps where the Hessian was not positive definite, in words."""
+    if not t.modified:
+        return ""
+    count = len(t.modified)
+    where = (
+        f"at step {t.modified[0]}"
+        if count == 1
+        else (f"at {count} steps, first at step {t.modified[0]}")
+    )
+    return (
+        f" (the Hessian was not positive definite {where}: there Newton stepped along "
+        "|H|⁻¹∇f, its eigenvalues made positive, so as to go downhill)"
+    )
+
+
 def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     """Figures, run summaries and a one-line text for a demo spec.
 
@@ -76,7 +92,9 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
         "figures": figures,
         "runs": runs,
         # A function drawn on its own (path: none) has no run to sum up.
-        "summary": "; ".join(describe(t, spec) for t in paths) + "." if paths else "",
+        "summary": "; ".join(describe(t, spec) + _curvature_words(t) for t in paths) + "."
+        if paths
+        else "",
     }
 
 

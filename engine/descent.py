@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .expr import BoundExpression
-from .optimizers import OPTIMIZERS, Hyper
+from .optimizers import OPTIMIZERS, SECOND_ORDER, Hyper
+from .schedules import Schedule
 
 # A value or coordinate beyond these is "exploding": the run is called diverged.
 EXPLODING_VALUE = 1e15
@@ -29,6 +30,7 @@ class Trajectory:
     values: list[float]
     gradients: list[tuple[float, ...]]
     status: str
+    modified: tuple[int, ...] = ()  # Newton: steps whose Hessian was not positive definite
 
     @property
     def step_sizes(self) -> list[float]:
@@ -66,6 +68,7 @@ def descend(
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float | None = None,
+    schedule: Schedule | None = None,
 ) -> Trajectory:
     """Run ``steps`` iterations of ``optimizer`` from ``start`` on ``f``.
 
@@ -75,7 +78,8 @@ def descend(
     f is not defined where a step lands (not recorded either); ``left_domain``
     when an iterate leaves ``domain`` (recorded, then stop). ``clip=(lo, hi)`` clamps
     every coordinate instead. Otherwise ``max_steps``. The hyper-parameters after
-    ``domain`` are those of :class:`~engine.optimizers.Hyper`.
+    ``domain`` are those of :class:`~engine.optimizers.Hyper`; ``schedule`` varies ``lr``
+    from step to step (engine.schedules). Newton's method is given the exact Hessian.
     """
     opt = OPTIMIZERS[optimizer]
     update = opt.update
@@ -89,12 +93,20 @@ def descend(
     state = opt.init(len(point))
     status = MAX_STEPS
     grad_norm = math.hypot(*grad)
-    for _ in range(steps):
+    hessian_at = f.hessian_at() if optimizer in SECOND_ORDER else None
+    scheduled = schedule is not None and not schedule.constant
+    for k in range(steps):
         if grad_norm < tol:
             status = CONVERGED
             break
+        if scheduled:
+            h = Hyper(schedule.rate(lr, k), momentum, alpha, beta1, beta2, eps)  # type: ignore[union-attr]
         try:
-            step, state = update(tuple([-g for g in grad]) if ascent else grad, state, h)
+            g = tuple([-g for g in grad]) if ascent else grad
+            if hessian_at is None:
+                step, state = update(g, state, h)
+            else:
+                step, state = update(g, state, h, hessian_at(*point))  # type: ignore[call-arg]
             new = tuple([p + s for p, s in zip(point, step)])  # noqa: B905 - same length
         except (ZeroDivisionError, OverflowError):  # e.g. 0/0 at ε = 0: no finite step
             status = DIVERGED
@@ -125,7 +137,8 @@ def descend(
         if abs(value - previous_value) < tol:
             status = CONVERGED
             break
-    return Trajectory(optimizer, points, values, gradients, status)
+    modified = state.modified if hessian_at is not None else ()  # type: ignore[union-attr]
+    return Trajectory(optimizer, points, values, gradients, status, modified)
 
 
 def _inside(point: Sequence[float], domain: Sequence[tuple[float, float]]) -> bool:

@@ -787,13 +787,14 @@ def _run(raw: Any, key: str, allowed: tuple[str, ...], needs: tuple[str, ...]) -
         if name in raw:
             out[name] = _count(raw[name], (key, name))
     if "optimizer" in raw:
-        if raw["optimizer"] not in OPTIMIZERS:
+        known = STEP_SIGNATURES if key == "update" else OPTIMIZERS
+        if raw["optimizer"] not in known:
             from .spec import suggest
 
             raise ExerciseError(
                 (key, "optimizer"),
-                f"unknown optimizer {raw['optimizer']!r}{suggest(raw['optimizer'], OPTIMIZERS)}"
-                f" (one of {', '.join(OPTIMIZERS)})",
+                f"unknown optimizer {raw['optimizer']!r}{suggest(raw['optimizer'], known)}"
+                f" (one of {', '.join(known)})",
             )
         out["optimizer"] = raw["optimizer"]
     if "near" in raw:

@@ -816,16 +816,31 @@ class Expression:
         missing = [p for p in self.params if p not in values]
         if missing:
             raise ExpressionError(f"no value given for parameter {missing[0]!r}", 0, self.text)
+        namespace = self._namespace(values)
+        exec(self.code, namespace)  # defines _value, _gradient, _value_and_gradient
+        return BoundExpression(
+            self,
+            namespace["_value"],
+            namespace["_gradient"],
+            namespace["_value_and_gradient"],
+            tuple(sorted(values.items())),
+        )  # type: ignore[arg-type]
+
+    def _namespace(self, values: Mapping[str, float]) -> dict[str, object]:
+        """What the compiled code runs in: safe builtins, the parameters' values."""
         namespace = dict(_BASE_NAMESPACE)
         nans = (math.nan,) * self.dim
         namespace.update(
             _UNDEFINED=_UNDEFINED, _nan=math.nan, _nans=nans, _both_nan=(math.nan, nans)
         )
+        namespace["_nan_hessian"] = (math.nan,) * (1 if self.dim == 1 else 3)
         namespace.update({f"p_{p}": float(values[p]) for p in self.params})
-        exec(self.code, namespace)  # defines _value, _gradient, _value_and_gradient
-        return BoundExpression(
-            self, namespace["_value"], namespace["_gradient"], namespace["_value_and_gradient"]
-        )  # type: ignore[arg-type]
+        return namespace
+
+    def second_partials(self) -> tuple[Node, ...]:
+        """f_xx (one variable), or f_xx, f_xy, f_yy: the Hessian's distinct entries."""
+        v = self.variables
+        return tuple(self.tree.diff(a).diff(b) for i, a in enumerate(v) for b in v[i:])
 
 
 @dataclass(frozen=True)
@@ -837,9 +852,18 @@ class BoundExpression:
     gradient_at: Callable[..., tuple[float, ...]]
     value_and_gradient_at: Callable[..., tuple[float, tuple[float, ...]]]
 
+    values: tuple[tuple[str, float], ...] = ()  # the parameters' values, by name
+
     @property
     def dim(self) -> int:
         return self.expression.dim
+
+    def hessian_at(self) -> Callable[..., tuple[float, ...]]:
+        """f_xx, or (f_xx, f_xy, f_yy), as a fast function of the point (compiled on first
+        use: most demos never ask for second derivatives)."""
+        namespace = self.expression._namespace(dict(self.values))
+        exec(_hessian_code(self.expression), namespace)
+        return namespace["_hessian"]  # type: ignore[return-value]
 
     def value(self, point: tuple[float, ...] | list[float]) -> float:
         return self.value_at(*point)
@@ -887,6 +911,16 @@ def compile_expression(
     except (SyntaxError, RecursionError, MemoryError) as exc:  # a limit above is too lax
         raise ExpressionError(f"the expression cannot be compiled ({exc})", 1, text) from None
     return Expression(text, tree, partials, variables, tuple(sorted(params)), code)
+
+
+@lru_cache(maxsize=16)
+def _hessian_code(expression: Expression) -> types.CodeType:
+    seconds = list(expression.second_partials())
+    shape = "(" + ", ".join(f"{{{k}}}" for k in range(len(seconds))) + ",)"
+    source = _function_source(
+        "_hessian", ", ".join(expression.variables), seconds, shape, "_nan_hessian"
+    )
+    return compile(source, "<downhill hessian>", "exec")
 
 
 @lru_cache(maxsize=64)

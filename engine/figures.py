@@ -16,6 +16,7 @@ from .expr import BoundExpression, compile_cached
 from .fitting import LOSSES as FIT_LOSSES
 from .fitting import Dataset, fit_line, least_squares, synthetic_dataset
 from .optimizers import OPTIMIZERS, Hyper
+from .schedules import schedule_of
 from .views import (
     basin_map,
     directional_derivative,
@@ -41,6 +42,7 @@ RUN_STYLES = {
     "adagrad": ("#009E73", "dashdot", "cross"),
     "rmsprop": ("#56B4E9", "longdash", "x"),
     "adam": ("#E69F00", "longdashdot", "square-open"),
+    "newton": ("#767676", "solid", "triangle-up"),  # grey: 3:1 or more on light and dark
 }
 PATH_COLORS = {name: colour for name, (colour, _, _) in RUN_STYLES.items()}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # the site's UI font
@@ -51,6 +53,7 @@ RUN_WORDS = {  # a run's default legend name, before ", α = …"
     "adagrad": "Adagrad",
     "rmsprop": "RMSprop",
     "adam": "Adam",
+    "newton": "Newton's method",
 }
 STATUS_WORDS = {
     "converged": "converged",
@@ -72,7 +75,13 @@ def run_line(optimizer: str, **extra: Any) -> dict[str, Any]:
 def run_name(spec: dict[str, Any], optimizer: str) -> str:
     """A run's legend name: the author's (``labels.runs``), else e.g. "Adam, α = 0.1"."""
     named = spec["labels"]["runs"].get(optimizer)
-    return named or f"{RUN_WORDS[optimizer]}, α = {spec['lr']:g}"
+    return named or f"{RUN_WORDS[optimizer]}, α = {spec['lr']:g}{schedule_words(spec)}"
+
+
+def schedule_words(spec: dict[str, Any]) -> str:
+    """ ", cosine schedule, warm-up 5": how the rate varies, for a legend (or nothing)."""
+    words = f", {spec['schedule']['kind']} schedule" if spec.get("schedule") else ""
+    return words + (f", warm-up {spec['warmup']}" if spec.get("warmup") else "")
 
 
 def label(spec: dict[str, Any], kind: str, name: str, default: str) -> str:
@@ -179,6 +188,7 @@ def trajectories(spec: dict[str, Any]) -> list[Trajectory]:
             tol=spec["tol"],
             ascent=spec["ascent"],
             clip=tuple(spec["clip"]) if spec["clip"] else None,
+            schedule=schedule_of(spec),
             **_hyper(spec),
         )
         for name in spec["optimizer"]
@@ -198,6 +208,7 @@ def _fit_run(spec: dict[str, Any], optimizer: str) -> Trajectory:
         fit["seed"],
         optimizer,
         Hyper(spec["lr"], **_hyper(spec)),
+        schedule_of(spec),
     )
     return Trajectory(optimizer, result.params, result.losses, [], result.status)
 
@@ -728,7 +739,16 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     data = []
     for name in spec["optimizer"]:
         words = spec["labels"]["runs"].get(name, RUN_WORDS[name])  # no α: the rate varies
-        points = lr_sweep(f, spec["start"], rates, name, o["steps"], o["tol"], **_hyper(spec))
+        points = lr_sweep(
+            f,
+            spec["start"],
+            rates,
+            name,
+            o["steps"],
+            o["tol"],
+            schedule=schedule_of(spec),
+            **_hyper(spec),
+        )
         converged = [p for p in points if p.status == "converged"]
         failed = [p for p in points if p.status != "converged"]
         data.append(

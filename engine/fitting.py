@@ -7,12 +7,14 @@ so a seed gives the same data and the same mini-batches everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .optimizers import OPTIMIZERS, Hyper
+from .schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -93,15 +95,18 @@ def fit_line(
     seed: int = 0,
     optimizer: str = "gd",
     hyper: Hyper | None = None,
+    schedule: Schedule | None = None,
 ) -> Fit:
     """Descend on the loss with full batches, shuffled mini-batches, or single samples.
 
     One step is one update. Mini-batches and stochastic samples walk through a fresh
-    permutation of the data each epoch, drawn from ``random.Random(seed)``.
+    permutation of the data each epoch, drawn from ``random.Random(seed)``. ``schedule``
+    varies the rate from step to step (engine.schedules).
     """
     value, gradient = LOSSES[loss]
     opt = OPTIMIZERS[optimizer]
     h = hyper or Hyper(lr)
+    base = h.lr
     everything = list(range(len(data.xs)))
     size = {"batch": len(everything), "minibatch": batch_size, "stochastic": 1}[method]
     rng = random.Random(seed)
@@ -110,7 +115,10 @@ def fit_line(
     params, losses = [(w, b)], [value(w, b, data, everything)]
     state = opt.init(2)
     status = "max_steps"
-    for _ in range(steps):
+    scheduled = schedule is not None and not schedule.constant
+    for k in range(steps):
+        if scheduled:
+            h = dataclasses.replace(h, lr=schedule.rate(base, k))  # type: ignore[union-attr]
         if size >= len(everything):
             batch = everything
         else:

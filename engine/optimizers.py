@@ -154,6 +154,51 @@ def adam_update(g: Vector, state: AdamState, h: Hyper) -> tuple[Vector, AdamStat
     return step, AdamState(t, m, v)
 
 
+# --- Newton's method (damped, with the Hessian's eigenvalues made positive) -------------
+class NewtonState(NamedTuple):
+    t: int  # steps taken
+    modified: tuple[int, ...]  # the steps (1-based) whose Hessian was not positive definite
+
+
+def newton_init(dim: int) -> NewtonState:
+    return NewtonState(0, ())
+
+
+def newton_update(
+    g: Vector, state: NewtonState, h: Hyper, hessian: tuple[float, ...]
+) -> tuple[Vector, NewtonState]:
+    """Damped Newton: θ ← θ − η |H|⁻¹ g, with H the exact Hessian at θ (f_xx, or f_xx, f_xy,
+    f_yy) and η the damping (``lr``; 1 is the full Newton step).
+
+    |H| = V max(|Λ|, δ) Vᵀ replaces each eigenvalue λ of H by max(|λ|, δ), δ = 10⁻⁸ max(1,
+    max|λ|): where H is positive definite that is H itself; where it is indefinite the step
+    still goes downhill along every eigenvector (Greenstadt's modification, the "saddle-free"
+    Newton of Dauphin et al. 2014) instead of towards the saddle or maximum; a singular H is
+    floored at δ. Such steps are recorded in the state, so the run can say so.
+    """
+    t = state.t + 1
+    if len(g) == 1:
+        (a,) = hessian
+        delta = 1e-8 * max(1.0, abs(a))
+        positive = a > delta
+        step: Vector = (-h.lr * g[0] / max(abs(a), delta),)
+    else:
+        a, b, c = hessian
+        mean, radius = (a + c) / 2, math.hypot((a - c) / 2, b)
+        eigen = (mean + radius, mean - radius)
+        theta = 0.5 * math.atan2(2 * b, a - c)
+        vectors = ((math.cos(theta), math.sin(theta)), (-math.sin(theta), math.cos(theta)))
+        delta = 1e-8 * max(1.0, abs(eigen[0]), abs(eigen[1]))
+        positive = min(eigen) > delta
+        sx = sy = 0.0
+        for lam, (vx, vy) in zip(eigen, vectors):
+            along = (vx * g[0] + vy * g[1]) / max(abs(lam), delta)
+            sx -= h.lr * along * vx
+            sy -= h.lr * along * vy
+        step = (sx, sy)
+    return step, NewtonState(t, state.modified if positive else (*state.modified, t))
+
+
 OPTIMIZERS: dict[str, Optimizer] = {
     "gd": Optimizer("gd", "GD", gd_init, gd_update),
     "momentum": Optimizer("momentum", "Momentum", momentum_init, momentum_update),
@@ -161,4 +206,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
     "adagrad": Optimizer("adagrad", "Adagrad", adagrad_init, adagrad_update),
     "rmsprop": Optimizer("rmsprop", "RMSprop", rmsprop_init, rmsprop_update),
     "adam": Optimizer("adam", "Adam", adam_init, adam_update),
+    # Its update takes the Hessian too: descend() passes it (SECOND_ORDER).
+    "newton": Optimizer("newton", "Newton", newton_init, newton_update),  # type: ignore[arg-type]
 }
+SECOND_ORDER = ("newton",)

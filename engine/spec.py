@@ -18,7 +18,8 @@ from .budget import over_budget
 from .catalogue import CATALOGUE
 from .expr import ExpressionError, compile_cached
 from .fitting import LOSSES, METHODS
-from .optimizers import OPTIMIZERS
+from .optimizers import OPTIMIZERS, SECOND_ORDER
+from .schedules import KINDS as SCHEDULES
 
 PLOT_KINDS = {
     1: ("curve", "loss", "sweep", "multiples"),
@@ -93,6 +94,13 @@ NUMBERS = {
     "angle": Number(0.0, -360.0, 360.0, "direction of the directional derivative, in degrees"),
     "arrows": Number(15, 3, 40, "arrows per side of a gradient field", whole=True),
     "arrow_length": Number(1.0, 0.1, 3.0, "a field's longest arrow, in grid cells"),
+    "warmup": Number(0, 0, MAX_STEPS, "steps of a linear warm-up of the learning rate", whole=True),
+}
+# A schedule's constants (schedule.gamma, …), from engine.schedules' one table of them.
+SCHEDULE_NUMBERS = {
+    f"schedule.{name}": Number(c.default, c.lo, c.hi, c.doc, lo_open=c.lo_open, whole=c.whole)
+    for _, constants, _ in SCHEDULES.values()
+    for name, c in constants.items()
 }
 
 FIT_KEYS = {
@@ -141,6 +149,8 @@ KEYS = (
     "eps",
     "ascent",
     "clip",
+    "schedule",
+    "warmup",
     "plots",
     "compare",
     "sweep",
@@ -354,6 +364,10 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         bad(("clip",), "clip must be [low, high] with low < high")
         clip = None
     spec["clip"] = [float(c) for c in clip] if clip else None
+    spec["schedule"] = _schedule(raw.get("schedule"), bad)
+    second = [n for n in spec["optimizer"] if n in SECOND_ORDER]
+    if second and kind == "fit":
+        bad(("optimizer",), "Newton's method needs a function's Hessian; a line fit has none here")
 
     # Views --------------------------------------------------------------------------
     kinds = PLOT_KINDS[kind]
@@ -396,6 +410,54 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if issues:
         raise SpecError(issues)
     return spec
+
+
+def _schedule(raw: Any, bad: Bad) -> dict[str, Any] | None:
+    """``schedule: {kind: step, step_size: 10, gamma: 0.5}`` checked against its table."""
+    if raw is None:
+        return None
+    kinds = ", ".join(SCHEDULES)
+    if not isinstance(raw, Mapping) or "kind" not in raw:
+        bad(
+            ("schedule",),
+            f"schedule must be a mapping with a kind ({kinds}), e.g. "
+            "{kind: step, step_size: 10, gamma: 0.5}",
+        )
+        return None
+    kind = raw["kind"]
+    if kind not in SCHEDULES:
+        bad(
+            ("schedule", "kind"),
+            f"unknown schedule {kind!r}{suggest(kind, SCHEDULES)} "
+            f"(one of {kinds}, as torch.optim.lr_scheduler's StepLR, ExponentialLR and "
+            "CosineAnnealingLR)",
+        )
+        return None
+    constants = SCHEDULES[kind][1]
+    out: dict[str, Any] = {"kind": kind}
+    for name, constant in constants.items():
+        number = SCHEDULE_NUMBERS[f"schedule.{name}"]
+        value = raw.get(name, constant.default)
+        problem = Number(
+            constant.default,
+            constant.lo,
+            constant.hi,
+            constant.doc,
+            lo_open=constant.lo_open,
+            whole=constant.whole,
+        ).problem(name, value)
+        if problem:
+            bad(("schedule", name), f"schedule.{problem}")
+            value = constant.default
+        out[name] = value if number.whole else float(value)
+    for name in raw:
+        if name != "kind" and name not in constants:
+            bad(
+                ("schedule", name),
+                f"a {kind} schedule has no {name!r}"
+                f"{suggest(name, constants)} (it takes {', '.join(constants) or 'nothing'})",
+            )
+    return out
 
 
 PATHS = ("lines+markers", "lines", "markers", "none")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .descent import CONVERGED, DIVERGED, descend
 from .expr import BoundExpression
@@ -210,7 +211,7 @@ def lr_sweep(
     optimizer: str = "gd",
     steps: int = 500,
     tol: float = 1e-8,
-    **hyper: float,
+    **hyper: Any,
 ) -> list[SweepPoint]:
     """Steps to converge (or the status it ended with) for each learning rate."""
     out = []
