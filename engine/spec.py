@@ -209,8 +209,39 @@ def _pair_of_ranges(value: Any) -> bool:
     )
 
 
+# Words authors bring from other tools, and the key each means here.
+SYNONYMS = {
+    "learning_rate": "lr",
+    "rate": "lr",
+    "eta": "lr",
+    "iterations": "steps",
+    "iters": "steps",
+    "n_steps": "steps",
+    "num_steps": "steps",
+    "epochs": "steps",
+    "tolerance": "tol",
+    "x0": "start",
+    "initial": "start",
+    "init": "start",
+    "method": "optimizer",
+    "optimiser": "optimizer",
+    "mu": "momentum",
+    "scheduler": "schedule",
+    "lr_schedule": "schedule",
+    "warm_up": "warmup",
+    "plot": "plots",
+    "func": "function",
+    "f": "function",
+}
+
+
 def suggest(word: Any, choices: Any) -> str:
-    hint = difflib.get_close_matches(str(word), list(choices), n=1)
+    """"; did you mean 'lr'?" for a near-synonym or a near-spelling of one of ``choices``."""
+    known = list(choices)
+    meant = SYNONYMS.get(str(word).lower())
+    if meant in known:
+        return f"; did you mean {meant!r}?"
+    hint = difflib.get_close_matches(str(word), known, n=1)
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
@@ -248,7 +279,8 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise SpecError([SpecIssue((), "a demo must be a mapping of keys to values")])
     for key in raw:
         if key not in KEYS:
-            bad((key,), f"unknown key {key!r}{suggest(key, KEYS)}")
+            hint = suggest(key, KEYS) or f" (a demo's keys are: {', '.join(KEYS)})"
+            bad((key,), f"unknown key {key!r}{hint}")
     spec: dict[str, Any] = {}
 
     # What is descended on: a function, or a line fit --------------------------------
