@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, UNDEFINED, Trajectory
-from .figures import FIGURES, trajectories
+from .figures import FIGURES, schedule_words, trajectories
 from .optimizers import OPTIMIZERS
 from .spec import SpecError, normalize_spec
 
@@ -92,7 +92,9 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
         "figures": figures,
         "runs": runs,
         # A function drawn on its own (path: none) has no run to sum up.
-        "summary": "; ".join(describe(t, spec) + _curvature_words(t) for t in paths) + "."
+        "summary": "; ".join(describe(t, spec) + _curvature_words(t) for t in paths)
+        + "."
+        + schedule_words(spec)
         if paths
         else "",
     }

@@ -75,13 +75,19 @@ def run_line(optimizer: str, **extra: Any) -> dict[str, Any]:
 def run_name(spec: dict[str, Any], optimizer: str) -> str:
     """A run's legend name: the author's (``labels.runs``), else e.g. "Adam, α = 0.1"."""
     named = spec["labels"]["runs"].get(optimizer)
-    return named or f"{RUN_WORDS[optimizer]}, α = {spec['lr']:g}{schedule_words(spec)}"
+    return named or f"{RUN_WORDS[optimizer]}, α = {spec['lr']:g}"
 
 
 def schedule_words(spec: dict[str, Any]) -> str:
-    """ ", cosine schedule, warm-up 5": how the rate varies, for a legend (or nothing)."""
-    words = f", {spec['schedule']['kind']} schedule" if spec.get("schedule") else ""
-    return words + (f", warm-up {spec['warmup']}" if spec.get("warmup") else "")
+    """How the rate varies, as a sentence for the summary (a legend at phone width has no
+    room for it): " The rate follows a cosine schedule after a 5-step warm-up." Or nothing."""
+    kind = spec["schedule"]["kind"] if spec.get("schedule") else None
+    warmup = spec.get("warmup") or 0
+    ramp = f"a {warmup}-step warm-up" if warmup else ""
+    if kind:
+        article = "an" if kind == "exponential" else "a"
+        return f" The rate follows {article} {kind} schedule" + (f" after {ramp}." if ramp else ".")
+    return f" The rate rises linearly over {ramp}." if ramp else ""
 
 
 def label(spec: dict[str, Any], kind: str, name: str, default: str) -> str:
@@ -776,9 +782,83 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "hovertemplate": "lr %{x:.3g}: %{text} at step %{y}<extra></extra>",
             }
         )
+    data += stability_marks(spec, runs, rates, o["steps"])
     layout = _layout(spec, "sweep", "learning rate α", "steps to converge")
     layout["xaxis"]["type"] = "log"
     return {"data": data, "layout": layout}
+
+
+def curvature(
+    spec: dict[str, Any], runs: list[Trajectory]
+) -> tuple[tuple[float, ...], list[float]]:
+    """Where the sweep's ``stability`` takes the Hessian, and its eigenvalues there (largest
+    first)."""
+    where = spec["sweep"]["stability"]
+    if where == "end" and runs:
+        point = runs[0].points[-1]
+    elif isinstance(where, list):
+        point = tuple(float(c) for c in where)
+    else:
+        point = tuple(spec["start"])
+    hessian = bound_function(spec).hessian_at()(*point)
+    if len(hessian) == 1:
+        return point, [hessian[0]]
+    a, b, c = hessian
+    mean, radius = (a + c) / 2, math.hypot((a - c) / 2, b)
+    return point, [mean + radius, mean - radius]
+
+
+def stability_marks(
+    spec: dict[str, Any], runs: list[Trajectory], rates: list[float], steps: int
+) -> list[dict[str, Any]]:
+    """The sweep's stability bound 2/λ_max as a line, and the rates beyond it shaded: on the
+    quadratic model of f there, gradient descent diverges for α > 2/λ_max. The legend states
+    the condition number λ_max/λ_min."""
+    if not spec["sweep"]["stability"]:
+        return []
+    point, eigen = curvature(spec, runs)
+    top, low = eigen[0], eigen[-1]
+    where = f"at {_point_words(point)}"
+    if not (math.isfinite(top) and math.isfinite(low) and low > 0):
+        return [
+            _note_trace(
+                f"no stability bound: the curvature {where} is not positive in every direction"
+            )
+        ]
+    bound = 2 / top
+    kappa = f", κ = {top / low:.3g}" if len(eigen) == 2 else ""
+    shown = min(max(rates), max(bound, min(rates)))
+    mark = {
+        "type": "scatter",
+        "mode": "lines",
+        "name": f"2/λ_max = {bound:.3g}{kappa}",
+        "x": [bound, bound],
+        "y": [0, steps],
+        "line": {"color": "#767676", "dash": "dash", "width": 2},
+        "hovertemplate": f"2/λ_max = {bound:.3g}: λ_max = {top:.3g} {where}"
+        + (f", condition number λ_max/λ_min = {top / low:.3g}" if kappa else "")
+        + "<extra></extra>",
+    }
+    beyond = {
+        "type": "scatter",
+        "mode": "none",
+        "name": "α > 2/λ_max: diverges near there",
+        "x": [shown, max(rates), max(rates), shown, shown],
+        "y": [0, 0, steps, steps, 0],
+        "fill": "toself",
+        "fillcolor": "rgba(127, 127, 127, 0.15)",
+        "hoverinfo": "skip",
+    }
+    return [mark, beyond] if bound < max(rates) else [mark]
+
+
+def _note_trace(text: str) -> dict[str, Any]:
+    """A legend entry that only says something (no data drawn)."""
+    return {"type": "scatter", "mode": "none", "name": text, "x": [None], "y": [None]}
+
+
+def _point_words(point: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{c:.3g}" for c in point) + ")"
 
 
 def directional(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:

@@ -125,6 +125,16 @@ SWEEP_KEYS = {
     "count": (25, lambda v: _whole(v) and 2 <= v <= 200, "a whole number 2..200"),
     "steps": (500, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
     "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
+    # Mark 2/λ_max, λ_max the Hessian's largest eigenvalue at the start, at the end of the
+    # demo's own run (a minimum it reached), or at a point [x, y].
+    "stability": (
+        False,
+        lambda v: (
+            v in (False, True, "start", "end")
+            or (isinstance(v, list) and 1 <= len(v) <= 2 and all(_is_number(c) for c in v))
+        ),
+        "true (at the start), end (where the demo's run ends) or a point [x, y]",
+    ),
 }
 BASIN_KEYS = {
     "samples": (30, lambda v: _whole(v) and 4 <= v <= 80, "a whole number 4..80"),
@@ -236,7 +246,7 @@ SYNONYMS = {
 
 
 def suggest(word: Any, choices: Any) -> str:
-    """"; did you mean 'lr'?" for a near-synonym or a near-spelling of one of ``choices``."""
+    """ "; did you mean 'lr'?" for a near-synonym or a near-spelling of one of ``choices``."""
     known = list(choices)
     meant = SYNONYMS.get(str(word).lower())
     if meant in known:

@@ -148,8 +148,10 @@ def test_the_summary_and_legend_say_what_ran():
         }
     )
     assert "Hessian was not positive definite at 5 steps, first at step 1" in result["summary"]
-    name = result["figures"][0]["data"][1]["name"]
-    assert name == "Newton's method, α = 0.5, exponential schedule, warm-up 2"
+    assert result["summary"].endswith(
+        " The rate follows an exponential schedule after a 2-step warm-up."
+    )
+    assert result["figures"][0]["data"][1]["name"] == "Newton's method, α = 0.5"
 
 
 @pytest.mark.parametrize(
@@ -173,3 +175,40 @@ def test_newton_needs_a_function():
     with pytest.raises(SpecError) as refused:
         normalize_spec({"fit": {}, "optimizer": "newton"})
     assert "Hessian" in str(refused.value)
+
+
+def test_the_sweep_marks_the_stability_bound_where_the_runs_diverge():
+    spec = {
+        "function": "x**2 + 10*y**2",
+        "start": [1.5, 1.5],
+        "plots": "sweep",
+        "sweep": {"min": 0.01, "max": 1, "count": 40, "stability": True},
+    }
+    converged, failed, mark, shade = render_demo(spec)["figures"][0]["data"]
+    assert mark["name"] == "2/λ_max = 0.1, κ = 10" and mark["x"] == [0.1, 0.1]
+    # On a quadratic the bound is exact: every rate below it converged, none above it did.
+    assert max(converged["x"]) < 0.1 < min(failed["x"])
+    assert shade["x"][0] == 0.1 and shade["fill"] == "toself"
+
+
+def test_the_bound_at_the_end_of_the_run_is_numpys():
+    spec = {
+        "function": "wavy_bowl",
+        "start": [1.5, 1.5],
+        "lr": 0.1,
+        "steps": 300,
+        "plots": "sweep",
+        "sweep": {"stability": "end"},
+    }
+    figure = render_demo(spec)["figures"][0]
+    [end] = [t.points[-1] for t in trajectories(normalize_spec(spec))]
+    x, y = end
+    hessian = np.diag([2 - 4.5 * math.sin(3 * x), 2 - 4.5 * math.cos(3 * y)])
+    top = np.linalg.eigvalsh(hessian).max()
+    assert figure["data"][2]["x"][0] == pytest.approx(2 / top, rel=1e-9)
+    # a saddle has no bound, and says so
+    spec = {"function": "x**2 - y**2", "plots": "sweep", "sweep": {"stability": [0.5, 0.5]}}
+    note = render_demo(spec)["figures"][0]["data"][-1]["name"]
+    assert note == (
+        "no stability bound: the curvature at (0.5, 0.5) is not positive in every direction"
+    )
