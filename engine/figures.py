@@ -314,7 +314,10 @@ def _with_colorbar(figure: Figure, spec: dict[str, Any], kind: str, default: str
     whole chart out a second time: a tenth of a contour map's first draw.
     """
     title = label(spec, kind, "colorbar", default)
-    figure["data"][0]["colorbar"] = {"thickness": 12, "title": {"text": title, "side": "right"}}
+    if figure["data"][0].get("meta", {}).get("scale") == "log":
+        title += " (log scale)"
+    colorbar = figure["data"][0].setdefault("colorbar", {})
+    colorbar.update(thickness=12, title={"text": title, "side": "right"})
     figure["layout"]["margin"]["r"] = COLORBAR_MARGIN + COLORBAR_TITLE
     return figure
 
@@ -341,8 +344,51 @@ def _contour_map(
 
 
 def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The function's filled contours: ``contours.levels`` bands, on a logarithmic colour
+    scale when ``contours.scale`` says so (or, ``auto``, when most of the map lies in the
+    lowest hundredth of its values: a valley floor that a linear scale paints as one band)."""
     g = grid(spec)
-    return {**_contour_map("f", g.xs, g.ys, [[_shown(v) for v in row] for row in g.z]), **extra}
+    z = [[_shown(v) for v in row] for row in g.z]
+    trace = {**_contour_map("f", g.xs, g.ys, z), "ncontours": spec["contours"]["levels"]}
+    values = sorted(v for row in z for v in row if v is not None)
+    if values and _log_scaled(spec["contours"]["scale"], values):
+        trace.update(_log_colours(z, values[0], values[-1]))
+    return {**trace, **extra}
+
+
+LOG_DECADES = 4  # a log colour scale shows this many decades above the map's lowest value
+
+
+def _log_scaled(scale: str, values: list[float]) -> bool:
+    if scale != "auto":
+        return scale == "log"
+    low, high = values[0], values[-1]
+    quarter = values[len(values) // 4]
+    return high - low > 50 * max(quarter - low, 1e-300)
+
+
+def _log_colours(z: list[list[float | None]], low: float, high: float) -> dict[str, Any]:
+    """z as log₁₀(f − min + δ), δ a 10⁻⁴ of the range, with the colour bar's ticks in f."""
+    span = high - low
+    delta = span * 10.0**-LOG_DECADES if span > 0 else 1.0
+    logged = [
+        [None if v is None else _shown(math.log10(v - low + delta)) for v in row] for row in z
+    ]
+    first, last = math.ceil(math.log10(delta)), math.floor(math.log10(span + delta))
+    stride = max(1, (last - first + 1) // 5)
+    ticks = list(range(first, last + 1, stride))
+    return {
+        "z": logged,
+        "colorbar": {
+            "tickvals": ticks,
+            "ticktext": [_tick_text(low + 10.0**k) for k in ticks],
+        },
+        "meta": {"scale": "log"},
+    }
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:.2g}".replace("e+0", "e").replace("e-0", "e-").replace("-", "−")
 
 
 def _tap_sets_start(layout: dict[str, Any], dim: int) -> dict[str, Any]:
@@ -383,7 +429,15 @@ def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour")
     data = [_contour_trace(spec)] + [_path_trace(spec, t, y_from_values=False) for t in runs]
     data += _ends(spec, runs, y_from_values=False)
     layout = _tap_sets_start(_ranges(_layout(spec, kind, "x", "y"), spec["domain"]), 2)
-    return _with_colorbar({"data": data, "layout": layout}, spec, kind, "f(x, y)")
+    return _with_colorbar({"data": data, "layout": _aspect(layout, spec)}, spec, kind, "f(x, y)")
+
+
+def _aspect(layout: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """``aspect: equal``: one unit as long on both axes (a round bowl draws round)."""
+    if spec["aspect"] == "equal":  # as a field always is
+        layout["yaxis"].update(scaleanchor="x", scaleratio=1)
+        layout["xaxis"]["constrain"] = layout["yaxis"]["constrain"] = "domain"
+    return layout
 
 
 def race(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:

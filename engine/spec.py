@@ -136,6 +136,12 @@ SWEEP_KEYS = {
         "true (at the start), end (where the demo's run ends) or a point [x, y]",
     ),
 }
+CONTOUR_KEYS = {
+    "levels": (30, lambda v: _whole(v) and 3 <= v <= 200, "a whole number 3..200"),
+    # auto: logarithmic when most of the map lies in the lowest hundredth of its values
+    "scale": ("auto", lambda v: v in ("auto", "linear", "log"), "auto, linear or log"),
+}
+ASPECTS = ("auto", "equal")
 BASIN_KEYS = {
     "samples": (30, lambda v: _whole(v) and 4 <= v <= 80, "a whole number 4..80"),
     "steps": (300, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
@@ -162,6 +168,8 @@ KEYS = (
     "schedule",
     "warmup",
     "plots",
+    "contours",
+    "aspect",
     "compare",
     "sweep",
     "basins",
@@ -429,6 +437,16 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
     spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
+    spec["contours"] = _options(raw.get("contours"), "contours", CONTOUR_KEYS, bad)
+    spec["aspect"] = raw.get("aspect", "auto")
+    if spec["aspect"] not in ASPECTS:
+        bad(
+            ("aspect",),
+            f"aspect must be auto or equal (equal: one unit is as long on both "
+            f"axes, so a round bowl draws round), got {spec['aspect']!r}"
+            f"{suggest(spec['aspect'], ASPECTS)}",
+        )
+        spec["aspect"] = "auto"
     # The values are checked by normalizing the demo at each, once the demo itself is right.
     spec["compare"], spec["panels"] = _compare(raw, spec, bad, check_values=not issues)
     if "multiples" in spec["plots"] and raw.get("compare") is None:
