@@ -96,9 +96,11 @@ class DemoFence:
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("demo", src)
-        return guarded(
+        html = guarded(
             self.errors, self.path, fence_line, "demo", lambda: self.render(src, fence_line)
         )
+        self.runs.note_failure(src, html)
+        return html
 
     def render(self, src: str, fence_line: int) -> str:
         first = fence_line + 1

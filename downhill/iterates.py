@@ -37,6 +37,7 @@ from markdown.util import AtomicString
 from engine import SpecError, normalize_spec
 from engine.descent import Trajectory
 from engine.figures import RUN_WORDS, STATUS_WORDS, trajectories
+from engine.spec import NUMBERS as SPEC_NUMBER_TABLE
 from engine.spec import suggest
 
 from .errors import ContentError
@@ -83,6 +84,8 @@ COLUMNS: dict[str, Column] = {
 }
 # The quantities a sentence can quote: a column's value at one iterate, or the step count.
 NUMBERS = ("x", "y", "f", "gradient", "grad_norm", "step", "steps")
+# A demo's settings a sentence can quote ({=id.lr}); steps is the run's (steps taken).
+SPEC_NUMBERS = tuple(k for k in SPEC_NUMBER_TABLE if k not in NUMBERS)
 TABLE_KEYS = ("columns", "rows", "precision", "caption", "id", "show_source")
 ROW_KEYS = ("first", "every", "last")
 DEFAULT_COLUMNS = ("k", "x", "gradient", "f")
@@ -118,9 +121,17 @@ class Runs:
 
     specs: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
     computed: dict[str, list[Trajectory]] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)  # ids whose fence failed (said already)
 
     def add(self, run_id: str, spec: dict[str, Any], line: int) -> None:
         self.specs.setdefault(run_id, (spec, line))
+
+    def note_failure(self, src: str, html: str) -> None:
+        """A fence that rendered nothing failed, and said so: numbers that quote its id
+        stay quiet rather than add an error of their own."""
+        found = FENCE_ID.search(src)
+        if not html and found and found.group(1) not in self.specs:
+            self.failed.add(found.group(1))
 
     def of(self, run_id: str) -> list[Trajectory]:
         if run_id not in self.computed:
@@ -145,9 +156,11 @@ class IteratesFence:
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("iterates", src)
-        return guarded(
+        html = guarded(
             self.errors, self.path, fence_line, "iterates", lambda: self.render(src, fence_line)
         )
+        self.runs.note_failure(src, html)
+        return html
 
     def fail(self, line: int, message: str) -> None:
         self.errors.append(ContentError(self.path, line, f"iterates: {message}"))
@@ -298,6 +311,7 @@ class IteratesFence:
 MAX_FORMAT_DIGITS = 40  # {=…:999999999f} would put a gigabyte of spaces into the page
 NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, digits, - _
 ID = re.compile(f"^{NAME}$")
+FENCE_ID = re.compile(rf"^id:[ \t]*['\"]?({NAME})['\"]?[ \t]*$", re.MULTILINE)  # in YAML
 NUMBER = re.compile(
     r"\{=(?P<id>" + NAME + r")(?:@(?P<optimizer>\w+))?\.(?P<quantity>\w+)"
     r"(?:\[(?P<index>-?\d+)\])?(?::(?P<format>[^{}\s]+))?\}"
@@ -340,6 +354,8 @@ class ArticleNumbers:
             self.errors.append(ContentError(self.path, line, f"{m.group(0)}: {message}"))
 
         run_id, quantity = m.group("id"), m.group("quantity")
+        if run_id in self.runs.failed:
+            return None  # its fence's own error says what is wrong; one error, not two
         if run_id not in self.runs.specs:
             known = ", ".join(sorted(self.runs.specs)) or "none"
             fail(
@@ -347,10 +363,17 @@ class ArticleNumbers:
                 f"{suggest(run_id, self.runs.specs)} (ids here: {known})"
             )
             return None
+        if quantity in SPEC_NUMBERS and not m.group("index") and not m.group("optimizer"):
+            value = self.runs.specs[run_id][0].get(quantity)
+            if value is None:
+                fail(f"{run_id} leaves {quantity} to the optimizer's default; set it to quote it")
+                return None
+            return self.format(float(value), m.group("format") or "g", fail)
         if quantity not in NUMBERS:
+            every = (*NUMBERS, *SPEC_NUMBERS)
             fail(
-                f"unknown quantity {quantity!r}{suggest(quantity, NUMBERS)}; "
-                f"use one of {', '.join(NUMBERS)}"
+                f"unknown quantity {quantity!r}{suggest(quantity, every)}; use a run's "
+                f"{', '.join(NUMBERS)}, or a setting: {', '.join(SPEC_NUMBERS)}"
             )
             return None
         runs = self.runs.of(run_id)

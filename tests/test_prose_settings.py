@@ -1,0 +1,53 @@
+"""Prose numbers quote a demo's settings ({=id.lr}) as well as its run, and a demo that
+fails causes one error, not one more for each sentence that quotes it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from downhill.errors import BuildFailed
+from downhill.site import BuildConfig, build_site
+
+FRONT = "---\ntitle: P\ndate: 2026-12-03\n---\n"
+DEMO = (
+    "```demo\nid: d1\nfunction: x**2\nstart: [3]\nlr: {lr}\noptimizer: momentum\nsteps: 10\n```\n"
+)
+
+
+def build(tmp_path: Path, text: str) -> str:
+    content = tmp_path / "content"
+    content.mkdir(exist_ok=True)
+    (content / "p.md").write_text(FRONT + text)
+    build_site(BuildConfig(content=content, out=tmp_path / "site", cache=None))
+    return re.sub(r"<[^>]+>", "", (tmp_path / "site" / "p" / "index.html").read_text())
+
+
+def errors(tmp_path: Path, text: str) -> list[tuple[int, str]]:
+    with pytest.raises(BuildFailed) as failed:
+        build(tmp_path, text)
+    return [(e.line, e.message) for e in failed.value.errors]
+
+
+def test_a_sentence_quotes_the_demos_settings_and_follows_them(tmp_path):
+    sentence = "With α = {=d1.lr} and μ = {=d1.momentum:.2f}, x ends at {=d1.x:.3g}.\n\n"
+    text = build(tmp_path, sentence + DEMO.format(lr=0.12))
+    x = 3.0
+    v = 0.0
+    for _ in range(10):  # momentum, as torch.optim.SGD
+        v = 0.9 * v + 2 * x
+        x -= 0.12 * v
+    assert f"With α = 0.12 and μ = 0.90, x ends at {x:.3g}.".replace("-", "−") in text
+    text = build(tmp_path, sentence + DEMO.format(lr=0.11))
+    assert "With α = 0.11 and" in text
+
+
+def test_a_failed_demo_is_one_error_and_a_wrong_setting_is_named(tmp_path):
+    found = errors(tmp_path, "Rate {=d1.lr}, end {=d1.x}.\n\n" + DEMO.format(lr=-1))
+    assert found == [(11, "demo: lr: lr = -1 is out of range; use a number from 0 to 1000")]
+    [(line, message)] = errors(tmp_path, "Rate {=d1.learning_rate}.\n\n" + DEMO.format(lr=0.1))
+    assert line == 5 and "did you mean 'lr'?" in message and "a setting: lr," in message
+    [(line, message)] = errors(tmp_path, "ε = {=d1.eps}.\n\n" + DEMO.format(lr=0.1))
+    assert "leaves eps to the optimizer's default; set it to quote it" in message
