@@ -586,6 +586,14 @@ def environment_signature(content: Path) -> str:
     digest = hashlib.sha256(sys.version.encode())
     for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions()):
         digest.update(dist.encode())
+    digest.update(data_signature(content).encode())
+    return digest.hexdigest()
+
+
+def data_signature(content: Path) -> str:
+    """The content folder's files other than articles (a fit's data, a cell's input), by
+    name, size and time: what an article may read besides its own text."""
+    digest = hashlib.sha256()
     for path in sorted(p for p in content.rglob("*") if p.is_file() and p.suffix != ".md"):
         stat = path.stat()
         digest.update(f"{path.relative_to(content)}:{stat.st_size}:{stat.st_mtime_ns}".encode())

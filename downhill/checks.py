@@ -28,6 +28,7 @@ from engine.expr import Expression, ExpressionError, evaluate_tree, parse
 from engine.figures import trajectories
 from engine.spec import suggest
 
+from .data import with_file_data
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
 from .mathjax import ArticleMath, inline_math
@@ -144,6 +145,7 @@ class CheckFence:
         self.errors = errors
         self.math = math  # where the claim's formula is typeset (None: left as TeX)
         self.passed = 0
+        self.line = 0  # the line of the check being rendered
 
     def __call__(self, src: str) -> str:
         fence_line = self.locator.line_of("check", src)
@@ -192,6 +194,7 @@ class CheckFence:
             )
             return ""
         tolerance = raw.get("tolerance", DEFAULT_TOLERANCE)
+        self.line = line_of(lines, ("descend",), fence_line)
         try:
             if not _is_number(tolerance) or tolerance <= 0:
                 raise Refused(("tolerance",), "tolerance must be a positive number")
@@ -634,8 +637,12 @@ class CheckFence:
         return tex
 
     def descend(self, raw: dict[str, Any], tolerance: float) -> str:
+        count = len(self.errors)
+        keys = with_file_data(raw["descend"] or {}, self.path, self.errors, self.line)
+        if len(self.errors) > count:  # the data file's own errors say what is wrong
+            raise Refused(("descend", "fit", "data"), "descend: its fit.data cannot be used")
         try:
-            spec = normalize_spec(raw["descend"] or {})
+            spec = normalize_spec(keys)
         except SpecError as exc:
             issue = exc.issues[0]
             raise Refused(("descend", *issue.path), f"descend: {issue}") from exc

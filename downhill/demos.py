@@ -19,6 +19,7 @@ from engine import SpecError, normalize_spec, render_demo
 from engine.api import clean, to_json
 
 from .controls import Control, build_controls
+from .data import with_file_data
 from .errors import ContentError
 from .fences import FenceLocator, guarded
 from .iterates import ID, Runs
@@ -121,6 +122,10 @@ class DemoFence:
                     "a demo's body must be 'key: value' lines, e.g. 'function: x**2'",
                 )
             )
+            return ""
+        count = len(self.errors)
+        raw = with_file_data(raw, self.path, self.errors, line_of(lines, ("fit", "data"), first))
+        if len(self.errors) > count:
             return ""
         try:
             spec = normalize_spec(raw)

@@ -26,7 +26,7 @@ import markdown
 
 from .assets import ENGINE_VERSION, package_index, publish_static, publish_vendor, write_engine
 from .cache import Cache
-from .cells import CellFence, environment_signature
+from .cells import CellFence, data_signature, environment_signature
 from .checks import CheckFence
 from .config import BuildConfig, engine_errors, template_error
 from .demos import DemoFence
@@ -408,15 +408,18 @@ def collect(
         seen[source.slug] = source
     fingerprint = source_fingerprint(config)
     store = KeyframeStore.in_cache(config.cache)
-    signature = ""  # what cells read besides their code, for articles with cells
+    signature = data = ""  # what cells, and fits of the author's data, read besides the text
 
     def markdown_key(source: Source) -> str:
-        nonlocal signature
+        nonlocal signature, data
         text = fingerprint + source.body
         body = source.body
         if "run" in body and MAY_RUN.search(body) and any(s.runs for s in fence_sites(body, 1)):
             signature = signature or environment_signature(config.content)
             text += signature
+        if "data:" in body:  # a fit may read a file beside the article
+            data = data or data_signature(config.content)
+            text += data
         return hashlib.sha256(text.encode()).hexdigest()
 
     keys = [markdown_key(s) for s in published]

@@ -14,7 +14,14 @@ from typing import Any
 from .descent import DIVERGED, Trajectory, descend
 from .expr import BoundExpression, compile_cached
 from .fitting import LOSSES as FIT_LOSSES
-from .fitting import Dataset, fit_line, least_squares, synthetic_dataset
+from .fitting import (
+    Dataset,
+    data_of,
+    fit_line,
+    least_squares,
+    standardization,
+    synthetic_dataset,
+)
 from .optimizers import OPTIMIZERS, Hyper
 from .schedules import schedule_of
 from .views import (
@@ -153,8 +160,30 @@ def _dataset(points: int, w: float, b: float, noise: float, seed: int) -> Datase
 
 
 def dataset(spec: dict[str, Any]) -> Dataset:
+    """The fit's points: the author's (``fit.data``), else synthetic ones."""
     fit = spec["fit"]
+    if fit["data"] is not None:
+        return _author_data(json_key(fit["data"]), fit["standardize"])
     return _dataset(fit["points"], fit["w"], fit["b"], fit["noise"], fit["seed"])
+
+
+@lru_cache(maxsize=8)
+def _author_data(points: tuple, standardize: bool) -> Dataset:
+    return data_of({"data": points, "standardize": standardize})
+
+
+def json_key(points: list[list[float]]) -> tuple:
+    return tuple(tuple(p) for p in points)
+
+
+def fit_axis_titles(spec: dict[str, Any]) -> tuple[str, str]:
+    """The fit's axis titles: the data's column names, and how x was standardized."""
+    fit = spec["fit"]
+    x, y = fit.get("x") or "x", fit.get("y") or "y"
+    if fit.get("data") is not None and fit.get("standardize"):
+        mean, sd = standardization([float(p[0]) for p in fit["data"]])
+        x = f"({x} − {mean:.3g}) / {sd:.3g}"
+    return x, y
 
 
 @lru_cache(maxsize=8)
@@ -994,7 +1023,7 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "hovertemplate": f"w = {w:.4g}, b = {b:.4g}<extra></extra>",
             }
         )
-    return {"data": data, "layout": _layout(spec, "fit", "x", "y")}
+    return {"data": data, "layout": _layout(spec, "fit", *fit_axis_titles(spec))}
 
 
 def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:

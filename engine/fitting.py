@@ -36,6 +36,22 @@ def synthetic_dataset(
     return Dataset(xs, ys)
 
 
+def data_of(fit: dict) -> Dataset:
+    """The author's points of a normalized ``fit`` (standardized if it says so)."""
+    xs = tuple(float(p[0]) for p in fit["data"])
+    ys = tuple(float(p[1]) for p in fit["data"])
+    if fit.get("standardize"):
+        mean, sd = standardization(xs)
+        xs = tuple((x - mean) / sd for x in xs)
+    return Dataset(xs, ys)
+
+
+def standardization(xs: Sequence[float]) -> tuple[float, float]:
+    """The mean and (population) standard deviation of ``xs``."""
+    mean = sum(xs) / len(xs)
+    return mean, math.sqrt(sum((x - mean) ** 2 for x in xs) / len(xs)) or 1.0
+
+
 def _sign(r: float) -> float:
     return float((r > 0) - (r < 0))
 

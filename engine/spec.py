@@ -39,6 +39,7 @@ PLOT_KINDS = {
 ALL_PLOT_KINDS = tuple(dict.fromkeys(k for kinds in PLOT_KINDS.values() for k in kinds))
 
 MAX_STEPS = 5000
+MAX_DATA_POINTS = 10_000  # an author's points in a fit
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,17 @@ FIT_KEYS = {
     ),
     "batch_size": (8, lambda v: _whole(v) and 1 <= v <= 1000, "a whole number 1..1000"),
     "landscape": ([[-2.0, 6.0], [-4.0, 6.0]], lambda v: _pair_of_ranges(v), "[[w0, w1], [b0, b1]]"),
+    # The author's own points instead of synthetic ones (the builder reads a file's into
+    # this list): [[x, y], …]; x and y name them on the axes.
+    "data": (
+        None,
+        lambda v: v is None or _points(v),
+        f"a list of [x, y] points, 2 to {MAX_DATA_POINTS:,} of them",
+    ),
+    "x": (None, lambda v: v is None or isinstance(v, str), "a name for the x axis"),
+    "y": (None, lambda v: v is None or isinstance(v, str), "a name for the y axis"),
+    # x as (x − mean) / standard deviation: a fit whose x runs far from 0 descends faster
+    "standardize": (False, lambda v: isinstance(v, bool), "true or false"),
 }
 SWEEP_KEYS = {
     "min": (1e-3, lambda v: _is_number(v) and v > 0, "a number > 0"),
@@ -214,6 +226,26 @@ def _is_number(value: Any) -> bool:
 
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _landscape_around(fit: dict[str, Any]) -> list[list[float]]:
+    """A loss landscape around the least-squares line of the author's data."""
+    from .fitting import data_of, least_squares
+
+    w, b = least_squares(data_of(fit))
+    dw, db = max(2.0, 1.5 * abs(w)), max(4.0, 1.5 * abs(b))
+    return [[round(w - dw, 3), round(w + dw, 3)], [round(b - db, 3), round(b + db, 3)]]
+
+
+def _points(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and 2 <= len(value) <= MAX_DATA_POINTS
+        and all(
+            isinstance(p, list) and len(p) == 2 and all(_is_number(c) for c in p) for p in value
+        )
+        and len({p[0] for p in value}) > 1  # a line needs two different x
+    )
 
 
 def _pair_of_ranges(value: Any) -> bool:
@@ -313,6 +345,9 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         if function is not None:
             bad(("fit",), "a demo has either a function or a fit, not both")
         spec["fit"] = _options(raw["fit"], "fit", FIT_KEYS, bad)
+        given = raw["fit"] if isinstance(raw["fit"], Mapping) else {}
+        if spec["fit"]["data"] is not None and "landscape" not in given:
+            spec["fit"]["landscape"] = _landscape_around(spec["fit"])
         spec["expression"] = None
         kind: int | str = "fit"
     elif function is None:

@@ -1,0 +1,126 @@
+"""A fit on the author's own data: a CSV or JSON file beside the article (or inline points),
+read into the spec; every problem with the file at its line, naming the row; Anscombe's
+quartet fitted to the published line; the data's change rebuilds the article."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from downhill.errors import BuildFailed
+from downhill.site import BuildConfig, build_site
+from engine import render_demo
+
+ANSCOMBE = """x1,y1,x2,y2,x3,y3,x4,y4
+10,8.04,10,9.14,10,7.46,8,6.58
+8,6.95,8,8.14,8,6.77,8,5.76
+13,7.58,13,8.74,13,12.74,8,7.71
+9,8.81,9,8.77,9,7.11,8,8.84
+11,8.33,11,9.26,11,7.81,8,8.47
+14,9.96,14,8.10,14,8.84,8,7.04
+6,7.24,6,6.13,6,6.08,8,5.25
+4,4.26,4,3.10,4,5.39,19,12.50
+12,10.84,12,9.13,12,8.15,8,5.56
+7,4.82,7,7.26,7,6.42,8,7.91
+5,5.68,5,4.74,5,5.73,8,6.89
+"""
+FRONT = "---\ntitle: A\ndate: 2026-12-03\n---\nText.\n\n"
+
+
+def build(tmp_path: Path, body: str, data: str = ANSCOMBE, name: str = "q.csv") -> Path:
+    content = tmp_path / "content"
+    (content / "data").mkdir(parents=True, exist_ok=True)
+    (content / "data" / name).write_text(data)
+    (content / "a.md").write_text(FRONT + body)
+    build_site(BuildConfig(content=content, out=tmp_path / "site", cache=tmp_path / "cache"))
+    return tmp_path / "site"
+
+
+def errors(tmp_path: Path, body: str, data: str = ANSCOMBE, name: str = "q.csv") -> list:
+    with pytest.raises(BuildFailed) as failed:
+        build(tmp_path, body, data, name)
+    return [(e.path.name, e.line, e.message) for e in failed.value.errors]
+
+
+def demo(fit: str, extra: str = "") -> str:
+    return f"```demo\nid: d\nfit: {fit}\nlr: 0.009\nsteps: 4000\nplots: fit\n{extra}```\n"
+
+
+def test_each_of_anscombes_sets_reaches_the_published_line(tmp_path):
+    for k in "1234":
+        points = [
+            [float(r[2 * int(k) - 2]), float(r[2 * int(k) - 1])]
+            for r in (line.split(",") for line in ANSCOMBE.splitlines()[1:])
+        ]
+        xs, ys = np.array(points).T
+        w, b = np.polyfit(xs, ys, 1)  # NumPy's least squares: the oracle
+        assert w == pytest.approx(0.5, abs=1e-3) and b == pytest.approx(3.0, abs=3e-3)
+        result = render_demo(
+            {"fit": {"data": points, "standardize": True}, "lr": 0.2, "steps": 200, "plots": "fit"}
+        )
+        line = result["figures"][0]["data"][-1]
+        # the standardized fit's line, drawn over standardized x: slope w·sd, height mean(y)
+        assert line["y"][0] == pytest.approx(
+            b + w * xs.mean() + w * xs.std() * line["x"][0], rel=1e-6
+        )
+    site = build(
+        tmp_path,
+        demo("{data: data/q.csv, x: x4, y: y4}") + "\n```check\n"
+        "descend: {fit: {data: data/q.csv, x: x4, y: y4}, lr: 0.009, steps: 5000, "
+        "start: [0, 0]}\nends_near: [0.5, 3.0]\ntolerance: 0.01\n```\n",
+    )
+    named = render_demo({"fit": {"data": [[1, 2], [2, 3]], "x": "x4", "y": "y4"}, "plots": "fit"})
+    layout = named["figures"][0]["layout"]
+    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("x4", "y4")
+    assert (site / "data" / "q.csv").read_text() == ANSCOMBE  # the data ships with the page
+
+
+@pytest.mark.parametrize(
+    ("data", "fit", "line", "words"),
+    [
+        (ANSCOMBE, "{data: data/q.csv, x: x11, y: y1}", 1, "no column 'x11'; did you mean 'x1'?"),
+        (
+            ANSCOMBE.replace("6.95", "n/a"),
+            "{data: data/q.csv}",
+            3,
+            "row 2: y1 is 'n/a', not a number",
+        ),
+        ("x,y\n1,2\n", "{data: data/q.csv}", 2, "at least two points; the data has 1"),
+        ("x,y\n" + "1,2\n" * 10_001, "{data: data/q.csv}", 10_002, "more than 10,000 points"),
+        ("", "{data: data/q.csv}", 1, "the file is empty"),
+    ],
+)
+def test_a_bad_file_is_an_error_at_its_line_naming_the_row(tmp_path, data, fit, line, words):
+    [(name, at, message)] = errors(tmp_path, demo(fit), data)
+    assert name == "q.csv" and at == line and words in message, message
+    assert "(fit.data of a.md:9)" in message
+
+
+def test_missing_and_escaping_files_and_json(tmp_path):
+    [(name, at, message)] = errors(tmp_path, demo("{data: data/nope.csv}"))
+    assert (name, at) == ("a.md", 9) and "no file 'data/nope.csv'" in message
+    [(_, _, message)] = errors(tmp_path, demo("{data: ../../etc/passwd}"))
+    assert "give a path inside content/" in message
+    rows = json.dumps([{"km": 3.1, "min": 12}, {"km": 7.4, "min": 25}, {"km": 5, "min": 19}])
+    site = build(tmp_path, demo("{data: data/r.json, x: km, y: min}"), rows, "r.json")
+    assert "km" in (site / "a" / "index.html").read_text()
+
+
+def test_inline_points_and_a_changed_file_rebuilds(tmp_path):
+    site = build(tmp_path, demo("{data: [[1, 2], [2, 3], [3, 5]]}"))
+    assert "demo-summary" in (site / "a" / "index.html").read_text()
+    build(tmp_path, demo("{data: data/q.csv, x: x1, y: y1}"))
+    before = re.search(r"demo-summary[^>]*>([^<]*)", (site / "a" / "index.html").read_text())[1]
+    csv = tmp_path / "content" / "data" / "q.csv"
+    time.sleep(0.01)
+    csv.write_text(ANSCOMBE.replace("8.04", "18.04"))
+    os.utime(csv, None)
+    build_site(BuildConfig(content=tmp_path / "content", out=site, cache=tmp_path / "cache"))
+    after = re.search(r"demo-summary[^>]*>([^<]*)", (site / "a" / "index.html").read_text())[1]
+    assert before != after
