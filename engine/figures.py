@@ -378,11 +378,18 @@ def _contour_trace(spec: dict[str, Any], **extra: Any) -> dict[str, Any]:
     lowest hundredth of its values: a valley floor that a linear scale paints as one band)."""
     g = grid(spec)
     z = [[_shown(v) for v in row] for row in g.z]
-    trace = {**_contour_map("f", g.xs, g.ys, z), "ncontours": spec["contours"]["levels"]}
+    return {**_scaled_contours("f", g.xs, g.ys, z, spec), **extra}
+
+
+def _scaled_contours(
+    name: str, xs: list[float], ys: list[float], z: list[list[float | None]], spec: dict
+) -> dict[str, Any]:
+    """A contour map with the spec's ``contours`` levels and colour scale."""
+    trace = {**_contour_map(name, xs, ys, z), "ncontours": spec["contours"]["levels"]}
     values = sorted(v for row in z for v in row if v is not None)
     if values and _log_scaled(spec["contours"]["scale"], values):
         trace.update(_log_colours(z, values[0], values[-1]))
-    return {**trace, **extra}
+    return trace
 
 
 LOG_DECADES = 4  # a log colour scale shows this many decades above the map's lowest value
@@ -1029,7 +1036,7 @@ def fit(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     """The loss over (w, b) with each optimizer's path through it."""
     ws, bs, z = _landscape(dataset(spec), spec["fit"]["loss"], _domain_key(spec), GRID_SAMPLES)
-    data = [_contour_map("loss", ws, bs, z)] + [
+    data = [_scaled_contours("loss", ws, bs, z, spec)] + [
         _path_trace(spec, t, y_from_values=False) for t in runs
     ]
     data += _ends(spec, runs, y_from_values=False)
