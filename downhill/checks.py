@@ -31,6 +31,7 @@ from engine.spec import suggest
 from .data import with_file_data
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
+from .iterates import Runs
 from .mathjax import ArticleMath, inline_math
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
@@ -139,7 +140,9 @@ class CheckFence:
         locator: FenceLocator,
         errors: list[ContentError],
         math: ArticleMath | None = None,
+        runs: Runs | None = None,
     ) -> None:
+        self.runs = runs  # the page's demos, for a descend that names one with 'from'
         self.path = path
         self.locator = locator
         self.errors = errors
@@ -638,7 +641,19 @@ class CheckFence:
 
     def descend(self, raw: dict[str, Any], tolerance: float) -> str:
         count = len(self.errors)
-        keys = with_file_data(raw["descend"] or {}, self.path, self.errors, self.line)
+        keys = raw["descend"] or {}
+        if isinstance(keys, dict) and "from" in keys:  # a demo's run, with these keys on top
+            source = keys["from"]
+            if self.runs is None or source not in self.runs.raws:
+                known = ", ".join(sorted(self.runs.raws)) if self.runs else "none"
+                raise Refused(
+                    ("descend", "from"),
+                    f"descend.from: no demo with id {source!r} "
+                    f"above this check (ids: {known or 'none'})",
+                )
+            own = {k: v for k, v in keys.items() if k != "from"}
+            keys = {**self.runs.inherited(source), **own}
+        keys = with_file_data(keys, self.path, self.errors, self.line)
         if len(self.errors) > count:  # the data file's own errors say what is wrong
             raise Refused(("descend", "fit", "data"), "descend: its fit.data cannot be used")
         try:

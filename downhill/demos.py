@@ -161,7 +161,7 @@ class DemoFence:
             name = f"{name} {len(self.demos) + 1}"
         demo = Demo(demo_id, raw, result, controls, fence_line, title, chart_titles, name.strip())
         self.demos.append(demo)
-        self.runs.add(demo_id, spec, fence_line)
+        self.runs.add(demo_id, spec, fence_line, raw)
         frames = None
         if raw.get("keyframes", True):
             frames = self.keyframes_of(raw, demo)

@@ -86,7 +86,38 @@ COLUMNS: dict[str, Column] = {
 NUMBERS = ("x", "y", "f", "gradient", "grad_norm", "step", "steps")
 # A demo's settings a sentence can quote ({=id.lr}); steps is the run's (steps taken).
 SPEC_NUMBERS = tuple(k for k in SPEC_NUMBER_TABLE if k not in NUMBERS)
-TABLE_KEYS = ("columns", "rows", "precision", "caption", "id", "show_source")
+TABLE_KEYS = (
+    "columns",
+    "rows",
+    "precision",
+    "format",
+    "labels",
+    "from",
+    "caption",
+    "id",
+    "show_source",
+)
+# What a table (or a check) inherits from the demo it names with ``from``: the run's keys.
+RUN_KEYS = (
+    "function",
+    "params",
+    "fit",
+    "domain",
+    "start",
+    "optimizer",
+    "lr",
+    "steps",
+    "tol",
+    "momentum",
+    "alpha",
+    "beta1",
+    "beta2",
+    "eps",
+    "ascent",
+    "clip",
+    "schedule",
+    "warmup",
+)
 ROW_KEYS = ("first", "every", "last")
 DEFAULT_COLUMNS = ("k", "x", "gradient", "f")
 
@@ -120,11 +151,19 @@ class Runs:
     """The runs of one article by id (demos and iterates fences), computed on first use."""
 
     specs: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
+    raws: dict[str, dict[str, Any]] = field(default_factory=dict)  # the keys as written
     computed: dict[str, list[Trajectory]] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)  # ids whose fence failed (said already)
 
-    def add(self, run_id: str, spec: dict[str, Any], line: int) -> None:
+    def add(
+        self, run_id: str, spec: dict[str, Any], line: int, raw: dict[str, Any] | None = None
+    ) -> None:
         self.specs.setdefault(run_id, (spec, line))
+        self.raws.setdefault(run_id, raw or {})
+
+    def inherited(self, run_id: str) -> dict[str, Any]:
+        """The run's keys of the demo (or table) ``run_id``, to build on."""
+        return {k: v for k, v in self.raws[run_id].items() if k in RUN_KEYS}
 
     def note_failure(self, src: str, html: str) -> None:
         """A fence that rendered nothing failed, and said so: numbers that quote its id
@@ -180,6 +219,19 @@ class IteratesFence:
             return line_of(lines, tuple(path), fence_line)
 
         demo_keys = {k: v for k, v in raw.items() if k not in TABLE_KEYS}
+        if "from" in raw:  # a demo's run, with this fence's keys on top
+            source = raw["from"]
+            if source in self.runs.failed:
+                return ""  # that demo's own error says what is wrong
+            if not isinstance(source, str) or source not in self.runs.raws:
+                known = ", ".join(sorted(self.runs.raws)) or "none"
+                self.fail(
+                    at("from"),
+                    f"from: no demo with id {source!r} above this table"
+                    f"{suggest(source, self.runs.raws)} (ids: {known})",
+                )
+                return ""
+            demo_keys = {**self.runs.inherited(source), **demo_keys}
         try:
             spec = normalize_spec(demo_keys)
         except SpecError as exc:
@@ -208,6 +260,33 @@ class IteratesFence:
             if dim == 1 and name == "y":
                 self.fail(at("columns", i), "a function of x alone has no y column")
                 return ""
+        formats = raw.get("format", {})
+        labels = raw.get("labels", {})
+        for key, table in (("format", formats), ("labels", labels)):
+            if not isinstance(table, dict):
+                self.fail(at(key), f"{key} maps columns to values, e.g. {{x: .3e}}")
+                return ""
+            for name, value in table.items():
+                if name not in columns:
+                    self.fail(
+                        at(key, name),
+                        f"{key}: {name!r} is not one of this table's "
+                        f"columns ({', '.join(columns)}){suggest(name, columns)}",
+                    )
+                    return ""
+                if not isinstance(value, str):
+                    self.fail(at(key, name), f"{key}.{name} must be text, e.g. '.3e'")
+                    return ""
+        for name, wanted in formats.items():
+            try:
+                formatted(1.5, wanted)
+            except ValueError as exc:
+                self.fail(
+                    at("format", name),
+                    f"format.{name}: bad format {wanted!r} ({exc}); "
+                    "e.g. .3g (significant digits), .2e (scientific) or .4f (decimals)",
+                )
+                return ""
         precision = raw.get("precision", 4)
         if (
             not isinstance(precision, int)
@@ -230,7 +309,7 @@ class IteratesFence:
             if raw["id"] in self.runs.specs:
                 self.fail(at("id"), f"id {raw['id']!r} is already used on this page")
                 return ""
-            self.runs.add(raw["id"], spec, fence_line)
+            self.runs.add(raw["id"], spec, fence_line, demo_keys)
         table = self.table(raw, run, columns, shown, precision, dim, spec, fence_line)
         return table + (source_shown("iterates", src) if raw.get("show_source") else "")
 
@@ -267,18 +346,26 @@ class IteratesFence:
         spec: dict[str, Any],
         line: int,
     ) -> str:
-        def cell(value: Any) -> str:
+        formats, labels = raw.get("format", {}), raw.get("labels", {})
+
+        def number(value: float, wanted: str | None) -> str:
+            return formatted(value, wanted) if wanted else decimals(value, precision)
+
+        def cell(value: Any, name: str) -> str:
+            wanted = formats.get(name)
             if value is None:
                 return ""
             if isinstance(value, tuple):
-                return "(" + ", ".join(decimals(v, precision) for v in value) + ")"
+                return "(" + ", ".join(number(v, wanted) for v in value) + ")"
             if isinstance(value, int):
-                return str(value)
-            return decimals(value, precision)
+                return format(value, wanted) if wanted else str(value)
+            return number(value, wanted)
 
         def heading(name: str) -> str:
             column = COLUMNS[name]
             text = column.heading_1d if dim == 1 else column.heading_2d
+            if name in labels:
+                text = html.escape(labels[name])
             return f'<th scope="col" class="iterates-symbol">{text}</th>'
 
         body = []
@@ -286,7 +373,7 @@ class IteratesFence:
         for k in shown:
             if k != previous + 1:  # a gap: the rows left out
                 body.append(f'<tr class="iterates-gap"><td colspan="{len(columns)}">⋮</td></tr>')
-            cells = "".join(f"<td>{cell(COLUMNS[n].value(run, k))}</td>" for n in columns)
+            cells = "".join(f"<td>{cell(COLUMNS[n].value(run, k), n)}</td>" for n in columns)
             body.append(f"<tr>{cells}</tr>")
             previous = k
         caption = html.escape(str(raw["caption"])) + " " if "caption" in raw else ""

@@ -209,7 +209,7 @@ class MarkdownStage:
         locator = FenceLocator(source.body, source.body_line)
         runs = Runs()
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
-        check_fence = CheckFence(source.path, locator, errors, self.math)
+        check_fence = CheckFence(source.path, locator, errors, self.math, runs)
         iterates = IteratesFence(source.path, locator, errors, runs)
         cells = CellFence(source.path, self.env, errors, self.keyframes, lock=self.package_lock)
         sites = fence_sites(source.body, source.body_line) if MAY_RUN.search(source.body) else []

@@ -51,3 +51,37 @@ def test_a_failed_demo_is_one_error_and_a_wrong_setting_is_named(tmp_path):
     assert line == 5 and "did you mean 'lr'?" in message and "a setting: lr," in message
     [(line, message)] = errors(tmp_path, "ε = {=d1.eps}.\n\n" + DEMO.format(lr=0.1))
     assert "leaves eps to the optimizer's default; set it to quote it" in message
+
+
+TABLE = """```iterates
+from: d1
+columns: [k, x, f]
+format: {x: .3g, f: .2e}
+labels: {x: w, f: "L(w)"}
+rows: {first: 2}
+```
+"""
+
+
+def test_a_table_and_a_check_take_a_demos_run_by_id(tmp_path):
+    check = "```check\ndescend: {from: d1, steps: 400}\nends_near: [0]\ntolerance: 1e-6\n```\n"
+    build(tmp_path, DEMO.format(lr=0.12) + "\n" + TABLE + "\n" + check)
+    page = (tmp_path / "site" / "p" / "index.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "k w L(w)" in text
+    x, v = 3.0, 0.0
+    rows = [(0, x, 9.0)]
+    v = 0.9 * v + 2 * x
+    x -= 0.12 * v
+    rows.append((1, x, x * x))
+    for k, x, fx in rows:
+        assert f"{k} {x:.3g} {fx:.2e}".replace("-", "−") in text
+
+
+def test_a_table_from_a_missing_demo_or_with_a_bad_format_is_refused(tmp_path):
+    [(line, message)] = errors(tmp_path, DEMO.format(lr=0.1) + TABLE.replace("d1", "d2"))
+    assert line == 14 and "no demo with id 'd2' above this table (ids: d1)" in message
+    [(line, message)] = errors(tmp_path, DEMO.format(lr=0.1) + TABLE.replace(".3g", ".3q"))
+    assert line == 16 and "format.x: bad format '.3q'" in message
+    [(line, message)] = errors(tmp_path, DEMO.format(lr=0.1) + TABLE.replace("{x: w", "{y: w"))
+    assert line == 17 and "'y' is not one of this table's columns (k, x, f)" in message
