@@ -393,12 +393,27 @@ def test_small_multiples_carry_a_stacked_layout_for_narrow_charts():
 
 
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+# The seventh run (Newton) is a neutral grey: Okabe–Ito's remaining yellow and black each
+# vanish on one of the page's two backgrounds; #767676 keeps 4:1 or more on both.
+NEUTRAL = {"#767676"}
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        c = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_each_optimizer_has_its_own_colour_dash_and_marker():
     """Colour-blind safe: Okabe–Ito colours, and a dash and a marker no other run shares,
     on every plot that draws runs (3-D included), over a transparent, font-matched chart."""
-    assert {c for c, _, _ in RUN_STYLES.values()} <= OKABE_ITO
+    assert {c for c, _, _ in RUN_STYLES.values()} <= OKABE_ITO | NEUTRAL
+    for grey in NEUTRAL:
+        assert min(contrast(grey, "#fdfdfb"), contrast(grey, "#151517")) >= 4
     for part in range(3):
         assert len({style[part] for style in RUN_STYLES.values()}) == len(RUN_STYLES)
     result = render_demo(
