@@ -122,6 +122,16 @@ def agrees(claimed: float, exact: float, tolerance: float) -> bool:
     return abs(claimed - exact) <= tolerance * max(1.0, abs(exact))
 
 
+@dataclass(frozen=True)
+class NamedExpression(Expression):
+    """A defined function: typeset as its name (``L(w, b)``), not its whole formula."""
+
+    shown: str = ""
+
+    def latex(self) -> dict[str, str]:
+        return {**super().latex(), "f": self.shown}
+
+
 class Refused(Exception):
     """A claim that is false or cannot be checked: (key path, message)."""
 
@@ -219,13 +229,16 @@ class CheckFence:
 
     # -- helpers shared by the kinds ---------------------------------------------------
 
-    @staticmethod
-    def function(raw: dict[str, Any], key: str) -> Expression:
+    def function(self, raw: dict[str, Any], key: str) -> Expression:
+        """The claim's function (a defined name shown as its name, e.g. L(w, b))."""
         params = tuple(raw.get("params") or {})
+        runs = self.runs or Runs()
         try:
-            return compile_expression(formula_of(str(raw[key])), params)
+            f = compile_expression(formula_of(str(runs.formula(raw[key]))), params)
         except ExpressionError as exc:
             raise Refused((key,), str(exc)) from exc
+        shown = runs.display(raw[key])
+        return f if shown is None else NamedExpression(**vars(f), shown=shown)
 
     @staticmethod
     def claimed_expression(raw: dict[str, Any], path: tuple, text: Any, dim: int, wants: str):
@@ -641,7 +654,7 @@ class CheckFence:
 
     def descend(self, raw: dict[str, Any], tolerance: float) -> str:
         count = len(self.errors)
-        keys = raw["descend"] or {}
+        keys = (self.runs or Runs()).expanded(raw["descend"] or {})
         if isinstance(keys, dict) and "from" in keys:  # a demo's run, with these keys on top
             source = keys["from"]
             if self.runs is None or source not in self.runs.raws:

@@ -124,6 +124,7 @@ class DemoFence:
             )
             return ""
         count = len(self.errors)
+        raw = self.runs.expanded(raw)
         raw = with_file_data(raw, self.path, self.errors, line_of(lines, ("fit", "data"), first))
         if len(self.errors) > count:
             return ""

@@ -28,7 +28,7 @@ from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
-from .iterates import ID
+from .iterates import ID, Runs
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 
@@ -82,6 +82,7 @@ class ExerciseFence:
     env: jinja2.Environment
     errors: list[ContentError]
     markdown: Callable[[str], str]  # Markdown → HTML, its math collected for the article
+    runs: Runs = field(default_factory=Runs)  # the article's named functions
     count: int = 0
     ids: dict[str, int] = field(default_factory=dict)
     kernel: Kernel | None = None
@@ -134,6 +135,12 @@ class ExerciseFence:
                 f"id {ident!r} is already the id of the exercise at line {self.ids[ident]}",
             )
         self.ids[ident] = fence_line
+        for key in ("derivative_of", "gradient_of", "hessian_of", "value_of", "expression"):
+            if key in raw:  # a function defined in the front matter, by its name
+                raw = {**raw, key: self.runs.formula(raw[key])}
+        for key in ("update", "loop", "answer"):
+            if isinstance(raw.get(key), dict):
+                raw = {**raw, key: self.runs.expanded(raw[key])}
         try:
             exercise = normalize_exercise(raw)
         except ExerciseError as exc:

@@ -154,6 +154,26 @@ class Runs:
     raws: dict[str, dict[str, Any]] = field(default_factory=dict)  # the keys as written
     computed: dict[str, list[Trajectory]] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)  # ids whose fence failed (said already)
+    # The article's named functions: name → (formula, display name), from its front matter.
+    definitions: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def formula(self, value: Any) -> Any:
+        """A defined function's formula for its name; anything else as it is."""
+        if isinstance(value, str) and value.strip() in self.definitions:
+            return self.definitions[value.strip()][0]
+        return value
+
+    def display(self, value: Any) -> str | None:
+        """How a defined name is shown (``L(w, b)``), or None."""
+        if isinstance(value, str) and value.strip() in self.definitions:
+            return self.definitions[value.strip()][1]
+        return None
+
+    def expanded(self, raw: Any) -> Any:
+        """A demo's keys with a defined function name replaced by its formula."""
+        if isinstance(raw, dict) and "function" in raw:
+            return {**raw, "function": self.formula(raw["function"])}
+        return raw
 
     def add(
         self, run_id: str, spec: dict[str, Any], line: int, raw: dict[str, Any] | None = None
@@ -218,7 +238,7 @@ class IteratesFence:
         def at(*path: str | int) -> int:
             return line_of(lines, tuple(path), fence_line)
 
-        demo_keys = {k: v for k, v in raw.items() if k not in TABLE_KEYS}
+        demo_keys = self.runs.expanded({k: v for k, v in raw.items() if k not in TABLE_KEYS})
         if "from" in raw:  # a demo's run, with this fence's keys on top
             source = raw["from"]
             if source in self.runs.failed:

@@ -18,7 +18,7 @@ from .yamlmap import error_line, error_message, key_lines, load
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 FENCE = re.compile(r"^(`{3,}|~{3,})")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FRONT_KEYS = ("title", "date", "updated", "summary", "tags", "draft", "slug", "image")
+FRONT_KEYS = ("title", "date", "updated", "summary", "tags", "draft", "slug", "image", "functions")
 # Python-Markdown's inline stage rewrites a whole paragraph for every emphasis, link or
 # formula in it, so its time grows with the square of a paragraph's length (a 245 KB
 # paragraph: 6.5 s; 980 KB: 100 s). These bounds keep any article to seconds.
@@ -122,6 +122,8 @@ class Source:
     updated: dt.date | None = None
     image: str | None = None
     meta_lines: dict[str, int] = field(default_factory=dict)
+    # Named functions, written once: (name, formula, how checks and captions show it).
+    functions: tuple[tuple[str, str, str], ...] = ()
 
 
 @lru_cache(maxsize=4096)  # a tag's slug is asked for on every page that lists it
@@ -142,6 +144,7 @@ def source_to_json(source: Source) -> dict[str, Any]:
         "image": source.image,
         "meta_lines": source.meta_lines,
         "updated": source.updated.isoformat() if source.updated else None,
+        "functions": [list(f) for f in source.functions],
     }
 
 
@@ -160,6 +163,7 @@ def source_from_json(path: Path, text: str, data: dict[str, Any]) -> Source:
         image=data["image"],
         meta_lines=data["meta_lines"],
         updated=dt.date.fromisoformat(data["updated"]) if data["updated"] else None,
+        functions=tuple(tuple(f) for f in data.get("functions", [])),  # type: ignore[misc]
     )
 
 
@@ -386,6 +390,7 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
     image = meta.get("image")
     if image is not None and not isinstance(image, str):
         bad("image", "image must be a path or URL")
+    functions = _functions(meta.get("functions"), lines, path, errors)
     if len(errors) > before:
         return None
     body_line = body_start
@@ -402,7 +407,73 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
         updated=updated,
         image=image,
         meta_lines={k[0]: v for k, v in lines.items() if len(k) == 1},
+        functions=functions,
     )
+
+
+def _functions(
+    raw: Any, lines: dict, path: Path, errors: list[ContentError]
+) -> tuple[tuple[str, str, str], ...]:
+    """``functions: {L: "formula"}`` or ``{L: {formula: "…", name: "L(w, b)"}}``, checked."""
+    from engine.catalogue import CATALOGUE
+    from engine.expr import FUNCTIONS, ExpressionError, parse
+
+    if raw is None:
+        return ()
+    where = lines.get(("functions",), 2)
+    if not isinstance(raw, dict):
+        errors.append(
+            ContentError(
+                path,
+                where,
+                "functions maps names to formulas, e.g. 'functions: {L: \"(w*x + b - y)**2\"}'",
+            )
+        )
+        return ()
+    out = []
+    for name, value in raw.items():
+        line = lines.get(("functions", name), where)
+        text, shown = (
+            (value, None)
+            if not isinstance(value, dict)
+            else (value.get("formula"), value.get("name"))
+        )
+        if (
+            not isinstance(name, str)
+            or not name.isidentifier()
+            or name in ("x", "y")
+            or (name in CATALOGUE or name in FUNCTIONS)
+        ):
+            errors.append(
+                ContentError(
+                    path,
+                    line,
+                    f"functions: {name!r} cannot be a name: use "
+                    "a word that is not x, y, a function or a catalogue name",
+                )
+            )
+            continue
+        if isinstance(value, dict) and set(value) - {"formula", "name"}:
+            extra = sorted(set(value) - {"formula", "name"})[0]
+            errors.append(
+                ContentError(
+                    path,
+                    lines.get(("functions", name, extra), line),
+                    f"functions.{name}: unknown key {extra!r} (it takes formula and name)",
+                )
+            )
+            continue
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            errors.append(ContentError(path, line, f"functions.{name} needs a formula"))
+            continue
+        try:
+            tree = parse(str(text))
+        except ExpressionError as exc:
+            errors.append(ContentError(path, line, f"functions.{name}: {exc}"))
+            continue
+        args = ", ".join(v for v in ("x", "y") if v in tree.names()) or "x"
+        out.append((name, str(text), str(shown) if shown else f"{name}({args})"))
+    return tuple(out)
 
 
 def longest_paragraph(body: str) -> tuple[int, int] | None:

@@ -207,7 +207,9 @@ class MarkdownStage:
     def render(self, source: Source) -> tuple[Rendered, list[ContentError]]:
         errors: list[ContentError] = []
         locator = FenceLocator(source.body, source.body_line)
-        runs = Runs()
+        runs = Runs(
+            definitions={name: (formula, shown) for name, formula, shown in source.functions}
+        )
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
         check_fence = CheckFence(source.path, locator, errors, self.math, runs)
         iterates = IteratesFence(source.path, locator, errors, runs)
@@ -216,7 +218,7 @@ class MarkdownStage:
         if any(site.runs for site in sites):
             cells.signature = self.signature(source.path.parent)
             cells.prepare(sites)
-        exercises = ExerciseFence(source.path, locator, self.env, errors, self.prose)
+        exercises = ExerciseFence(source.path, locator, self.env, errors, self.prose, runs)
         self.fences = (demo_fence, check_fence, iterates, cells, exercises)
         self.numbers.start(source.path, source.body, source.body_line, runs, errors)
         self.math.start(source.body, source.body_line)
@@ -412,7 +414,7 @@ def collect(
 
     def markdown_key(source: Source) -> str:
         nonlocal signature, data
-        text = fingerprint + source.body
+        text = fingerprint + json.dumps(source.functions) + source.body
         body = source.body
         if "run" in body and MAY_RUN.search(body) and any(s.runs for s in fence_sites(body, 1)):
             signature = signature or environment_signature(config.content)

@@ -85,3 +85,73 @@ def test_a_table_from_a_missing_demo_or_with_a_bad_format_is_refused(tmp_path):
     assert line == 16 and "format.x: bad format '.3q'" in message
     [(line, message)] = errors(tmp_path, DEMO.format(lr=0.1) + TABLE.replace("{x: w", "{y: w"))
     assert line == 17 and "'y' is not one of this table's columns (k, x, f)" in message
+
+
+DEFINED = """---
+title: P
+date: 2026-12-03
+functions:
+  L: {formula: "(x + y - 2)**2 + (2*x + y - 3)**2", name: "L(w, b)"}
+---
+Text.
+
+```demo
+id: d1
+function: L
+start: [0, 0]
+lr: 0.02
+steps: 50
+```
+
+```check
+gradient: L
+equals: [2*(x + y - 2) + 4*(2*x + y - 3), 2*(x + y - 2) + 2*(2*x + y - 3)]
+```
+
+```iterates
+from: d1
+rows: {first: 2}
+```
+"""
+
+
+def build_file(tmp_path: Path, text: str) -> str:
+    content = tmp_path / "content"
+    content.mkdir(exist_ok=True)
+    (content / "p.md").write_text(text)
+    build_site(BuildConfig(content=content, out=tmp_path / "site", cache=tmp_path / "cache"))
+    return (tmp_path / "site" / "p" / "index.html").read_text()
+
+
+def test_a_function_defined_once_in_the_front_matter_is_used_by_name(tmp_path):
+    page = build_file(tmp_path, DEFINED)
+    assert r'data-latex="\nabla\left(L(w, b)\right) = ' in page  # the check shows the name
+    summary = re.search(r"demo-summary[^>]*>([^<]*)", page)[1]
+    # changing the definition rebuilds every fence that uses it (the cache knows)
+    with pytest.raises(BuildFailed):  # the check's claimed gradient no longer holds
+        build_file(tmp_path, DEFINED.replace("(2*x + y - 3)**2", "(2*x + y - 4)**2"))
+    fixed = DEFINED.replace("(2*x + y - 3)**2", "(2*x + y - 4)**2").replace(
+        "4*(2*x + y - 3), 2*(x + y - 2) + 2*(2*x + y - 3)",
+        "4*(2*x + y - 4), 2*(x + y - 2) + 2*(2*x + y - 4)",
+    )
+    assert re.search(r"demo-summary[^>]*>([^<]*)", build_file(tmp_path, fixed))[1] != summary
+
+
+@pytest.mark.parametrize(
+    ("functions", "line", "words"),
+    [
+        ('{peaks: "x**2"}', 4, "'peaks' cannot be a name"),
+        ('{L: "x**"}', 4, "functions.L: not a valid expression"),
+        ('{L: {formula: "x", nam: L}}', 4, "unknown key 'nam'"),
+        ('"x**2"', 4, "functions maps names to formulas"),
+    ],
+)
+def test_a_bad_definition_is_an_error_at_its_line(tmp_path, functions, line, words):
+    text = f"---\ntitle: P\ndate: 2026-12-03\nfunctions: {functions}\n---\nText.\n"
+    content = tmp_path / "content"
+    content.mkdir(exist_ok=True)
+    (content / "p.md").write_text(text)
+    with pytest.raises(BuildFailed) as failed:
+        build_site(BuildConfig(content=content, out=tmp_path / "site", cache=None))
+    [error] = failed.value.errors
+    assert error.line == line and words in error.message, error.message
