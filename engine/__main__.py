@@ -12,7 +12,7 @@ from .catalogue import CATALOGUE, formula_of
 from .descent import descend
 from .expr import BoundExpression, ExpressionError, compile_expression
 from .optimizers import OPTIMIZERS
-from .spec import MAX_STEPS, SpecError, normalize_spec
+from .spec import DEMO_KEYS, MAX_STEPS, SpecError, normalize_spec
 
 
 class UsageError(Exception):
@@ -150,7 +150,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("functions", help="list the catalogue of named functions")
     f.set_defaults(run=_functions)
+
+    k = sub.add_parser("keys", help="list every demo key: default, meaning, plots")
+    k.set_defaults(run=_keys)
     return parser
+
+
+def _keys(args: argparse.Namespace) -> list:
+    return [
+        {
+            "key": name,
+            "default": key.number.default if key.number else None,
+            "range": [key.number.lo, key.number.hi] if key.number else None,
+            "meaning": key.meaning,
+            "plots": key.plots or "all",
+        }
+        for name, key in DEMO_KEYS.items()
+    ]
 
 
 POINT_OPTIONS = ("--start", "--at", "--clip")

@@ -472,9 +472,11 @@ def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour")
 
 def _aspect(layout: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """``aspect: equal``: one unit as long on both axes (a round bowl draws round)."""
-    if spec["aspect"] == "equal":  # as a field always is
+    if spec["aspect"] == "equal":
+        # The plot keeps its box (so the colour bar keeps its place) and one axis shows
+        # more of the domain than asked, rather than the box shrinking to a square.
         layout["yaxis"].update(scaleanchor="x", scaleratio=1)
-        layout["xaxis"]["constrain"] = layout["yaxis"]["constrain"] = "domain"
+        layout["xaxis"]["constrain"] = layout["yaxis"]["constrain"] = "range"
     return layout
 
 

@@ -82,21 +82,96 @@ class Number:
         return f"{key} must be {self.allowed}, got {value!r}"
 
 
-NUMBERS = {
-    "lr": Number(0.1, 0.0, 1e3, "learning rate α"),
-    "steps": Number(50, 0, MAX_STEPS, "iterations at most", whole=True),
-    "tol": Number(0.0, 0.0, 1e3, "stop when |Δf| or ‖∇f‖ falls below it"),
-    "momentum": Number(0.9, 0.0, 1.0, "momentum coefficient μ (momentum, nesterov)"),
-    "alpha": Number(0.99, 0.0, 1.0, "RMSprop's smoothing constant"),
+@dataclass(frozen=True)
+class Key:
+    """One key of the demo spec: what it means, which plots read it ("" for every plot or
+    none in particular), and, for a numeric key, its :class:`Number` (default and range).
+
+    :data:`DEMO_KEYS` is the one table of them: the spec check's known keys and their
+    suggestions, the numeric checks, the controls' sliders and the guide's key reference
+    (``python -m engine keys``, tested equal to the guide) all come from it."""
+
+    meaning: str
+    plots: str = ""
+    number: Number | None = None
+
+
+def numeric(
+    meaning: str, default: float | None, lo: float, hi: float, plots: str = "", **range_: bool
+) -> Key:
+    """A numeric key: its meaning is its Number's doc too."""
+    return Key(meaning, plots, Number(default, lo, hi, meaning, **range_))
+
+
+DEMO_KEYS: dict[str, Key] = {
+    "function": Key("an expression in x (and y), or a catalogue name"),
+    "params": Key("named constants of the expression, e.g. {a: 1.5}"),
+    "fit": Key(
+        "a line fit instead of a function: your data (a list or a CSV/JSON file) or "
+        "synthetic points",
+        "fit, landscape, weight",
+    ),
+    "domain": Key("the plotted region, one [low, high] per variable"),
+    "start": Key("the first iterate, one number per variable"),
+    "optimizer": Key("gd, momentum, nesterov, adagrad, rmsprop, adam or newton, or a list"),
+    "lr": numeric("learning rate α (Newton's damping)", 0.1, 0.0, 1e3),
+    "steps": numeric("iterations at most", 50, 0, MAX_STEPS, whole=True),
+    "tol": numeric("stop when |Δf| or ‖∇f‖ falls below it", 0.0, 0.0, 1e3),
+    "momentum": numeric("momentum coefficient μ (momentum, nesterov)", 0.9, 0.0, 1.0),
+    "alpha": numeric("RMSprop's smoothing constant", 0.99, 0.0, 1.0),
     # At β = 1 Adam's bias correction divides by 1 − βᵗ = 0.
-    "beta1": Number(0.9, 0.0, 1.0, "Adam's first-moment decay β₁", hi_open=True),
-    "beta2": Number(0.999, 0.0, 1.0, "Adam's second-moment decay β₂", hi_open=True),
-    "eps": Number(None, 0.0, 1.0, "ε in the denominator (default: the optimizer's own)", True),
-    "angle": Number(0.0, -360.0, 360.0, "direction of the directional derivative, in degrees"),
-    "arrows": Number(15, 3, 40, "arrows per side of a gradient field", whole=True),
-    "arrow_length": Number(1.0, 0.1, 3.0, "a field's longest arrow, in grid cells"),
-    "warmup": Number(0, 0, MAX_STEPS, "steps of a linear warm-up of the learning rate", whole=True),
+    "beta1": numeric("Adam's first-moment decay β₁", 0.9, 0.0, 1.0, hi_open=True),
+    "beta2": numeric("Adam's second-moment decay β₂", 0.999, 0.0, 1.0, hi_open=True),
+    "eps": numeric(
+        "ε in the denominator (default: the optimizer's own)", None, 0.0, 1.0, lo_open=True
+    ),
+    "ascent": Key("true: climb instead of descend"),
+    "clip": Key("[low, high]: clamp every coordinate of every iterate"),
+    "schedule": Key(
+        "a learning-rate schedule with torch's names: {kind: step, step_size, gamma}, "
+        "{kind: exponential, gamma} or {kind: cosine, T_max, eta_min}"
+    ),
+    "warmup": numeric(
+        "steps of a linear warm-up of the learning rate", 0, 0, MAX_STEPS, whole=True
+    ),
+    "plots": Key("what to draw: " + ", ".join(ALL_PLOT_KINDS)),
+    "contours": Key(
+        "a contour map's {levels, scale: auto, linear or log}", "contour, race, field, landscape"
+    ),
+    "aspect": Key("equal: one unit as long on both axes", "contour, race"),
+    "compare": Key("one key and 2–4 values, one panel each", "multiples"),
+    "sweep": Key("{min, max, count, steps, tol, stability}", "sweep"),
+    "basins": Key("{samples, steps, tol}", "basins"),
+    "arrows": numeric("arrows per side of a gradient field", 15, 3, 40, "field", whole=True),
+    "arrow_length": numeric("a field's longest arrow, in grid cells", 1.0, 0.1, 3.0, "field"),
+    "angle": numeric(
+        "direction of the directional derivative, in degrees", 0.0, -360.0, 360.0, "directional"
+    ),
+    "controls": Key("sliders, selects, a text box and play, each setting a key"),
+    "id": Key("the demo's anchor, and its name in links, tables and prose numbers"),
+    "caption": Key("a caption under the charts"),
+    "title": Key("a title over the charts, or one per plot"),
+    "labels": Key("axis, colour-bar and panel titles per plot kind; legend names under runs"),
+    "path": Key("how runs are drawn: lines+markers, lines, markers or none"),
+    "ends": Key("true: mark each run's start and end"),
+    "show_source": Key("print the fence's Markdown source under the charts (for guides)"),
+    "keyframes": Key("false: the page carries no precomputed positions for the controls"),
 }
+KEYS = tuple(DEMO_KEYS)
+NUMBERS = {name: key.number for name, key in DEMO_KEYS.items() if key.number is not None}
+
+
+def key_reference() -> str:
+    """The guide's table of every demo key, from :data:`DEMO_KEYS`."""
+    rows = ["| key | default | what it sets | plots |", "| --- | --- | --- | --- |"]
+    for name, key in DEMO_KEYS.items():
+        number = key.number
+        default = "—" if number is None or number.default is None else f"{number.default:g}"
+        meaning = key.meaning.replace("|", "\\|")  # a cell's own bar, as Markdown wants it
+        rows.append(f"| `{name}` | {default} | {meaning} | {key.plots or 'all'} |")
+    return "\n".join(rows)
+
+
 # A schedule's constants (schedule.gamma, …), from engine.schedules' one table of them.
 SCHEDULE_NUMBERS = {
     f"schedule.{name}": Number(c.default, c.lo, c.hi, c.doc, lo_open=c.lo_open, whole=c.whole)
@@ -159,45 +234,6 @@ BASIN_KEYS = {
     "steps": (300, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
     "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
 }
-
-KEYS = (
-    "function",
-    "params",
-    "fit",
-    "domain",
-    "start",
-    "optimizer",
-    "lr",
-    "steps",
-    "tol",
-    "momentum",
-    "alpha",
-    "beta1",
-    "beta2",
-    "eps",
-    "ascent",
-    "clip",
-    "schedule",
-    "warmup",
-    "plots",
-    "contours",
-    "aspect",
-    "compare",
-    "sweep",
-    "basins",
-    "arrows",
-    "arrow_length",
-    "angle",
-    "controls",
-    "id",
-    "caption",
-    "title",
-    "labels",
-    "path",
-    "ends",
-    "show_source",
-    "keyframes",  # the builder's: false leaves out the precomputed frames (downhill/keyframes)
-)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from downhill.cells import OPTIONS
 from downhill.config import ROOT
 from downhill.exercises import KEYS
 from engine.exercises import KINDS
+from engine.spec import KEYS as DEMO_KEYS
+from engine.spec import key_reference
 
 GUIDE = (ROOT / "content" / "guide.md").read_text()
 
@@ -40,3 +42,11 @@ def test_the_exercise_tables_are_the_keys_and_the_kinds():
         name: [key.meaning + (" (required)" if key.required else "")] for name, key in KEYS.items()
     }
     assert list(table_after("| grading key | the reader writes |")) == list(KINDS)
+
+
+def test_the_guides_key_reference_is_the_engines_table():
+    """Regenerate the guide's table with engine.spec.key_reference() when a key changes."""
+    start = GUIDE.index("| key | default | what it sets | plots |")
+    end = GUIDE.find("\n\n", start)
+    assert GUIDE[start : end if end >= 0 else len(GUIDE)].strip() == key_reference()
+    assert [row.split("`")[1] for row in key_reference().splitlines()[2:]] == list(DEMO_KEYS)
