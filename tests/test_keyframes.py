@@ -9,6 +9,7 @@ import re
 import pytest
 
 from downhill.controls import build_controls
+from downhill.data import with_file_data
 from downhill.keyframes import BUDGET, FIRST_BUDGET, FIRST_POSITIONS, keyframes, spec_value
 from downhill.yamlmap import load
 from engine import normalize_spec, render_demo
@@ -16,8 +17,8 @@ from engine.api import to_json
 
 from .conftest import ROOT
 
-DEMOS = [
-    (path.stem, load(m.group(1)))
+DEMOS = [  # as the builder hands them to the engine: a fit's data file read into its points
+    (path.stem, with_file_data(load(m.group(1)), path, [], 0))
     for path in sorted((ROOT / "content").glob("*.md"))
     for m in re.finditer(r"```demo\n(.*?)```", path.read_text(), re.S)
 ]
