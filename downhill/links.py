@@ -28,7 +28,11 @@ class InternalLinks(Treeprocessor):
             target = element.get(attribute) if attribute else None
             if target and is_relative_file(target):
                 # a file beside the article, as on GitHub: content/ is the site's root
-                target = "/" + posixpath.normpath(target).lstrip("./")
+                normal = posixpath.normpath(target)
+                if normal == ".." or normal.startswith("../"):
+                    self.found.append(target)  # leaves content/: broken_links says so
+                    continue
+                target = "/" + normal.lstrip("./")
             if target and target.startswith("/") and not target.startswith("//"):
                 self.found.append(target)
                 element.set(attribute, self.base_url + target[1:])

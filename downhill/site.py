@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import os
+import posixpath
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -505,6 +506,20 @@ def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentE
     errors = []
     text = None
     for target in links:
+        if target.startswith(".."):  # a relative file above content/
+            text = text if text is not None else path.read_text("utf-8")
+            line = text[: text.find(target)].count("\n") + 1 if target in text else 1
+            inside = posixpath.normpath(target).lstrip("./")
+            errors.append(
+                ContentError(
+                    path,
+                    line,
+                    f"link {target!r} leaves content/: on GitHub it points outside the "
+                    "articles' folder, and the site publishes only what is in content/; put "
+                    f"the file under content/ and link it as {inside!r}",
+                )
+            )
+            continue
         page = page_of(target)
         if page not in pages and not page.startswith("assets/"):
             text = text if text is not None else path.read_text("utf-8")

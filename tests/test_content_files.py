@@ -55,6 +55,15 @@ def test_files_are_published_and_linked_under_the_base_url(content, tmp_path):
         ("Text.\n\n![gone](/images/nope.png)", "", 8, "broken internal link '/images/nope.png'"),
         ("Text.\n\n![gone](images/nope.png)", "", 8, "broken internal link '/images/nope.png'"),
         ("Text.", "/images/missing.png", 4, "image '/images/missing.png' is not a file"),
+        # above content/: on GitHub it would point outside the articles; never rewritten
+        (
+            "Text.\n\n![up](../images/peaks.png)",
+            "",
+            8,
+            "link '../images/peaks.png' leaves content/: on GitHub it points outside the "
+            "articles' folder, and the site publishes only what is in content/; put the file "
+            "under content/ and link it as 'images/peaks.png'",
+        ),
     ],
 )
 def test_a_missing_file_fails_at_its_line(content, tmp_path, body, image, line, message):
