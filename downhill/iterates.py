@@ -120,6 +120,8 @@ RUN_KEYS = (
 )
 ROW_KEYS = ("first", "every", "last")
 DEFAULT_COLUMNS = ("k", "x", "gradient", "f")
+FIT_COLUMNS = ("k", "x", "y", "f")
+FIT_LABELS = {"x": "w", "y": "b", "point": "(w, b)", "f": "loss"}  # a fit's names, by default
 
 
 def formatted(value: float, spec: str) -> str:
@@ -258,14 +260,12 @@ class IteratesFence:
             for issue in exc.issues:
                 self.fail(at(*issue.path), str(issue))
             return ""
-        if spec["fit"] is not None:
-            self.fail(at("fit"), "a table of iterates is of a descent on a function, not a fit")
-            return ""
         if len(spec["optimizer"]) != 1:
             self.fail(at("optimizer"), "a table shows one run: name one optimizer")
             return ""
         dim = len(spec["start"])
-        columns = raw.get("columns", list(DEFAULT_COLUMNS))
+        fitting = spec["fit"] is not None  # the run's point is (w, b), its height the loss
+        columns = raw.get("columns", list(FIT_COLUMNS if fitting else DEFAULT_COLUMNS))
         if not isinstance(columns, list) or not columns:
             self.fail(at("columns"), f"columns must be a list of: {', '.join(COLUMNS)}")
             return ""
@@ -279,6 +279,13 @@ class IteratesFence:
                 return ""
             if dim == 1 and name == "y":
                 self.fail(at("columns", i), "a function of x alone has no y column")
+                return ""
+            if fitting and name in ("gradient", "grad_norm"):
+                self.fail(
+                    at("columns", i),
+                    "a line fit's runs record no gradients; show k, x "
+                    "(w), y (b), point, f (the loss) or step",
+                )
                 return ""
         formats = raw.get("format", {})
         labels = raw.get("labels", {})
@@ -367,6 +374,8 @@ class IteratesFence:
         line: int,
     ) -> str:
         formats, labels = raw.get("format", {}), raw.get("labels", {})
+        if spec["fit"] is not None:
+            labels = {**FIT_LABELS, **labels}
 
         def number(value: float, wanted: str | None) -> str:
             return formatted(value, wanted) if wanted else decimals(value, precision)

@@ -124,3 +124,29 @@ def test_inline_points_and_a_changed_file_rebuilds(tmp_path):
     build_site(BuildConfig(content=tmp_path / "content", out=site, cache=tmp_path / "cache"))
     after = re.search(r"demo-summary[^>]*>([^<]*)", (site / "a" / "index.html").read_text())[1]
     assert before != after
+
+
+def test_tables_prose_numbers_and_multiples_work_on_the_authors_data(tmp_path):
+    points = [[1, 2], [2, 3], [3, 5]]
+    body = (
+        "Slope {=d.x:.3f}.\n\n```demo\nid: d\nfit: {data: [[1, 2], [2, 3], [3, 5]]}\n"
+        "lr: 0.05\nsteps: 100\nplots: fit\n```\n\n```iterates\nfrom: d\nrows: {last: 1}\n```\n"
+    )
+    site = build(tmp_path, body)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "a" / "index.html").read_text()))
+    w, b = 0.0, 0.0
+    xs, ys = np.array(points, float).T
+    for _ in range(100):  # MSE descent, full batch: the oracle
+        r = w * xs + b - ys
+        w, b = w - 0.05 * 2 * np.mean(r * xs), b - 0.05 * 2 * np.mean(r)
+    assert f"Slope {w:.3f} ." in text  # (the number is a span of its own)
+    assert "k w b loss" in text and f"100 {w:.4f} {b:.4f}" in text
+    panels = render_demo(
+        {
+            "fit": {"data": points},
+            "plots": "multiples",
+            "compare": {"fit.loss": ["mse", "mae"]},
+            "lr": 0.05,
+        }
+    )
+    assert len(panels["figures"]) == 1 and "MSE" in json.dumps(panels["figures"][0]).upper()
