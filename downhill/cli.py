@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -46,8 +47,9 @@ def _add_build_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
         "--assets",
         choices=["self", "cdn"],
         default="self",
-        help="self: self-host Pyodide, Plotly and MathJax (default); cdn: load "
-        "them from pinned jsDelivr URLs with SRI hashes",
+        help="self: self-host Pyodide and Plotly (default); cdn: load them from pinned "
+        "jsDelivr URLs with SRI hashes. Either way pages load no MathJax: math is typeset "
+        "when the site is built",
     )
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft")
     parser.add_argument("--dev-reload", action="store_true", help=argparse.SUPPRESS)
@@ -242,4 +244,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             *(["--no-cache"] if args.no_cache else []),
         ]
         return serve(config, args.port, build_argv)
-    return run_build(config_from(args))
+    if args.site_url is None and not args.dev_reload:
+        print(
+            "warning: no --site-url, so the feed, the sitemap and link previews point at "
+            "http://127.0.0.1:8000; for the published site give its address, e.g. "
+            "--site-url https://me.github.io",
+            file=sys.stderr,
+        )
+    try:
+        code = run_build(config_from(args))
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not at exit
+        return code
+    except BrokenPipeError:  # `build.py | head -1`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
