@@ -24,7 +24,7 @@ import yaml
 
 from engine import SpecError, compile_expression, normalize_spec
 from engine.catalogue import formula_of
-from engine.expr import Expression, ExpressionError, evaluate_tree, parse
+from engine.expr import Expression, ExpressionError, evaluate_tree, parse, tex_number
 from engine.figures import trajectories
 from engine.spec import suggest
 
@@ -94,13 +94,8 @@ def _fmt(value: float) -> str:
 
 
 def _tex(value: float) -> str:
-    """A number for TeX: 1e-06 as 10^{-6}, 2.5e-09 as 2.5 \\times 10^{-9}."""
-    text = _fmt(value)
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    power = f"10^{{{int(exponent)}}}"
-    return power if mantissa == "1" else rf"{mantissa} \times {power}"
+    """A number for TeX, to ten digits: 1e-06 as 10^{-6}, 2.5e-09 as 2.5 \\times 10^{-9}."""
+    return tex_number(float(_fmt(value)))
 
 
 # How the names of a 'holds' claim read in TeX.

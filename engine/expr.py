@@ -80,6 +80,19 @@ class Node:
         return set()
 
 
+def tex_number(value: float) -> str:
+    """A number as TeX: 1e-12 as 10^{-12}, 2.5e-09 as 2.5 \\times 10^{-9} (written as Python
+    writes it, the exponent would be typeset as a subtraction, "1e − 12")."""
+    text = _fmt_number(value)
+    if "e" not in text or "inf" in text or "nan" in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    if mantissa in ("1", "-1"):
+        return mantissa[:-1] + power
+    return rf"{mantissa} \times {power}"
+
+
 def _fmt_number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
@@ -105,7 +118,7 @@ class Const(Node):
             return r"\pi"
         if self.name == "e":
             return "e"
-        return _fmt_number(self.value)
+        return tex_number(self.value)
 
     @property
     def prec(self) -> int:  # type: ignore[override]

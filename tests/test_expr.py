@@ -119,3 +119,12 @@ def test_bad_expressions_raise_engine_error_with_column(text, column, words):
     if column:
         assert info.value.column == column
     assert words in info.value.message
+
+
+def test_a_number_in_scientific_notation_is_typeset_as_a_power_of_ten():
+    from engine.expr import parse
+
+    assert parse("1e-12").latex() == "10^{-12}"  # not 1e − 12, a subtraction
+    assert parse("-1e-12 + x").latex() == "-10^{-12} + x"
+    assert parse("2.5e-9*x").latex() == r"2.5 \times 10^{-9} x"
+    assert parse("3e5").latex() == "300000"
