@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from engine import SpecError, compile_expression, normalize_spec
 from engine.catalogue import formula_of
 from engine.expr import Expression, ExpressionError, evaluate_tree, parse, tex_number
@@ -33,7 +31,7 @@ from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
 from .iterates import Runs
 from .mathjax import ArticleMath, inline_math
-from .yamlmap import error_line, error_message, key_lines, line_of, load
+from .yamlmap import FenceYAMLError, line_of, load_fence
 
 SAMPLES = 64
 DEFAULT_TOLERANCE = 1e-9
@@ -166,11 +164,9 @@ class CheckFence:
 
     def render(self, src: str, fence_line: int) -> str:
         try:
-            raw = load(src) or {}
-            lines = key_lines(src, first_line=fence_line + 1)
-        except yaml.YAMLError as exc:
-            line = error_line(exc, fence_line + 1)
-            self.fail(line, f"check is not valid YAML: {error_message(exc)}")
+            raw, lines = load_fence(src, fence_line)
+        except FenceYAMLError as exc:
+            self.fail(exc.line, f"check is not valid YAML: {exc.message}")
             return ""
         kinds = [k for k in KINDS if isinstance(raw, dict) and k in raw]
         if not isinstance(raw, dict) or len(kinds) != 1:

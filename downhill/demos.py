@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
 from engine import SpecError, normalize_spec, render_demo
 from engine.api import clean, to_json
@@ -24,7 +23,7 @@ from .errors import ContentError
 from .fences import FenceLocator, guarded
 from .iterates import ID, Runs
 from .keyframes import Keyframes, KeyframeStore, keyframes
-from .yamlmap import error_line, error_message, key_lines, line_of, load
+from .yamlmap import FenceYAMLError, line_of, load_fence
 
 SHARED_MIN_LENGTH = 50  # items of an array worth sharing between a page's demos
 SHARED_MIN_BYTES = 2000
@@ -106,12 +105,10 @@ class DemoFence:
     def render(self, src: str, fence_line: int) -> str:
         first = fence_line + 1
         try:
-            raw = load(src) or {}
-            lines = key_lines(src, first_line=first)
-        except yaml.YAMLError as exc:
-            line = error_line(exc, first)
+            raw, lines = load_fence(src, fence_line)
+        except FenceYAMLError as exc:
             self.errors.append(
-                ContentError(self.path, line, f"demo is not valid YAML: {error_message(exc)}")
+                ContentError(self.path, exc.line, f"demo is not valid YAML: {exc.message}")
             )
             return ""
         if not isinstance(raw, dict):

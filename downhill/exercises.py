@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -29,7 +28,7 @@ from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
 from .iterates import ID, Runs
-from .yamlmap import error_line, error_message, key_lines, line_of, load
+from .yamlmap import FenceYAMLError, line_of, load_fence
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,9 @@ class ExerciseFence:
 
     def render(self, src: str, fence_line: int) -> str:
         try:
-            raw = load(src) or {}
-            lines = key_lines(src, first_line=fence_line + 1)
-        except yaml.YAMLError as exc:
-            line = error_line(exc, fence_line + 1)
-            return self.fail(line, f"not valid YAML: {error_message(exc)}")
+            raw, lines = load_fence(src, fence_line)
+        except FenceYAMLError as exc:
+            return self.fail(exc.line, f"not valid YAML: {exc.message}")
         if not isinstance(raw, dict):
             return self.fail(fence_line, "write the exercise as YAML keys (id, prompt, …)")
 

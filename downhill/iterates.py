@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-import yaml
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 
@@ -42,7 +41,7 @@ from engine.spec import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator, TextLocator, guarded, source_shown
-from .yamlmap import error_line, error_message, key_lines, line_of, load
+from .yamlmap import FenceYAMLError, line_of, load_fence
 
 
 @dataclass(frozen=True)
@@ -228,10 +227,9 @@ class IteratesFence:
 
     def render(self, src: str, fence_line: int) -> str:
         try:
-            raw = load(src) or {}
-            lines = key_lines(src, first_line=fence_line + 1)
-        except yaml.YAMLError as exc:
-            self.fail(error_line(exc, fence_line + 1), f"not valid YAML: {error_message(exc)}")
+            raw, lines = load_fence(src, fence_line)
+        except FenceYAMLError as exc:
+            self.fail(exc.line, f"not valid YAML: {exc.message}")
             return ""
         if not isinstance(raw, dict):
             self.fail(fence_line, "write the run's demo keys and the table's keys, one per line")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -99,3 +100,22 @@ def error_message(exc: yaml.YAMLError) -> str:
     if "mapping values are not allowed" in problem:
         problem += " (text containing ': ' must be in quotes, e.g. caption: \"a: b\")"
     return problem
+
+
+class FenceYAMLError(Exception):
+    """A fence whose body is not YAML: the file line and what is wrong there."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def load_fence(src: str, fence_line: int) -> tuple[Any, dict]:
+    """A YAML fence's body and the file line of each key path (the body starts on the line
+    after ``fence_line``). Raises FenceYAMLError."""
+    first = fence_line + 1
+    try:
+        return load(src) or {}, key_lines(src, first_line=first)
+    except yaml.YAMLError as exc:
+        raise FenceYAMLError(error_line(exc, first), error_message(exc)) from None
