@@ -709,6 +709,8 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             layout[f"yaxis{suffix}"]["range"] = list(spec["domain"][1])
         panels = spec["labels"].get("multiples", {}).get("panels")
         title = panels[i] if panels else _panel_title(key, value, variant_runs[0])
+        if key == "lr" and spec["stability"] and not panels:
+            title = _beyond_bound(title, value, spec, runs)
         annotation = {
             "text": title,
             "xref": "paper",
@@ -772,6 +774,17 @@ def _panel_title(key: str, value: Any, run: Trajectory) -> str:
         )
     status = STATUS_WORDS[run.status].format(steps=run.steps)
     return f"{compared.replace('-', '−')}<br>{status}"
+
+
+def _beyond_bound(title: str, rate: float, spec: dict[str, Any], runs: list) -> str:
+    """A panel over lr says which side of the stability bound 2/λ_max its rate is on."""
+    _, eigen = curvature(spec, runs)
+    if not (all(math.isfinite(e) for e in eigen) and min(eigen) > 0):
+        return title
+    bound = 2 / eigen[0]
+    side = "above" if rate > bound else "below"
+    head, _, tail = title.partition("<br>")
+    return f"{head}, {side} 2/λ_max = {bound:.3g}<br>{tail}"
 
 
 def basins(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -885,9 +898,8 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 def curvature(
     spec: dict[str, Any], runs: list[Trajectory]
 ) -> tuple[tuple[float, ...], list[float]]:
-    """Where the sweep's ``stability`` takes the Hessian, and its eigenvalues there (largest
-    first)."""
-    where = spec["sweep"]["stability"]
+    """Where ``stability`` takes the Hessian, and its eigenvalues there (largest first)."""
+    where = spec["stability"]
     if where == "end" and runs:
         point = runs[0].points[-1]
     elif isinstance(where, list):
@@ -908,7 +920,7 @@ def stability_marks(
     """The sweep's stability bound 2/λ_max as a line, and the rates beyond it shaded: on the
     quadratic model of f there, gradient descent diverges for α > 2/λ_max. The legend states
     the condition number λ_max/λ_min."""
-    if not spec["sweep"]["stability"]:
+    if not spec["stability"]:
         return []
     point, eigen = curvature(spec, runs)
     top, low = eigen[0], eigen[-1]

@@ -140,7 +140,12 @@ DEMO_KEYS: dict[str, Key] = {
     ),
     "aspect": Key("equal: one unit as long on both axes", "contour, race"),
     "compare": Key("one key and 2–4 values, one panel each", "multiples"),
-    "sweep": Key("{min, max, count, steps, tol, stability}", "sweep"),
+    "sweep": Key("{min, max, count, steps, tol}", "sweep"),
+    "stability": Key(
+        "mark 2/λ_max from the exact Hessian: true (at the start), end (where the run ends) "
+        "or a point [x, y]",
+        "sweep, multiples over lr",
+    ),
     "basins": Key("{samples, steps, tol}", "basins"),
     "arrows": numeric("arrows per side of a gradient field", 15, 3, 40, "field", whole=True),
     "arrow_length": numeric("a field's longest arrow, in grid cells", 1.0, 0.1, 3.0, "field"),
@@ -212,16 +217,6 @@ SWEEP_KEYS = {
     "count": (25, lambda v: _whole(v) and 2 <= v <= 200, "a whole number 2..200"),
     "steps": (500, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
     "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
-    # Mark 2/λ_max, λ_max the Hessian's largest eigenvalue at the start, at the end of the
-    # demo's own run (a minimum it reached), or at a point [x, y].
-    "stability": (
-        False,
-        lambda v: (
-            v in (False, True, "start", "end")
-            or (isinstance(v, list) and 1 <= len(v) <= 2 and all(_is_number(c) for c in v))
-        ),
-        "true (at the start), end (where the demo's run ends) or a point [x, y]",
-    ),
 }
 CONTOUR_KEYS = {
     "levels": (30, lambda v: _whole(v) and 3 <= v <= 200, "a whole number 3..200"),
@@ -271,6 +266,12 @@ def _landscape_around(fit: dict[str, Any]) -> list[list[float]]:
     w, b = least_squares(data_of(fit))
     dw, db = max(2.0, 1.5 * abs(w)), max(4.0, 1.5 * abs(b))
     return [[round(w - dw, 3), round(w + dw, 3)], [round(b - db, 3), round(b + db, 3)]]
+
+
+def _stability(value: Any) -> bool:
+    return value in (False, True, "start", "end") or (
+        isinstance(value, list) and 1 <= len(value) <= 2 and all(_is_number(c) for c in value)
+    )
 
 
 def _points(value: Any) -> bool:
@@ -508,6 +509,14 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
     spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
+    spec["stability"] = raw.get("stability", False)
+    if not _stability(spec["stability"]):
+        bad(
+            ("stability",),
+            "stability is true (the Hessian at the start), end (where the demo's run ends) "
+            f"or a point [x, y], got {spec['stability']!r}",
+        )
+        spec["stability"] = False
     spec["contours"] = _options(raw.get("contours"), "contours", CONTOUR_KEYS, bad)
     spec["aspect"] = raw.get("aspect", "auto")
     if spec["aspect"] not in ASPECTS:

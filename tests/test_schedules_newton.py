@@ -182,7 +182,8 @@ def test_the_sweep_marks_the_stability_bound_where_the_runs_diverge():
         "function": "x**2 + 10*y**2",
         "start": [1.5, 1.5],
         "plots": "sweep",
-        "sweep": {"min": 0.01, "max": 1, "count": 40, "stability": True},
+        "sweep": {"min": 0.01, "max": 1, "count": 40},
+        "stability": True,
     }
     converged, failed, mark, shade = render_demo(spec)["figures"][0]["data"]
     assert mark["name"] == "2/λ_max = 0.1, κ = 10" and mark["x"] == [0.1, 0.1]
@@ -198,7 +199,7 @@ def test_the_bound_at_the_end_of_the_run_is_numpys():
         "lr": 0.1,
         "steps": 300,
         "plots": "sweep",
-        "sweep": {"stability": "end"},
+        "stability": "end",
     }
     figure = render_demo(spec)["figures"][0]
     [end] = [t.points[-1] for t in trajectories(normalize_spec(spec))]
@@ -207,8 +208,27 @@ def test_the_bound_at_the_end_of_the_run_is_numpys():
     top = np.linalg.eigvalsh(hessian).max()
     assert figure["data"][2]["x"][0] == pytest.approx(2 / top, rel=1e-9)
     # a saddle has no bound, and says so
-    spec = {"function": "x**2 - y**2", "plots": "sweep", "sweep": {"stability": [0.5, 0.5]}}
+    spec = {"function": "x**2 - y**2", "plots": "sweep", "stability": [0.5, 0.5]}
     note = render_demo(spec)["figures"][0]["data"][-1]["name"]
     assert note == (
         "no stability bound: the curvature at (0.5, 0.5) is not positive in every direction"
     )
+
+
+def test_panels_over_the_rate_say_which_side_of_the_bound_they_are():
+    spec = {
+        "function": "x**2 + 10*y**2",
+        "start": [1.5, 1.5],
+        "plots": "multiples",
+        "compare": {"lr": [0.05, 0.09, 0.15]},
+        "steps": 30,
+        "stability": True,
+    }
+    titles = [a["text"] for a in render_demo(spec)["figures"][0]["layout"]["annotations"]]
+    heads = [t.split("<br>")[0] for t in titles]
+    assert heads == [
+        "α = 0.05, below 2/λ_max = 0.1",
+        "α = 0.09, below 2/λ_max = 0.1",
+        "α = 0.15, above 2/λ_max = 0.1",
+    ]
+    assert titles[2].endswith("diverged") and not titles[0].endswith("diverged")
