@@ -533,11 +533,7 @@ class CellFence:
         return self.env.get_template("cell.html").render(
             cell=cell,
             output=output if not cell.options.get("hide_output") else None,
-            code_html=highlight(
-                cell.code.rstrip("\n") + "\n",
-                PythonLexer(),
-                HtmlFormatter(cssclass="highlight", wrapcode=True),
-            ),
+            code_html=code_html(cell.code.rstrip("\n")),
             keyframes=keyframes,
             keyframes_first=first,
             source=source_shown("python run", cell.source)
@@ -564,6 +560,11 @@ class CellFence:
                 write_whole(target, text)
         else:
             self.texts[digest] = text
+
+
+def code_html(code: str) -> str:
+    """Python code highlighted as the page's listings are (cells' and exercises' code)."""
+    return highlight(code + "\n", PythonLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True))
 
 
 def xml_safe(value: Any) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 from engine import SpecError, compile_expression, normalize_spec
 from engine.catalogue import formula_of
+from engine.exercises import agrees  # the one meaning of tolerance, shared with exercises
 from engine.expr import Expression, ExpressionError, evaluate_tree, parse, tex_number
 from engine.figures import trajectories
 from engine.spec import suggest
@@ -108,11 +109,6 @@ HOLDS_TEX = {
 
 def _point(values: Any) -> str:
     return "(" + ", ".join(_fmt(v) for v in values) + ")"
-
-
-def agrees(claimed: float, exact: float, tolerance: float) -> bool:
-    """The one meaning of tolerance: absolute up to 1, relative above."""
-    return abs(claimed - exact) <= tolerance * max(1.0, abs(exact))
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
-from engine.exercises import KINDS, STEP_SIGNATURES, ExerciseError, normalize_exercise
+from engine.exercises import (
+    EXPRESSION_KEYS,
+    KINDS,
+    RUN_KINDS,
+    STEP_SIGNATURES,
+    ExerciseError,
+    normalize_exercise,
+)
+from engine.expr import parse
 from engine.spec import suggest
 
-from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
+from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel, code_html
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
@@ -52,7 +57,6 @@ KEYS: dict[str, Key] = {
     "timeout": Key(f"seconds the reader's code may run (default {DEFAULT_TIMEOUT})"),
     "show_source": Key("print the fence's Markdown source under it (for guides)"),
 }
-ENGINE_KEYS = ("tolerance",)  # keys the grader reads beside the grading key
 
 
 def starter_for(exercise: dict[str, Any]) -> str:
@@ -64,9 +68,7 @@ def starter_for(exercise: dict[str, Any]) -> str:
     if kind == "loop":
         names = "x, y" if len(exercise["loop"]["start"]) == 2 else "x"
         return f"{names} = start\n# your descent loop: leave its last point in {names}\n"
-    expression = exercise[kind]
-    dim = 2 if "y" in str(expression) else 1
-    args = "x, y" if dim == 2 else "x"
+    args = "x, y" if "y" in parse(exercise[kind]).names() else "x"
     name = {"derivative_of": "derivative", "gradient_of": "gradient", "hessian_of": "hessian"}
     return f"def {name.get(kind, 'f')}({args}):\n    ...\n"
 
@@ -132,10 +134,10 @@ class ExerciseFence:
                 f"id {ident!r} is already the id of the exercise at line {self.ids[ident]}",
             )
         self.ids[ident] = fence_line
-        for key in ("derivative_of", "gradient_of", "hessian_of", "value_of", "expression"):
+        for key in EXPRESSION_KEYS:
             if key in raw:  # a function defined in the front matter, by its name
                 raw = {**raw, key: self.runs.formula(raw[key])}
-        for key in ("update", "loop", "answer"):
+        for key in RUN_KINDS:
             if isinstance(raw.get(key), dict):
                 raw = {**raw, key: self.runs.expanded(raw[key])}
         try:
@@ -187,11 +189,6 @@ class ExerciseFence:
                 )
         self.count += 1
         starter = (texts["starter"] or starter_for(exercise)).rstrip("\n")
-
-        def code_html(code: str) -> str:
-            return highlight(
-                code + "\n", PythonLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True)
-            )
 
         data = {
             "exercise": exercise,

@@ -341,6 +341,9 @@ STEP_SIGNATURES = {
     "adam": ("step(x, g, m, v, t)", "(new x, new m, new v)", ("m", "v")),
 }
 HYPER_NAMES = ("lr", "momentum", "alpha", "beta1", "beta2", "eps")
+# The grading keys whose value is an expression (the others are runs or a number).
+EXPRESSION_KEYS = ("derivative_of", "gradient_of", "hessian_of", "value_of", "expression")
+RUN_KINDS = ("update", "loop", "answer")  # grading keys that may be a run's mapping
 EPS = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
 
 
@@ -359,13 +362,6 @@ def _rmsprop_no_root(g: tuple, state: Any, h: Hyper) -> tuple[tuple, Any]:
     (avg,) = state
     avg = tuple([h.alpha * a + (1 - h.alpha) * gi * gi for a, gi in zip(avg, g, strict=True)])
     return tuple([-h.lr * gi / (a + eps) for gi, a in zip(g, avg, strict=True)]), (avg,)
-
-
-def _velocity_times_lr(g: tuple, state: Any, h: Hyper) -> tuple[tuple, Any]:
-    """v ← μv − ηg; x ← x + v (the other textbook form: the same for constant η)."""
-    (buf,) = state
-    buf = tuple([h.momentum * b - h.lr * gi for b, gi in zip(buf, g, strict=True)])
-    return buf, (buf,)
 
 
 # Typical mistakes per optimizer: (update, its init, what the reader did, how to fix it).
@@ -418,44 +414,25 @@ MISTAKES: dict[str, list[tuple[str, str]]] = {
 EXTRA_UPDATES: dict[str, tuple[Callable, Callable[[int], Any]]] = {
     "adam-uncorrected": (_adam_uncorrected, lambda dim: (0, (0.0,) * dim, (0.0,) * dim)),
     "rmsprop-no-root": (_rmsprop_no_root, lambda dim: ((0.0,) * dim,)),
-    "velocity-times-lr": (_velocity_times_lr, lambda dim: ((0.0,) * dim,)),
 }
 
 
-def _hyper(spec: dict[str, Any]) -> Hyper:
-    return Hyper(
-        spec["lr"],
-        spec.get("momentum", 0.9),
-        spec.get("alpha", 0.99),
-        spec.get("beta1", 0.9),
-        spec.get("beta2", 0.999),
-        spec.get("eps"),
-    )
+def _hyper(spec: dict[str, Any]) -> dict[str, float]:
+    """The optimizer constants a run names (the others keep Hyper's torch defaults)."""
+    return {k: spec[k] for k in HYPER_NAMES[1:] if k in spec}
 
 
 def _reference_points(spec: dict[str, Any], optimizer: str, ascent: bool = False) -> list:
     """The iterates of ``optimizer`` (an engine optimizer or a mistake) on the run ``spec``."""
     f = compile_cached(spec["function"], (), len(spec["start"])).bind()
     if optimizer in OPTIMIZERS and not ascent:
-        h = _hyper(spec)
-        run = descend(
-            f,
-            spec["start"],
-            optimizer,
-            h.lr,
-            spec["steps"],
-            momentum=h.momentum,
-            alpha=h.alpha,
-            beta1=h.beta1,
-            beta2=h.beta2,
-            eps=h.eps,
-        )
+        run = descend(f, spec["start"], optimizer, spec["lr"], spec["steps"], **_hyper(spec))
         return list(run.points)
     if optimizer in OPTIMIZERS:
         update, init = OPTIMIZERS[optimizer].update, OPTIMIZERS[optimizer].init
     else:
         update, init = EXTRA_UPDATES[optimizer]
-    h = _hyper(spec)
+    h = Hyper(spec["lr"], **_hyper(spec))
     point = tuple(float(c) for c in spec["start"])
     state = init(len(point))
     points = [point]
@@ -828,7 +805,7 @@ def normalize_exercise(raw: Mapping[str, Any]) -> dict[str, Any]:
         _number(raw["tolerance"], ("tolerance",), positive=True) if "tolerance" in raw else default
     )
     value = raw[key]
-    if key in ("derivative_of", "gradient_of", "hessian_of", "value_of", "expression"):
+    if key in EXPRESSION_KEYS:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise ExerciseError((key,), f"{key} must be an expression in x (and y)")
         tree, dim = _expression(str(value), key)

@@ -57,7 +57,6 @@ KINDS = {
         ),
     ),
 }
-WARMUP = Constant(0, 0, 100_000, "steps of a linear warm-up", whole=True)
 
 
 @dataclass(frozen=True)
