@@ -141,7 +141,8 @@ class CheckFence:
         math: ArticleMath | None = None,
         runs: Runs | None = None,
     ) -> None:
-        self.runs = runs  # the page's demos, for a descend that names one with 'from'
+        # The page's demos and named functions (a descend may name a demo with 'from').
+        self.runs = runs if runs is not None else Runs()
         self.path = path
         self.locator = locator
         self.errors = errors
@@ -219,12 +220,11 @@ class CheckFence:
     def function(self, raw: dict[str, Any], key: str) -> Expression:
         """The claim's function (a defined name shown as its name, e.g. L(w, b))."""
         params = tuple(raw.get("params") or {})
-        runs = self.runs or Runs()
         try:
-            f = compile_expression(formula_of(str(runs.formula(raw[key]))), params)
+            f = compile_expression(formula_of(str(self.runs.formula(raw[key]))), params)
         except ExpressionError as exc:
             raise Refused((key,), str(exc)) from exc
-        shown = runs.display(raw[key])
+        shown = self.runs.display(raw[key])
         return f if shown is None else NamedExpression(**vars(f), shown=shown)
 
     @staticmethod
@@ -641,18 +641,16 @@ class CheckFence:
 
     def descend(self, raw: dict[str, Any], tolerance: float) -> str:
         count = len(self.errors)
-        keys = (self.runs or Runs()).expanded(raw["descend"] or {})
+        keys = self.runs.expanded(raw["descend"] or {})
         if isinstance(keys, dict) and "from" in keys:  # a demo's run, with these keys on top
-            source = keys["from"]
-            if self.runs is None or source not in self.runs.raws:
-                known = ", ".join(sorted(self.runs.raws)) if self.runs else "none"
-                raise Refused(
-                    ("descend", "from"),
-                    f"descend.from: no demo with id {source!r} "
-                    f"above this check (ids: {known or 'none'})",
-                )
             own = {k: v for k, v in keys.items() if k != "from"}
-            keys = {**self.runs.inherited(source), **own}
+            try:
+                based = self.runs.based_on(keys["from"], own, "check")
+            except LookupError as exc:
+                raise Refused(("descend", "from"), f"descend.from: {exc}") from None
+            if based is None:  # that demo's own error says what is wrong
+                raise Refused(("descend", "from"), "descend.from: that demo could not be built")
+            keys = based
         keys = with_file_data(keys, self.path, self.errors, self.line)
         if len(self.errors) > count:  # the data file's own errors say what is wrong
             raise Refused(("descend", "fit", "data"), "descend: its fit.data cannot be used")

@@ -182,9 +182,19 @@ class Runs:
         self.specs.setdefault(run_id, (spec, line))
         self.raws.setdefault(run_id, raw or {})
 
-    def inherited(self, run_id: str) -> dict[str, Any]:
-        """The run's keys of the demo (or table) ``run_id``, to build on."""
-        return {k: v for k, v in self.raws[run_id].items() if k in RUN_KEYS}
+    def based_on(self, source: Any, own: dict[str, Any], where: str) -> dict[str, Any] | None:
+        """``own`` keys on top of the run of the demo (or table) ``source``; None when that
+        fence failed (its own error says why). Raises LookupError naming the ids there are."""
+        if source in self.failed:
+            return None
+        if not isinstance(source, str) or source not in self.raws:
+            known = ", ".join(sorted(self.raws)) or "none"
+            raise LookupError(
+                f"no demo with id {source!r} above this {where}"
+                f"{suggest(source, self.raws)} (ids: {known})"
+            )
+        inherited = {k: v for k, v in self.raws[source].items() if k in RUN_KEYS}
+        return {**inherited, **own}
 
     def note_failure(self, src: str, html: str) -> None:
         """A fence that rendered nothing failed, and said so: numbers that quote its id
@@ -240,18 +250,14 @@ class IteratesFence:
 
         demo_keys = self.runs.expanded({k: v for k, v in raw.items() if k not in TABLE_KEYS})
         if "from" in raw:  # a demo's run, with this fence's keys on top
-            source = raw["from"]
-            if source in self.runs.failed:
-                return ""  # that demo's own error says what is wrong
-            if not isinstance(source, str) or source not in self.runs.raws:
-                known = ", ".join(sorted(self.runs.raws)) or "none"
-                self.fail(
-                    at("from"),
-                    f"from: no demo with id {source!r} above this table"
-                    f"{suggest(source, self.runs.raws)} (ids: {known})",
-                )
+            try:
+                based = self.runs.based_on(raw["from"], demo_keys, "table")
+            except LookupError as exc:
+                self.fail(at("from"), f"from: {exc}")
                 return ""
-            demo_keys = {**self.runs.inherited(source), **demo_keys}
+            if based is None:
+                return ""  # that demo's own error says what is wrong
+            demo_keys = based
         try:
             spec = normalize_spec(demo_keys)
         except SpecError as exc:

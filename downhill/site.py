@@ -505,10 +505,17 @@ def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentE
     """An error for each internal link in the file ``path`` that names no page of the site."""
     errors = []
     text = None
+
+    def line_of(*written: str) -> int:
+        """The line of the first of ``written`` the file holds (the file read once)."""
+        nonlocal text
+        text = text if text is not None else path.read_text("utf-8")
+        found = next((w for w in written if w in text), None)
+        return text[: text.find(found)].count("\n") + 1 if found else 1
+
     for target in links:
         if target.startswith(".."):  # a relative file above content/
-            text = text if text is not None else path.read_text("utf-8")
-            line = text[: text.find(target)].count("\n") + 1 if target in text else 1
+            line = line_of(target)
             inside = posixpath.normpath(target).lstrip("./")
             errors.append(
                 ContentError(
@@ -522,9 +529,7 @@ def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentE
             continue
         page = page_of(target)
         if page not in pages and not page.startswith("assets/"):
-            text = text if text is not None else path.read_text("utf-8")
-            written = target if target in text else target.lstrip("/")  # relative files
-            line = text[: text.find(written)].count("\n") + 1 if written in text else 1
+            line = line_of(target, target.lstrip("/"))  # (a relative file lost its /)
             hint = min(pages, key=lambda p: _distance(p, page))
             errors.append(
                 ContentError(

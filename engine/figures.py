@@ -22,7 +22,7 @@ from .fitting import (
     standardization,
     synthetic_dataset,
 )
-from .optimizers import OPTIMIZERS, Hyper
+from .optimizers import OPTIMIZERS, Hyper, symmetric_eigen
 from .schedules import schedule_of
 from .views import (
     basin_map,
@@ -165,7 +165,7 @@ def dataset(spec: dict[str, Any]) -> Dataset:
     """The fit's points: the author's (``fit.data``), else synthetic ones."""
     fit = spec["fit"]
     if fit["data"] is not None:
-        return _author_data(json_key(fit["data"]), fit["standardize"])
+        return _author_data(_points_key(fit["data"]), fit["standardize"])
     return _dataset(fit["points"], fit["w"], fit["b"], fit["noise"], fit["seed"])
 
 
@@ -174,7 +174,8 @@ def _author_data(points: tuple, standardize: bool) -> Dataset:
     return data_of({"data": points, "standardize": standardize})
 
 
-def json_key(points: list[list[float]]) -> tuple:
+def _points_key(points: list[list[float]]) -> tuple:
+    """The author's points as a cache key."""
     return tuple(tuple(p) for p in points)
 
 
@@ -682,6 +683,10 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     paper = count * NARROW_PANEL  # the stacked chart's plot area, px
     narrow: dict[str, Any] = {"height": paper + 18, "margin": {"t": 8, "b": 10}}
     annotations, stacked = [], []
+    panels = spec["labels"].get("multiples", {}).get("panels")
+    # Panels over the rate say which side of 2/λ_max they are on (one Hessian for all).
+    marked = key == "lr" and spec["stability"] and not panels
+    bound = stability_bound(curvature(spec, runs)[1]) if marked else None
     for i, (value, variant) in enumerate(zip(values, spec["panels"], strict=True)):
         variant_runs = trajectories(variant)
         panel = base(variant, variant_runs)
@@ -707,10 +712,9 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         if shared:
             layout[f"xaxis{suffix}"]["range"] = list(spec["domain"][0])
             layout[f"yaxis{suffix}"]["range"] = list(spec["domain"][1])
-        panels = spec["labels"].get("multiples", {}).get("panels")
         title = panels[i] if panels else _panel_title(key, value, variant_runs[0])
-        if key == "lr" and spec["stability"] and not panels:
-            title = _beyond_bound(title, value, spec, runs)
+        if bound is not None:
+            title = _beyond_bound(title, value, bound)
         annotation = {
             "text": title,
             "xref": "paper",
@@ -776,12 +780,8 @@ def _panel_title(key: str, value: Any, run: Trajectory) -> str:
     return f"{compared.replace('-', '−')}<br>{status}"
 
 
-def _beyond_bound(title: str, rate: float, spec: dict[str, Any], runs: list) -> str:
+def _beyond_bound(title: str, rate: float, bound: float) -> str:
     """A panel over lr says which side of the stability bound 2/λ_max its rate is on."""
-    _, eigen = curvature(spec, runs)
-    if not (all(math.isfinite(e) for e in eigen) and min(eigen) > 0):
-        return title
-    bound = 2 / eigen[0]
     side = "above" if rate > bound else "below"
     head, _, tail = title.partition("<br>")
     return f"{head}, {side} 2/λ_max = {bound:.3g}<br>{tail}"
@@ -907,11 +907,14 @@ def curvature(
     else:
         point = tuple(spec["start"])
     hessian = bound_function(spec).hessian_at()(*point)
-    if len(hessian) == 1:
-        return point, [hessian[0]]
-    a, b, c = hessian
-    mean, radius = (a + c) / 2, math.hypot((a - c) / 2, b)
-    return point, [mean + radius, mean - radius]
+    return point, [hessian[0]] if len(hessian) == 1 else list(symmetric_eigen(*hessian)[0])
+
+
+def stability_bound(eigen: list[float]) -> float | None:
+    """2/λ_max where the curvature is positive in every direction (else no bound)."""
+    if all(math.isfinite(e) for e in eigen) and min(eigen) > 0:
+        return 2 / eigen[0]
+    return None
 
 
 def stability_marks(
@@ -925,13 +928,13 @@ def stability_marks(
     point, eigen = curvature(spec, runs)
     top, low = eigen[0], eigen[-1]
     where = f"at {_point_words(point)}"
-    if not (math.isfinite(top) and math.isfinite(low) and low > 0):
+    bound = stability_bound(eigen)
+    if bound is None:
         return [
             _note_trace(
                 f"no stability bound: the curvature {where} is not positive in every direction"
             )
         ]
-    bound = 2 / top
     kappa = f", κ = {top / low:.3g}" if len(eigen) == 2 else ""
     shown = min(max(rates), max(bound, min(rates)))
     mark = {

@@ -160,6 +160,16 @@ class NewtonState(NamedTuple):
     modified: tuple[int, ...]  # the steps (1-based) whose Hessian was not positive definite
 
 
+def symmetric_eigen(
+    a: float, b: float, c: float
+) -> tuple[tuple[float, float], tuple[tuple[float, float], tuple[float, float]]]:
+    """The eigenvalues (largest first) and unit eigenvectors of [[a, b], [b, c]]."""
+    mean, radius = (a + c) / 2, math.hypot((a - c) / 2, b)
+    theta = 0.5 * math.atan2(2 * b, a - c)
+    vectors = ((math.cos(theta), math.sin(theta)), (-math.sin(theta), math.cos(theta)))
+    return (mean + radius, mean - radius), vectors
+
+
 def newton_init(dim: int) -> NewtonState:
     return NewtonState(0, ())
 
@@ -183,11 +193,7 @@ def newton_update(
         positive = a > delta
         step: Vector = (-h.lr * g[0] / max(abs(a), delta),)
     else:
-        a, b, c = hessian
-        mean, radius = (a + c) / 2, math.hypot((a - c) / 2, b)
-        eigen = (mean + radius, mean - radius)
-        theta = 0.5 * math.atan2(2 * b, a - c)
-        vectors = ((math.cos(theta), math.sin(theta)), (-math.sin(theta), math.cos(theta)))
+        eigen, vectors = symmetric_eigen(*hessian)
         delta = 1e-8 * max(1.0, abs(eigen[0]), abs(eigen[1]))
         positive = min(eigen) > delta
         sx = sy = 0.0

@@ -177,11 +177,19 @@ def key_reference() -> str:
     return "\n".join(rows)
 
 
-# A schedule's constants (schedule.gamma, …), from engine.schedules' one table of them.
+# A schedule's constants, kind by kind, from engine.schedules' one table of them; and as
+# the controls name them (schedule.gamma: the kinds that share a name share its range).
+SCHEDULE_CONSTANTS = {
+    kind: {
+        name: Number(c.default, c.lo, c.hi, c.doc, lo_open=c.lo_open, whole=c.whole)
+        for name, c in constants.items()
+    }
+    for kind, (_, constants, _) in SCHEDULES.items()
+}
 SCHEDULE_NUMBERS = {
-    f"schedule.{name}": Number(c.default, c.lo, c.hi, c.doc, lo_open=c.lo_open, whole=c.whole)
-    for _, constants, _ in SCHEDULES.values()
-    for name, c in constants.items()
+    f"schedule.{name}": number
+    for numbers in SCHEDULE_CONSTANTS.values()
+    for name, number in numbers.items()
 }
 
 FIT_KEYS = {
@@ -517,6 +525,9 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
             f"or a point [x, y], got {spec['stability']!r}",
         )
         spec["stability"] = False
+    if spec["stability"] and kind == "fit":
+        bad(("stability",), "stability needs a function's Hessian; a line fit has none here")
+        spec["stability"] = False
     spec["contours"] = _options(raw.get("contours"), "contours", CONTOUR_KEYS, bad)
     spec["aspect"] = raw.get("aspect", "auto")
     if spec["aspect"] not in ASPECTS:
@@ -573,22 +584,14 @@ def _schedule(raw: Any, bad: Bad) -> dict[str, Any] | None:
             "CosineAnnealingLR)",
         )
         return None
-    constants = SCHEDULES[kind][1]
+    constants = SCHEDULE_CONSTANTS[kind]
     out: dict[str, Any] = {"kind": kind}
-    for name, constant in constants.items():
-        number = SCHEDULE_NUMBERS[f"schedule.{name}"]
-        value = raw.get(name, constant.default)
-        problem = Number(
-            constant.default,
-            constant.lo,
-            constant.hi,
-            constant.doc,
-            lo_open=constant.lo_open,
-            whole=constant.whole,
-        ).problem(name, value)
+    for name, number in constants.items():
+        value = raw.get(name, number.default)
+        problem = number.problem(name, value)
         if problem:
             bad(("schedule", name), f"schedule.{problem}")
-            value = constant.default
+            value = number.default
         out[name] = value if number.whole else float(value)
     for name in raw:
         if name != "kind" and name not in constants:

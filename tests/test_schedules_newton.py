@@ -175,6 +175,9 @@ def test_newton_needs_a_function():
     with pytest.raises(SpecError) as refused:
         normalize_spec({"fit": {}, "optimizer": "newton"})
     assert "Hessian" in str(refused.value)
+    with pytest.raises(SpecError) as refused:
+        normalize_spec({"fit": {}, "stability": True})
+    assert refused.value.issues[0].path == ("stability",)
 
 
 def test_the_sweep_marks_the_stability_bound_where_the_runs_diverge():
