@@ -60,8 +60,11 @@ KEYS: dict[str, Key] = {
 
 
 def starter_for(exercise: dict[str, Any]) -> str:
-    """The code a reader starts from when the author gives none: the signature to fill in."""
+    """The code a reader starts from when the author gives none: the signature to fill in
+    (nothing for a typed answer, which has no code)."""
     kind = exercise["kind"]
+    if KINDS[kind].typed:
+        return ""
     if kind == "update":
         signature, returns, _ = STEP_SIGNATURES[exercise["update"]["optimizer"]]
         return f"def {signature}:\n    # return {returns}\n    ...\n"

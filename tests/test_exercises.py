@@ -371,3 +371,16 @@ def test_a_built_exercise_keeps_its_solution_out_of_the_text(tmp_path):
     assert page.count(returns) == 1 and page.index(returns) > solution
     assert "<mjx-container" in page.split('class="exercise-prompt">')[1].split("</div>")[0]
     assert "1 exercise below" in page
+
+
+def test_the_default_starter_is_the_signature_to_fill_in():
+    from downhill.exercises import starter_for
+
+    assert starter_for(normalize_exercise({"gradient_of": "x**2*sin(y)"})).startswith(
+        "def gradient(x, y):"
+    )
+    assert starter_for(normalize_exercise({"derivative_of": "x**3"})).startswith(
+        "def derivative(x):"
+    )
+    assert starter_for(normalize_exercise({"answer": 0.5})) == ""  # typed: no code
+    assert starter_for(normalize_exercise({"expression": "x*y"})) == ""
