@@ -9,6 +9,9 @@ Step k (counted from 0) uses the rate ``rate(k)``, as a PyTorch loop that calls
 
 ``warmup: w`` multiplies the rate by min(1, (k + 1) / w): a linear ramp over the first w
 steps, as ``LambdaLR(optimizer, lambda k: min(1, (k + 1) / w) * factor(k))`` gives in torch.
+That is torch's ``ChainedScheduler`` of the schedule and ``LinearLR(optimizer, 1 / w, 1.0,
+total_iters=w - 1)``, except for a cosine schedule with η_min > 0, whose recursive form torch
+chains differently (tests/test_torch_reference.py runs both loops in torch).
 """
 
 from __future__ import annotations
