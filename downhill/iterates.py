@@ -37,7 +37,7 @@ from engine import SpecError, normalize_spec
 from engine.descent import Trajectory
 from engine.figures import RUN_WORDS, STATUS_WORDS, trajectories
 from engine.spec import NUMBERS as SPEC_NUMBER_TABLE
-from engine.spec import suggest
+from engine.spec import RUN_KEYS, suggest
 
 from .errors import ContentError
 from .fences import FenceLocator, TextLocator, guarded, source_shown
@@ -95,27 +95,6 @@ TABLE_KEYS = (
     "caption",
     "id",
     "show_source",
-)
-# What a table (or a check) inherits from the demo it names with ``from``: the run's keys.
-RUN_KEYS = (
-    "function",
-    "params",
-    "fit",
-    "domain",
-    "start",
-    "optimizer",
-    "lr",
-    "steps",
-    "tol",
-    "momentum",
-    "alpha",
-    "beta1",
-    "beta2",
-    "eps",
-    "ascent",
-    "clip",
-    "schedule",
-    "warmup",
 )
 ROW_KEYS = ("first", "every", "last")
 DEFAULT_COLUMNS = ("k", "x", "gradient", "f")

@@ -12,7 +12,8 @@ from .catalogue import CATALOGUE, formula_of
 from .descent import descend
 from .expr import BoundExpression, ExpressionError, compile_expression
 from .optimizers import OPTIMIZERS
-from .spec import DEMO_KEYS, MAX_STEPS, SpecError, normalize_spec
+from .plots import PLOTS
+from .spec import MAX_STEPS, SpecError, key_rows, normalize_spec
 
 
 class UsageError(Exception):
@@ -151,22 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("functions", help="list the catalogue of named functions")
     f.set_defaults(run=_functions)
 
-    k = sub.add_parser("keys", help="list every demo key: default, meaning, plots")
+    k = sub.add_parser("keys", help="list every plot kind, and every demo key with its range")
     k.set_defaults(run=_keys)
     return parser
 
 
-def _keys(args: argparse.Namespace) -> list:
-    return [
+def _keys(args: argparse.Namespace) -> dict:
+    plots = [
         {
-            "key": name,
-            "default": key.number.default if key.number else None,
-            "range": [key.number.lo, key.number.hi] if key.number else None,
-            "meaning": key.meaning,
-            "plots": key.plots or "all",
+            "plot": name,
+            "meaning": kind.meaning,
+            "demos": list(kind.demos),
+            "keys": list(kind.keys),
+            "labels": list(kind.labels),
         }
-        for name, key in DEMO_KEYS.items()
+        for name, kind in PLOTS.items()
     ]
+    return {"plots": plots, "keys": key_rows()}
 
 
 POINT_OPTIONS = ("--start", "--at", "--clip")

@@ -6,68 +6,10 @@ import json
 import math
 from typing import Any
 
-from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, UNDEFINED, Trajectory
-from .figures import FIGURES, schedule_words, trajectories
-from .optimizers import OPTIMIZERS
+from .figures import trajectories
+from .plots import PLOTS
 from .spec import SpecError, normalize_spec
-
-
-def _fmt(value: float) -> str:
-    text = f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
-    return text.replace("-", "\u2212")
-
-
-def _point(p: tuple[float, ...]) -> str:
-    return _fmt(p[0]) if len(p) == 1 else "(" + ", ".join(_fmt(c) for c in p) + ")"
-
-
-def _steps(n: int) -> str:
-    return f"{n} step" if n == 1 else f"{n} steps"
-
-
-def describe(t: Trajectory, spec: dict[str, Any] | None = None) -> str:
-    """One sentence, in words and numbers, of where a run ended (``spec`` says whether it
-    climbed, and where the plot ends)."""
-    label = OPTIMIZERS[t.optimizer].label
-    if spec is not None and spec.get("ascent"):
-        label = "Gradient ascent" if t.optimizer == "gd" else f"{label} (ascent)"
-    end, value = _point(t.points[-1]), _fmt(t.values[-1])
-    if t.status == DIVERGED:
-        return f"{label} diverged at step {t.steps + 1} (last finite point {end}, f = {value})"
-    if t.status == UNDEFINED:
-        return (
-            f"{label} stepped out of f's domain at step {t.steps + 1}: f is not defined where "
-            f"it landed (last point {end}, f = {value})"
-        )
-    if t.steps and all(p == t.points[0] for p in t.points):
-        return f"{label} did not move from {end}: every step was 0 (f = {value})"
-    if t.status == CONVERGED:
-        box = spec.get("domain") if spec is not None else None
-        if box and not all(lo <= c <= hi for c, (lo, hi) in zip(t.points[-1], box, strict=False)):
-            return (
-                f"{label} stopped outside the plot, at {end}, where the ground is flat "
-                f"(after {_steps(t.steps)}, f = {value})"
-            )
-        return f"{label} converged to {end} in {_steps(t.steps)}, f = {value}"
-    if t.status == LEFT_DOMAIN:
-        return f"{label} left the domain at step {t.steps}, at {end}"
-    return f"{label} reached {end} after {_steps(t.steps)}, f = {value}"
-
-
-def _curvature_words(t: Trajectory) -> str:
-    """Newton's steps where the Hessian was not positive definite, in words."""
-    if not t.modified:
-        return ""
-    count = len(t.modified)
-    where = (
-        f"at step {t.modified[0]}"
-        if count == 1
-        else (f"at {count} steps, first at step {t.modified[0]}")
-    )
-    return (
-        f" (the Hessian was not positive definite {where}: there Newton stepped along "
-        "|H|⁻¹∇f, its eigenvalues made positive, so as to go downhill)"
-    )
+from .words import summary
 
 
 def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +19,9 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     """
     spec = normalize_spec(raw_spec)
     paths = trajectories(spec)
-    figures = [FIGURES[kind](spec, paths) for kind in spec["plots"]]
+    figures = [PLOTS[kind].figure(spec, paths) for kind in spec["plots"]]
+    kinds = [PLOTS[kind] for kind in spec["plots"]]
+    said = [kind.says(spec, paths, f) for kind, f in zip(kinds, figures, strict=True)]
     runs = [
         {
             "optimizer": t.optimizer,
@@ -91,12 +35,7 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "figures": figures,
         "runs": runs,
-        # A function drawn on its own (path: none) has no run to sum up.
-        "summary": "; ".join(describe(t, spec) + _curvature_words(t) for t in paths)
-        + "."
-        + schedule_words(spec)
-        if paths
-        else "",
+        "summary": summary(spec, paths, said),
     }
 
 

@@ -691,9 +691,12 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         variant_runs = trajectories(variant)
         panel = base(variant, variant_runs)
         suffix = "" if i == 0 else str(i + 1)
+        title = panels[i] if panels else _panel_title(key, value, variant_runs[0])
         for trace in panel["data"]:
             trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}", showlegend=False)
             trace["meta"] = {**trace.get("meta", {}), key: value}
+            if trace["meta"].get("path"):  # the CSV's rows say which panel they are from
+                trace["name"] = f"{title.split('<br>')[0]}: {trace['name']}"
             if trace["type"] == "contour":
                 trace["showscale"] = False
                 trace.pop("colorbar", None)
@@ -712,7 +715,6 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         if shared:
             layout[f"xaxis{suffix}"]["range"] = list(spec["domain"][0])
             layout[f"yaxis{suffix}"]["range"] = list(spec["domain"][1])
-        title = panels[i] if panels else _panel_title(key, value, variant_runs[0])
         if bound is not None:
             title = _beyond_bound(title, value, bound)
         annotation = {
@@ -873,6 +875,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "x": [p.lr for p in converged],
                 "y": [p.steps for p in converged],
                 "line": run_line(name),
+                "meta": {"points": True, "converged": True},  # rows of the CSV
                 "hovertemplate": "lr %{x:.3g}: converged in %{y} steps<extra></extra>",
             }
         )
@@ -886,6 +889,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 "y": [p.steps for p in failed],
                 "text": [p.status.replace("_", " ") for p in failed],
                 "marker": {"symbol": "x", "size": 9, "color": PATH_COLORS[name]},
+                "meta": {"points": True, "converged": False},
                 "hovertemplate": "lr %{x:.3g}: %{text} at step %{y}<extra></extra>",
             }
         )
@@ -1086,23 +1090,6 @@ def weight(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         )
     layout = _layout(spec, "weight", "weight w", f"loss at b = {b_best:.3g}")
     return {"data": data, "layout": layout}
-
-
-FIGURES = {
-    "curve": curve,
-    "contour": contour,
-    "race": race,
-    "surface": surface,
-    "field": field,
-    "loss": loss,
-    "multiples": multiples,
-    "basins": basins,
-    "sweep": sweep,
-    "directional": directional,
-    "fit": fit,
-    "landscape": landscape,
-    "weight": weight,
-}
 
 
 def themed_figure(figure: Figure) -> Figure:

@@ -19,24 +19,11 @@ from .catalogue import CATALOGUE
 from .expr import ExpressionError, compile_cached
 from .fitting import LOSSES, METHODS
 from .optimizers import OPTIMIZERS, SECOND_ORDER
+from .plots import PLOTS, kinds_for
 from .schedules import KINDS as SCHEDULES
 
-PLOT_KINDS = {
-    1: ("curve", "loss", "sweep", "multiples"),
-    2: (
-        "contour",
-        "surface",
-        "field",
-        "race",
-        "loss",
-        "basins",
-        "sweep",
-        "multiples",
-        "directional",
-    ),
-    "fit": ("fit", "landscape", "loss", "weight", "multiples"),
-}
-ALL_PLOT_KINDS = tuple(dict.fromkeys(k for kinds in PLOT_KINDS.values() for k in kinds))
+PLOT_KINDS = {demo: kinds_for(demo) for demo in (1, 2, "fit")}  # what each sort can draw
+ALL_PLOT_KINDS = tuple(PLOTS)
 
 MAX_STEPS = 5000
 MAX_DATA_POINTS = 10_000  # an author's points in a fit
@@ -83,9 +70,107 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option of a nested key (``fit.points``, ``sweep.count``): its default, its check,
+    the values it allows in words, and what it means."""
+
+    default: Any
+    check: Callable[[Any], bool]
+    allowed: str
+    meaning: str
+
+
+FIT_OPTIONS = {
+    "data": Option(
+        None,
+        lambda v: v is None or _points(v),
+        f"a list of [x, y] points, 2 to {MAX_DATA_POINTS:,} of them",
+        "your points, or a CSV/JSON file beside the article (the builder reads it in)",
+    ),
+    "x": Option(None, lambda v: v is None or isinstance(v, str), "a name", "the x column"),
+    "y": Option(None, lambda v: v is None or isinstance(v, str), "a name", "the y column"),
+    "standardize": Option(
+        False, lambda v: isinstance(v, bool), "true or false", "x as (x − mean) / sd"
+    ),
+    "points": Option(
+        30, lambda v: _whole(v) and 2 <= v <= 1000, "a whole number 2..1000", "synthetic points"
+    ),
+    "w": Option(2.0, lambda v: _is_number(v), "a number", "the synthetic data's true slope"),
+    "b": Option(1.0, lambda v: _is_number(v), "a number", "the synthetic data's intercept"),
+    "noise": Option(
+        1.0, lambda v: _is_number(v) and v >= 0, "a number ≥ 0", "the synthetic noise's sd"
+    ),
+    "seed": Option(0, lambda v: _whole(v) and abs(v) < 2**63, "a whole number", "the random seed"),
+    "loss": Option(
+        "mse",
+        lambda v: isinstance(v, str) and v in LOSSES,
+        f"one of {', '.join(LOSSES)}",
+        "the loss minimized",
+    ),
+    "method": Option(
+        "batch",
+        lambda v: isinstance(v, str) and v in METHODS,
+        f"one of {', '.join(METHODS)}",
+        "full-batch, mini-batch or stochastic descent",
+    ),
+    "batch_size": Option(
+        8, lambda v: _whole(v) and 1 <= v <= 1000, "a whole number 1..1000", "a mini-batch's size"
+    ),
+    "landscape": Option(
+        [[-2.0, 6.0], [-4.0, 6.0]],
+        lambda v: _pair_of_ranges(v),
+        "[[w0, w1], [b0, b1]]",
+        "the (w, b) region drawn (your data's: around the least-squares line)",
+    ),
+}
+SWEEP_OPTIONS = {
+    "min": Option(1e-3, lambda v: _is_number(v) and v > 0, "a number > 0", "the lowest rate"),
+    "max": Option(1.0, lambda v: _is_number(v) and v > 0, "a number > 0", "the highest rate"),
+    "count": Option(
+        25, lambda v: _whole(v) and 2 <= v <= 200, "a whole number 2..200", "rates, log-spaced"
+    ),
+    "steps": Option(
+        500,
+        lambda v: _whole(v) and 1 <= v <= MAX_STEPS,
+        f"a whole number 1..{MAX_STEPS}",
+        "steps each rate may take",
+    ),
+    "tol": Option(
+        1e-8, lambda v: _is_number(v) and v > 0, "a number > 0", "what counts as converged"
+    ),
+}
+CONTOUR_OPTIONS = {
+    "levels": Option(
+        30, lambda v: _whole(v) and 3 <= v <= 200, "a whole number 3..200", "contour levels"
+    ),
+    "scale": Option(
+        "auto",
+        lambda v: v in ("auto", "linear", "log"),
+        "auto, linear or log",
+        "the colour scale (auto: log when most of the map lies in its lowest hundredth)",
+    ),
+}
+BASIN_OPTIONS = {
+    "samples": Option(
+        30, lambda v: _whole(v) and 4 <= v <= 80, "a whole number 4..80", "starts per side"
+    ),
+    "steps": Option(
+        300,
+        lambda v: _whole(v) and 1 <= v <= MAX_STEPS,
+        f"a whole number 1..{MAX_STEPS}",
+        "steps each start may take",
+    ),
+    "tol": Option(
+        1e-8, lambda v: _is_number(v) and v > 0, "a number > 0", "what counts as converged"
+    ),
+}
+
+
+@dataclass(frozen=True)
 class Key:
-    """One key of the demo spec: what it means, which plots read it ("" for every plot or
-    none in particular), and, for a numeric key, its :class:`Number` (default and range).
+    """One key of the demo spec: what it means, and, for a numeric key, its :class:`Number`
+    (default and range). Which plots read it is said by the plot kinds' own entries
+    (:data:`engine.plots.PLOTS`); ``plots`` only overrides that for the guide.
 
     :data:`DEMO_KEYS` is the one table of them: the spec check's known keys and their
     suggestions, the numeric checks, the controls' sliders and the guide's key reference
@@ -94,64 +179,66 @@ class Key:
     meaning: str
     plots: str = ""
     number: Number | None = None
+    options: dict[str, Option] | None = None  # a nested key's own table (fit, sweep, …)
+    run: bool = False  # the run depends on it: a table or check ``from`` a demo inherits it
 
 
 def numeric(
-    meaning: str, default: float | None, lo: float, hi: float, plots: str = "", **range_: bool
+    meaning: str, default: float | None, lo: float, hi: float, run: bool = False, **range_: bool
 ) -> Key:
     """A numeric key: its meaning is its Number's doc too."""
-    return Key(meaning, plots, Number(default, lo, hi, meaning, **range_))
+    return Key(meaning, number=Number(default, lo, hi, meaning, **range_), run=run)
 
 
 DEMO_KEYS: dict[str, Key] = {
-    "function": Key("an expression in x (and y), or a catalogue name"),
-    "params": Key("named constants of the expression, e.g. {a: 1.5}"),
+    "function": Key("an expression in x (and y), or a catalogue name", run=True),
+    "params": Key("named constants of the expression, e.g. {a: 1.5}", run=True),
     "fit": Key(
         "a line fit instead of a function: your data (a list or a CSV/JSON file) or "
         "synthetic points",
-        "fit, landscape, weight",
+        "fit, landscape, weight (and loss, multiples)",
+        options=FIT_OPTIONS,
+        run=True,
     ),
-    "domain": Key("the plotted region, one [low, high] per variable"),
-    "start": Key("the first iterate, one number per variable"),
-    "optimizer": Key("gd, momentum, nesterov, adagrad, rmsprop, adam or newton, or a list"),
-    "lr": numeric("learning rate α (Newton's damping)", 0.1, 0.0, 1e3),
-    "steps": numeric("iterations at most", 50, 0, MAX_STEPS, whole=True),
-    "tol": numeric("stop when |Δf| or ‖∇f‖ falls below it", 0.0, 0.0, 1e3),
-    "momentum": numeric("momentum coefficient μ (momentum, nesterov)", 0.9, 0.0, 1.0),
-    "alpha": numeric("RMSprop's smoothing constant", 0.99, 0.0, 1.0),
+    "domain": Key("the plotted region, one [low, high] per variable", run=True),
+    "start": Key("the first iterate, one number per variable", run=True),
+    "optimizer": Key(
+        "gd, momentum, nesterov, adagrad, rmsprop, adam or newton, or a list", run=True
+    ),
+    "lr": numeric("learning rate α (Newton's damping)", 0.1, 0.0, 1e3, True),
+    "steps": numeric("iterations at most", 50, 0, MAX_STEPS, True, whole=True),
+    "tol": numeric("stop when |Δf| or ‖∇f‖ falls below it", 0.0, 0.0, 1e3, True),
+    "momentum": numeric("momentum coefficient μ (momentum, nesterov)", 0.9, 0.0, 1.0, True),
+    "alpha": numeric("RMSprop's smoothing constant", 0.99, 0.0, 1.0, True),
     # At β = 1 Adam's bias correction divides by 1 − βᵗ = 0.
-    "beta1": numeric("Adam's first-moment decay β₁", 0.9, 0.0, 1.0, hi_open=True),
-    "beta2": numeric("Adam's second-moment decay β₂", 0.999, 0.0, 1.0, hi_open=True),
+    "beta1": numeric("Adam's first-moment decay β₁", 0.9, 0.0, 1.0, True, hi_open=True),
+    "beta2": numeric("Adam's second-moment decay β₂", 0.999, 0.0, 1.0, True, hi_open=True),
     "eps": numeric(
-        "ε in the denominator (default: the optimizer's own)", None, 0.0, 1.0, lo_open=True
+        "ε in the denominator (default: the optimizer's own)", None, 0.0, 1.0, True, lo_open=True
     ),
-    "ascent": Key("true: climb instead of descend"),
-    "clip": Key("[low, high]: clamp every coordinate of every iterate"),
+    "ascent": Key("true: climb instead of descend", run=True),
+    "clip": Key("[low, high]: clamp every coordinate of every iterate", run=True),
     "schedule": Key(
         "a learning-rate schedule with torch's names: {kind: step, step_size, gamma}, "
-        "{kind: exponential, gamma} or {kind: cosine, T_max, eta_min}"
+        "{kind: exponential, gamma} or {kind: cosine, T_max, eta_min}",
+        run=True,
     ),
     "warmup": numeric(
-        "steps of a linear warm-up of the learning rate", 0, 0, MAX_STEPS, whole=True
+        "steps of a linear warm-up of the learning rate", 0, 0, MAX_STEPS, True, whole=True
     ),
     "plots": Key("what to draw: " + ", ".join(ALL_PLOT_KINDS)),
-    "contours": Key(
-        "a contour map's {levels, scale: auto, linear or log}", "contour, race, field, landscape"
-    ),
-    "aspect": Key("equal: one unit as long on both axes", "contour, race"),
-    "compare": Key("one key and 2–4 values, one panel each", "multiples"),
-    "sweep": Key("{min, max, count, steps, tol}", "sweep"),
+    "contours": Key("a contour map's levels and colour scale", options=CONTOUR_OPTIONS),
+    "aspect": Key("equal: one unit as long on both axes"),
+    "compare": Key("one key and 2–4 values, one panel each"),
+    "sweep": Key("the learning rates a sweep tries", options=SWEEP_OPTIONS),
     "stability": Key(
-        "mark 2/λ_max from the exact Hessian: true (at the start), end (where the run ends) "
-        "or a point [x, y]",
-        "sweep, multiples over lr",
+        "mark 2/λ_max from the exact Hessian (on a sweep, and on multiples over lr): true "
+        "(at the start), end (where the run ends) or a point [x, y]"
     ),
-    "basins": Key("{samples, steps, tol}", "basins"),
-    "arrows": numeric("arrows per side of a gradient field", 15, 3, 40, "field", whole=True),
-    "arrow_length": numeric("a field's longest arrow, in grid cells", 1.0, 0.1, 3.0, "field"),
-    "angle": numeric(
-        "direction of the directional derivative, in degrees", 0.0, -360.0, 360.0, "directional"
-    ),
+    "basins": Key("the grid of starts a basin map runs", options=BASIN_OPTIONS),
+    "arrows": numeric("arrows per side of a gradient field", 15, 3, 40, whole=True),
+    "arrow_length": numeric("a field's longest arrow, in grid cells", 1.0, 0.1, 3.0),
+    "angle": numeric("direction of the directional derivative, in degrees", 0.0, -360.0, 360.0),
     "controls": Key("sliders, selects, a text box and play, each setting a key"),
     "id": Key("the demo's anchor, and its name in links, tables and prose numbers"),
     "caption": Key("a caption under the charts"),
@@ -163,18 +250,8 @@ DEMO_KEYS: dict[str, Key] = {
     "keyframes": Key("false: the page carries no precomputed positions for the controls"),
 }
 KEYS = tuple(DEMO_KEYS)
+RUN_KEYS = tuple(name for name, key in DEMO_KEYS.items() if key.run)
 NUMBERS = {name: key.number for name, key in DEMO_KEYS.items() if key.number is not None}
-
-
-def key_reference() -> str:
-    """The guide's table of every demo key, from :data:`DEMO_KEYS`."""
-    rows = ["| key | default | what it sets | plots |", "| --- | --- | --- | --- |"]
-    for name, key in DEMO_KEYS.items():
-        number = key.number
-        default = "—" if number is None or number.default is None else f"{number.default:g}"
-        meaning = key.meaning.replace("|", "\\|")  # a cell's own bar, as Markdown wants it
-        rows.append(f"| `{name}` | {default} | {meaning} | {key.plots or 'all'} |")
-    return "\n".join(rows)
 
 
 # A schedule's constants, kind by kind, from engine.schedules' one table of them; and as
@@ -192,51 +269,53 @@ SCHEDULE_NUMBERS = {
     for name, number in numbers.items()
 }
 
-FIT_KEYS = {
-    # key: (default, check, description)
-    "points": (30, lambda v: _whole(v) and 2 <= v <= 1000, "a whole number 2..1000"),
-    "w": (2.0, lambda v: _is_number(v), "a number"),
-    "b": (1.0, lambda v: _is_number(v), "a number"),
-    "noise": (1.0, lambda v: _is_number(v) and v >= 0, "a number ≥ 0"),
-    "seed": (0, lambda v: _whole(v) and abs(v) < 2**63, "a whole number"),
-    "loss": ("mse", lambda v: isinstance(v, str) and v in LOSSES, f"one of {', '.join(LOSSES)}"),
-    "method": (
-        "batch",
-        lambda v: isinstance(v, str) and v in METHODS,
-        f"one of {', '.join(METHODS)}",
-    ),
-    "batch_size": (8, lambda v: _whole(v) and 1 <= v <= 1000, "a whole number 1..1000"),
-    "landscape": ([[-2.0, 6.0], [-4.0, 6.0]], lambda v: _pair_of_ranges(v), "[[w0, w1], [b0, b1]]"),
-    # The author's own points instead of synthetic ones (the builder reads a file's into
-    # this list): [[x, y], …]; x and y name them on the axes.
-    "data": (
-        None,
-        lambda v: v is None or _points(v),
-        f"a list of [x, y] points, 2 to {MAX_DATA_POINTS:,} of them",
-    ),
-    "x": (None, lambda v: v is None or isinstance(v, str), "a name for the x axis"),
-    "y": (None, lambda v: v is None or isinstance(v, str), "a name for the y axis"),
-    # x as (x − mean) / standard deviation: a fit whose x runs far from 0 descends faster
-    "standardize": (False, lambda v: isinstance(v, bool), "true or false"),
-}
-SWEEP_KEYS = {
-    "min": (1e-3, lambda v: _is_number(v) and v > 0, "a number > 0"),
-    "max": (1.0, lambda v: _is_number(v) and v > 0, "a number > 0"),
-    "count": (25, lambda v: _whole(v) and 2 <= v <= 200, "a whole number 2..200"),
-    "steps": (500, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
-    "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
-}
-CONTOUR_KEYS = {
-    "levels": (30, lambda v: _whole(v) and 3 <= v <= 200, "a whole number 3..200"),
-    # auto: logarithmic when most of the map lies in the lowest hundredth of its values
-    "scale": ("auto", lambda v: v in ("auto", "linear", "log"), "auto, linear or log"),
-}
+
+def key_rows() -> list[dict[str, Any]]:
+    """Every demo key, and each option of a nested one (``fit.points``), from the tables:
+    its default, the values it allows, what it means and which plots read it."""
+    rows = []
+    for name, key in DEMO_KEYS.items():
+        plots = key.plots or ", ".join(p for p, kind in PLOTS.items() if name in kind.keys)
+        number = key.number
+        allowed = number.allowed if number else ""
+        rows.append(row(name, number.default if number else None, key.meaning, allowed, plots))
+        for option, o in (key.options or {}).items():
+            default = o.default if isinstance(o.default, str | int | float | None) else None
+            rows.append(row(f"{name}.{option}", default, o.meaning, o.allowed, plots))
+        if name == "schedule":  # its constants, from engine.schedules' table, kind by kind
+            for kind, numbers in SCHEDULE_CONSTANTS.items():
+                for option, c in numbers.items():
+                    meaning = f"{kind} ({SCHEDULES[kind][0]}): {c.doc}"
+                    rows.append(row(f"schedule.{option}", c.default, meaning, c.allowed, plots))
+    return rows
+
+
+def row(name: str, default: Any, meaning: str, allowed: str, plots: str) -> dict[str, Any]:
+    return {
+        "key": name,
+        "default": default,
+        "allowed": allowed,
+        "meaning": meaning,
+        "plots": plots or "all",
+    }
+
+
+def key_reference() -> str:
+    """The guide's table of every demo key, from :func:`key_rows`."""
+    lines = ["| key | default | what it sets | plots |", "| --- | --- | --- | --- |"]
+    for r in key_rows():
+        default = r["default"]
+        if isinstance(default, bool):
+            shown = "true" if default else "false"
+        else:
+            shown = "—" if default is None else f"{default:g}" if _is_number(default) else default
+        meaning = r["meaning"] + (f": {r['allowed']}" if r["allowed"] else "")
+        meaning = meaning.replace("|", "\\|")  # a cell's own bar, as Markdown wants it
+        lines.append(f"| `{r['key']}` | {shown} | {meaning} | {r['plots']} |")
+    return "\n".join(lines)
+
+
 ASPECTS = ("auto", "equal")
-BASIN_KEYS = {
-    "samples": (30, lambda v: _whole(v) and 4 <= v <= 80, "a whole number 4..80"),
-    "steps": (300, lambda v: _whole(v) and 1 <= v <= MAX_STEPS, f"a whole number 1..{MAX_STEPS}"),
-    "tol": (1e-8, lambda v: _is_number(v) and v > 0, "a number > 0"),
-}
 
 
 @dataclass(frozen=True)
@@ -343,9 +422,10 @@ def suggest(word: Any, choices: Any) -> str:
 Bad = Callable[[tuple[str | int, ...], str], None]
 
 
-def _options(raw: Any, key: str, table: dict[str, tuple], bad: Bad) -> dict[str, Any]:
-    """Validate a nested mapping such as ``fit:`` or ``sweep:`` against its table."""
-    out = {name: default for name, (default, _, _) in table.items()}
+def _options(raw: Any, key: str, bad: Bad) -> dict[str, Any]:
+    """Validate a nested mapping such as ``fit:`` or ``sweep:`` against its options."""
+    table = DEMO_KEYS[key].options or {}
+    out = {name: option.default for name, option in table.items()}
     if raw is None or raw is True:
         return out
     if not isinstance(raw, Mapping):
@@ -355,9 +435,8 @@ def _options(raw: Any, key: str, table: dict[str, tuple], bad: Bad) -> dict[str,
         if name not in table:
             bad((key, name), f"unknown {key} option {name!r}{suggest(name, table)}")
             continue
-        _, check, description = table[name]
-        if not check(value):
-            bad((key, name), f"{key}.{name} must be {description}, got {value!r}")
+        if not table[name].check(value):
+            bad((key, name), f"{key}.{name} must be {table[name].allowed}, got {value!r}")
             continue
         out[name] = value
     return out
@@ -389,7 +468,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if "fit" in raw:
         if function is not None:
             bad(("fit",), "a demo has either a function or a fit, not both")
-        spec["fit"] = _options(raw["fit"], "fit", FIT_KEYS, bad)
+        spec["fit"] = _options(raw["fit"], "fit", bad)
         given = raw["fit"] if isinstance(raw["fit"], Mapping) else {}
         if spec["fit"]["data"] is not None and "landscape" not in given:
             spec["fit"]["landscape"] = _landscape_around(spec["fit"])
@@ -513,10 +592,10 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
                 f"{suggest(plot, kinds)}",
             )
     spec["plots"] = [p for p in plot_list if p in kinds] or [kinds[0]]
-    spec["sweep"] = _options(raw.get("sweep"), "sweep", SWEEP_KEYS, bad)
+    spec["sweep"] = _options(raw.get("sweep"), "sweep", bad)
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
-    spec["basins"] = _options(raw.get("basins"), "basins", BASIN_KEYS, bad)
+    spec["basins"] = _options(raw.get("basins"), "basins", bad)
     spec["stability"] = raw.get("stability", False)
     if not _stability(spec["stability"]):
         bad(
@@ -528,7 +607,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
     if spec["stability"] and kind == "fit":
         bad(("stability",), "stability needs a function's Hessian; a line fit has none here")
         spec["stability"] = False
-    spec["contours"] = _options(raw.get("contours"), "contours", CONTOUR_KEYS, bad)
+    spec["contours"] = _options(raw.get("contours"), "contours", bad)
     spec["aspect"] = raw.get("aspect", "auto")
     if spec["aspect"] not in ASPECTS:
         bad(
@@ -604,7 +683,7 @@ def _schedule(raw: Any, bad: Bad) -> dict[str, Any] | None:
 
 
 PATHS = ("lines+markers", "lines", "markers", "none")
-RUN_PLOTS = ("race", "loss", "multiples")  # plots that are nothing without a run
+RUN_PLOTS = tuple(name for name, kind in PLOTS.items() if kind.runs)
 
 
 def _path(raw: Mapping[str, Any], kind: int | str, plots: list[str], bad: Bad) -> tuple[str, bool]:
@@ -632,22 +711,7 @@ def _path(raw: Mapping[str, Any], kind: int | str, plots: list[str], bad: Bad) -
     return path, ends
 
 
-AXES = ("x", "y")
-LABELS = {  # plot kind → the labels an author may set on it (labels: {kind: {name: text}})
-    "curve": AXES,
-    "contour": (*AXES, "colorbar"),
-    "race": (*AXES, "colorbar"),
-    "surface": (*AXES, "z"),
-    "field": AXES,
-    "loss": AXES,
-    "basins": AXES,
-    "sweep": AXES,
-    "multiples": (*AXES, "panels"),
-    "directional": AXES,
-    "fit": AXES,
-    "landscape": (*AXES, "colorbar"),
-    "weight": AXES,
-}
+LABELS = {name: kind.labels for name, kind in PLOTS.items()}  # labels: {kind: {name: text}}
 MAX_LABEL = 100  # characters
 
 
@@ -737,7 +801,7 @@ def comparable(spec: dict[str, Any]) -> list[str]:
     keys += [f"start.{axis}" for axis in "xy"[: spec["dim"]]]
     keys += [f"params.{name}" for name in spec["params"]]
     if spec["fit"] is not None:
-        keys += [f"fit.{key}" for key in FIT_KEYS if key != "landscape"]
+        keys += [f"fit.{key}" for key in FIT_OPTIONS if key != "landscape"]
     return keys
 
 

@@ -5,6 +5,7 @@ import { initialValue, linkedValue, saveState, showValue, valueOf } from "./cont
 import {
   dark, drawFigures, isNarrow, pathLength, solidChartsFailed, withFrame, withShared,
 } from "./figures.js";
+import { csvOf } from "./csv.js";
 import { KeyframeSet, frameFor } from "./keyframes.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -345,23 +346,4 @@ export class Demo {
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
-}
-
-/** A field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
-const csvField = (value) => {
-  const text = value === null || value === undefined ? "" : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
-/** The paths of `figures` as CSV: one row per iterate of each run. */
-export function csvOf(figures) {
-  const rows = [["figure", "trace", "step", "x", "y", "z"]];
-  figures.forEach((figure, i) => {
-    for (const trace of figure.data) {
-      if (!trace.meta || !trace.meta.path) continue;
-      trace.x.forEach((x, k) => rows.push([i + 1, trace.name, k, x, trace.y[k],
-        trace.z ? trace.z[k] : ""]));
-    }
-  });
-  return `${rows.map((row) => row.map(csvField).join(",")).join("\r\n")}\r\n`;
 }

@@ -10,6 +10,8 @@ from downhill.cells import OPTIONS
 from downhill.config import ROOT
 from downhill.exercises import KEYS
 from engine.exercises import KINDS
+from engine.plots import PLOTS, plot_reference
+from engine.spec import DEMO_KEYS as DEMO_KEYS_TABLE
 from engine.spec import KEYS as DEMO_KEYS
 from engine.spec import key_reference
 
@@ -44,9 +46,25 @@ def test_the_exercise_tables_are_the_keys_and_the_kinds():
     assert list(table_after("| grading key | the reader writes |")) == list(KINDS)
 
 
+def table_from(heading: str) -> str:
+    start = GUIDE.index(heading)
+    end = GUIDE.find("\n\n", start)
+    return GUIDE[start : end if end >= 0 else len(GUIDE)].strip()
+
+
 def test_the_guides_key_reference_is_the_engines_table():
     """Regenerate the guide's table with engine.spec.key_reference() when a key changes."""
-    start = GUIDE.index("| key | default | what it sets | plots |")
-    end = GUIDE.find("\n\n", start)
-    assert GUIDE[start : end if end >= 0 else len(GUIDE)].strip() == key_reference()
-    assert [row.split("`")[1] for row in key_reference().splitlines()[2:]] == list(DEMO_KEYS)
+    assert table_from("| key | default | what it sets | plots |") == key_reference()
+    names = [row.split("`")[1] for row in key_reference().splitlines()[2:]]
+    assert [name for name in names if "." not in name] == list(DEMO_KEYS)
+    # every nested option is a row: fit.points, sweep.count, schedule.gamma, …
+    for name, key in DEMO_KEYS_TABLE.items():
+        for option in key.options or {}:
+            assert f"{name}.{option}" in names
+    assert "schedule.T_max" in names
+
+
+def test_the_guides_plot_table_is_the_engines_table():
+    """Regenerate it with engine.plots.plot_reference() when a plot kind changes."""
+    assert table_from("| plot | draws | for | its own keys | labels |") == plot_reference()
+    assert re.findall(r"^\| `(\w+)` \| ", plot_reference(), re.MULTILINE) == list(PLOTS)
