@@ -47,6 +47,11 @@ def test_a_sentence_quotes_the_demos_settings_and_follows_them(tmp_path):
 def test_a_failed_demo_is_one_error_and_a_wrong_setting_is_named(tmp_path):
     found = errors(tmp_path, "Rate {=d1.lr}, end {=d1.x}.\n\n" + DEMO.format(lr=-1))
     assert found == [(11, "demo: lr: lr = -1 is out of range; use a number from 0 to 1000")]
+    # a table and a check that take its run say nothing more either
+    table = "\n```iterates\nfrom: d1\n```\n"
+    check = "\n```check\ndescend: {from: d1}\nends_near: [0]\n```\n"
+    found = errors(tmp_path, DEMO.format(lr=-1) + table + check)
+    assert found == [(9, "demo: lr: lr = -1 is out of range; use a number from 0 to 1000")]
     [(line, message)] = errors(tmp_path, "Rate {=d1.learning_rate}.\n\n" + DEMO.format(lr=0.1))
     assert line == 5 and "did you mean 'lr'?" in message and "a setting: lr," in message
     [(line, message)] = errors(tmp_path, "ε = {=d1.eps}.\n\n" + DEMO.format(lr=0.1))
