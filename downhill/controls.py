@@ -52,6 +52,7 @@ class Control:
     scale: str = "linear"
     options: list[str] = field(default_factory=list)
     interval: int = 120  # ms between frames when playing
+    whole: bool = False  # a whole-number key: a log slider's value is rounded
 
     @property
     def path_json(self) -> str:
@@ -319,4 +320,5 @@ def _slider(
         float(hi),
         step,
         scale,
+        whole=whole,
     )

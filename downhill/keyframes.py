@@ -146,8 +146,9 @@ def slider_positions(control: Control) -> tuple[list[float], bool]:
 def spec_value(control: Control, position: float) -> float | int:
     """The spec value the page's script sends for the slider at ``position``."""
     if control.scale == "log":
-        # Number((10 ** raw).toPrecision(4)) in the page.
-        return js_number(float(f"{10**position:.4g}"))
+        # Number((10 ** raw).toPrecision(4)) in the page (Math.round of it for a whole key).
+        value = float(f"{10**position:.4g}")
+        return round(value) if control.whole else js_number(value)
     return js_number(position)
 
 

@@ -17,6 +17,7 @@ from .figures import (
     Figure,
     bound_function,
     dataset,
+    fit_axis_titles,
     schedule_words,
     trajectories,
 )
@@ -55,6 +56,8 @@ def describe(t: Trajectory, spec: Spec) -> str:
     """Where one run ended, in words and numbers (no full stop)."""
     name, end, value = runner(spec, t.optimizer), point(t.points[-1]), number(t.values[-1])
     f = "loss" if spec.get("fit") else "f"
+    if spec.get("fit"):
+        end = f"(w, b) = {end}"
     if t.status == DIVERGED:
         return f"{name} diverged at step {t.steps + 1} (last finite point {end}, {f} = {value})"
     if t.status == UNDEFINED:
@@ -225,15 +228,18 @@ def fit_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
     """Each run's line, and the least-squares line it is measured against."""
     w_best, b_best = least_squares(dataset(spec))
     loss = spec["fit"]["loss"].upper()
+    x = "z" if spec["fit"]["standardize"] else "x"  # the standard score of x, as the axis says
     out = []
     for t in runs:
         w, b = t.points[-1]
         status = "" if t.status == "max_steps" else f" ({STATUS_WORDS[t.status]})"
         out.append(
             f"{runner(spec, t.optimizer)}'s line after {steps_of(t.steps)}{status}: "
-            f"ŷ = {number(w)}x + {number(b)}, {loss} = {number(t.values[-1])}."
+            f"ŷ = {number(w)}{x} + {number(b)}, {loss} = {number(t.values[-1])}."
         )
-    out.append(f"The least-squares line is ŷ = {number(w_best)}x + {number(b_best)}.")
+    out.append(f"The least-squares line is ŷ = {number(w_best)}{x} + {number(b_best)}.")
+    if spec["fit"]["standardize"]:
+        out.append(f"Here z = {fit_axis_titles(spec)[0]}, x standardized.")
     return [s.replace("+ −", "− ") for s in out]
 
 

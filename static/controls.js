@@ -16,7 +16,9 @@ export function initialValue(input) {
 export function valueOf(input) {
   if (input.type === "range") {
     const raw = Number(input.value);
-    return input.dataset.scale === "log" ? Number((10 ** raw).toPrecision(4)) : raw;
+    if (input.dataset.scale !== "log") return raw;
+    const value = Number((10 ** raw).toPrecision(4));
+    return input.dataset.whole ? Math.round(value) : value;
   }
   return input.value;
 }

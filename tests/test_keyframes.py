@@ -91,6 +91,20 @@ def test_log_slider_values_are_the_pages():
     assert spec_value(log, 0.0) == 1 and isinstance(spec_value(log, 0.0), int)
 
 
+def test_a_log_slider_over_a_whole_number_keeps_it_whole():
+    """steps on a log slider: every precomputed position is a whole number of steps, as the
+    page's Math.round makes it (a fractional one was a build error)."""
+    raw = {"function": "x**2", "start": [1.0], "steps": 30}
+    spec = normalize_spec(raw)
+    controls, problems = build_controls({"steps": {"min": 1, "max": 5000, "scale": "log"}}, spec)
+    assert not problems and controls[0].whole
+    assert spec_value(controls[0], 0.0923) == 1 and spec_value(controls[0], 3.5) == 3162
+    found = keyframes(raw, render_demo(raw), controls)
+    positions = json.loads(found.text)["controls"]["steps"]["positions"]
+    values = [spec_value(controls[0], p) for p in positions]
+    assert len(values) > 2 and all(isinstance(v, int) for v in values) and values[-1] == 5000
+
+
 def test_keyframes_false_leaves_them_out(tmp_path):
     from .test_errors import build
 
