@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from .figures import trajectories
+from .figures import trajectories, with_legend_room
 from .plots import PLOTS
 from .spec import SpecError, normalize_spec
 from .words import summary
@@ -19,7 +19,7 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     """
     spec = normalize_spec(raw_spec)
     paths = trajectories(spec)
-    figures = [PLOTS[kind].figure(spec, paths) for kind in spec["plots"]]
+    figures = [with_legend_room(PLOTS[kind].figure(spec, paths)) for kind in spec["plots"]]
     kinds = [PLOTS[kind] for kind in spec["plots"]]
     said = [kind.says(spec, paths, f) for kind, f in zip(kinds, figures, strict=True)]
     runs = [

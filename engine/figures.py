@@ -338,6 +338,25 @@ def _layout(
     return layout
 
 
+LEGEND_ROW = 20  # px a legend entry takes on a phone, where each entry has a row of its own
+
+
+def with_legend_room(figure: Figure) -> Figure:
+    """On a narrow chart a legend of three runs or more is one entry per row above the plot:
+    the narrow layout grows by those rows, so that the plot keeps its height."""
+    layout = figure["layout"]
+    entries = [
+        t
+        for t in figure["data"]
+        if t.get("showlegend", True) and t.get("name") and t["type"] in ("scatter", "scatter3d")
+    ]
+    if len(entries) < 3 or "scene" in layout:
+        return figure
+    narrow = layout.setdefault("meta", {}).setdefault("narrow", {})
+    narrow.setdefault("height", layout["height"] + LEGEND_ROW * len(entries))
+    return figure
+
+
 def _with_colorbar(figure: Figure, spec: dict[str, Any], kind: str, default: str) -> Figure:
     """Room on the right for the colour bar of the figure's first trace, its tick labels
     (up to about five characters) and its title, written up the bar.

@@ -1,8 +1,9 @@
-"""Layout checked from geometry, not pixels: every plot kind (tests/fixtures/kinds), at 360
-and 1280 px, light and dark. In each chart the titles, tick labels, legend, colour bar and
-panel titles do not overlap one another and stay inside the chart's box; the page does
-not scroll sideways; every path has points inside its plot area. A 3-D chart draws its
-text with WebGL, out of reach of the DOM: the page width covers it."""
+"""Layout checked from geometry, not pixels: every plot kind (tests/fixtures/kinds), at 360,
+768, 1024 and 1280 px, light and dark. In each chart the titles, tick labels, legend, colour
+bar and panel titles do not overlap one another and stay inside the chart's box, whose plot
+areas fill it (not a squeezed half); the page does not scroll sideways; every path has
+points inside its plot area. A 3-D chart draws its text with WebGL, out of reach of the
+DOM: the page width covers it."""
 
 from __future__ import annotations
 
@@ -91,6 +92,15 @@ def problems_of(chart: dict) -> list[str]:
                 found.append(
                     f"{where}: {a['kind']} {a['text']!r} overlaps {b['kind']} {b['text']!r}"
                 )
+    if chart["area"]:  # the plot areas together use the chart's box (not a squeezed half)
+        left, top = min(a[0] for a in chart["area"]), min(a[1] for a in chart["area"])
+        right, bottom = max(a[2] for a in chart["area"]), max(a[3] for a in chart["area"])
+        # 0.4: a gradient field keeps equal units, so a square domain is a square plot
+        if right - left < 0.4 * chart["width"] or bottom - top < 0.5 * chart["height"]:
+            found.append(
+                f"{where}: its plots fill {right - left:.0f}×{bottom - top:.0f} px "
+                f"of a {chart['width']:.0f}×{chart['height']:.0f} px chart"
+            )
     for path in chart["paths"]:
         if path["inside"] == 0:
             found.append(f"{where}: the path {path['name']!r} has no point inside its plot area")
@@ -111,8 +121,11 @@ def measured(browser, url: str, width: int, scheme: str = "light") -> tuple[list
         context.close()
 
 
+WIDTHS = [360, 768, 1024, 1280]  # a phone, a tablet upright and on its side, a laptop
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("width", WIDTHS)
 def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
     widths, charts = measured(browser, f"{kinds_url}/every-kind/", width, scheme)
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
@@ -132,3 +145,51 @@ def test_every_article_is_laid_out_cleanly(browser, site_url, slug, width):
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
     found = [problem for chart in charts for problem in problems_of(chart)]
     assert not found, "\n".join(found)
+
+
+WIDE = """---
+title: Wide things
+date: 2026-12-03
+---
+
+| k | x | y | f | g | h | i | j | l | m | n |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| 0 | 1.000000 | 2.000000 | 3.000000 | 4.000000 | 5.000000 | 6.000000 | 7.000000 | {rest} |
+
+```python
+def descend(f, x, rate=0.1, steps=100):  # {comment}
+    return x
+```
+""".format(rest="8.000000 | 9.000000 | 10.000000", comment="a long comment, wrapped at phone width")
+
+
+def test_wide_tables_and_code_scroll_in_their_own_box_at_phone_width(browser, tmp_path):
+    """Issue 24: an 11-column table and a long line of code scroll sideways in their own box
+    (the page does not), the code is not wrapped, and a keyboard can reach both boxes."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "wide.md").write_text(WIDE)
+    build_site(BuildConfig(content=tmp_path / "content", out=tmp_path / "site", cache=None))
+    server = serve_folder(tmp_path / "site")
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/wide/")
+        page.wait_for_load_state("load")
+        boxes = page.evaluate(
+            """() => ['.article > table', '.article pre'].map((s) => {
+              const box = document.querySelector(s);
+              const line = parseFloat(getComputedStyle(box).lineHeight);
+              return {scroll: box.scrollWidth, client: box.clientWidth, tab: box.tabIndex,
+                      lines: (box.clientHeight - parseFloat(getComputedStyle(box).paddingTop)
+                              - parseFloat(getComputedStyle(box).paddingBottom)) / line,
+                      name: box.getAttribute('aria-label')};
+            })"""
+        )
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    finally:
+        context.close()
+        server.shutdown()
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    for box in boxes:
+        assert box["scroll"] > box["client"] and box["tab"] == 0 and box["name"], box
+    assert boxes[1]["lines"] < 2.5, f"the listing's two lines wrapped: {boxes[1]}"
