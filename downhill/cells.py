@@ -438,6 +438,7 @@ class CellFence:
     files: dict[str, str] = field(default_factory=dict)  # keyframes: page name → hash
     texts: dict[str, str] = field(default_factory=dict)  # hash → text, when not cached
     keyframe_bytes: int = 0
+    thinned: list[list] = field(default_factory=list)  # [cell id, control, positions kept]
     figures: list[dict[str, Any]] = field(default_factory=list)  # every figure cells draw
 
     def prepare(self, sites: list[FenceSite]) -> None:
@@ -526,6 +527,7 @@ class CellFence:
             found = Keyframes(**{**frames, "coarse": tuple(frames["coarse"])})
             keyframes = f"{cell.id}.{found.name}.json"
             self.keyframe_bytes += found.bytes_fetched
+            self.thinned += [[cell.id, *control] for control in found.thinned()]
             self.publish(keyframes, found.name, found.text)
             if found.first:  # a first, coarse file, fetched beside the whole one
                 first = f"{cell.id}.{found.first_name}.json"

@@ -164,6 +164,16 @@ def run_build(config: BuildConfig) -> int:
     ]
     if weights:
         print(f"keyframes (gzip): {', '.join(weights)}")
+    thinned = [
+        f"{a.slug}#{block} {control} " + (f"to {kept} positions" if kept else "left to the engine")
+        for a in articles
+        for block, control, kept in a.rendered.thinned
+    ]
+    if thinned:
+        print(
+            "sliders thinned to fit the keyframe budget (before the engine is ready they step "
+            f"between these positions; the guide says how to keep all): {', '.join(thinned)}"
+        )
     downloads = [
         f"{a.slug}#{cell} ({', '.join(packages)})"
         for a in articles

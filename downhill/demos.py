@@ -64,6 +64,7 @@ class DemoFence:
         self.texts: dict[str, str] = {}  # content hash → text, when no cache folder keeps them
         self.embedded: dict[str, str] = {}  # hash of a large array → where the page has it
         self.keyframe_bytes = 0  # their size, compressed
+        self.thinned: list[list] = []  # [demo id, control, positions kept]
         self.known = known if known is not None else KeyframeStore(None, "")
         self.runs = runs if runs is not None else Runs()  # for the prose's engine numbers
 
@@ -165,6 +166,7 @@ class DemoFence:
             frames = self.keyframes_of(raw, demo)
         if frames:
             self.keyframe_bytes += frames.bytes_fetched
+            self.thinned += [[demo_id, *control] for control in frames.thinned()]
             for name, text in [(frames.name, frames.text), (frames.first_name, frames.first)]:
                 if text:  # the whole file, and the first, coarse one if there is one
                     self.files[f"{demo_id}.{name}.json"] = name

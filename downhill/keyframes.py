@@ -63,6 +63,12 @@ class Keyframes:
     def name(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:10]
 
+    def thinned(self) -> list[list]:
+        """[control, positions kept] for each control thinned to fit the budget (0: left
+        out of the file, so only the engine answers it)."""
+        kept = json.loads(self.text)["controls"]
+        return [[name, len(kept[name]["positions"]) if name in kept else 0] for name in self.coarse]
+
     @property
     def bytes_fetched(self) -> int:
         """Compressed bytes of both files."""

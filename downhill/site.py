@@ -79,6 +79,7 @@ class Rendered:
     cells: int = 0
     packages: list[list] = field(default_factory=list)  # [cell id, [packages the runtime lacks]]
     exercises: int = 0
+    thinned: list[list] = field(default_factory=list)  # [block id, control, positions kept]
 
 
 @dataclass
@@ -265,6 +266,7 @@ class MarkdownStage:
             len(cells.cells),
             [[cell.id, cell.packages] for cell in cells.cells if cell.packages],
             exercises.count,
+            demo_fence.thinned + cells.thinned,
         )
         return rendered, errors
 

@@ -6,7 +6,7 @@ import {
   dark, drawFigures, isNarrow, pathLength, solidChartsFailed, withFrame, withShared,
 } from "./figures.js";
 import { csvOf } from "./csv.js";
-import { KeyframeSet, frameFor } from "./keyframes.js";
+import { KeyframeSet, frameFor, stepBetweenPositions } from "./keyframes.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const clone = (value) => JSON.parse(JSON.stringify(value));
@@ -61,6 +61,7 @@ export class Demo {
       input.dataset.initial = initialValue(input);
       const event = input.type === "text" ? "change" : "input";
       input.addEventListener(event, () => this.changed(input));
+      if (input.type === "range") stepBetweenPositions(input, (moved) => this.thinnedPositions(moved));
       // A control moved while the page was still loading counts as soon as we listen.
       if (input.value !== input.dataset.initial) this.changed(input, { fromUrl: true });
     }
@@ -159,6 +160,15 @@ export class Demo {
       this.saveToUrl();
     }
     return this.showFrame(found.frame);
+  }
+
+  /** Before the engine is ready: the precomputed positions of a thinned slider (the only
+   * one moved), which its keys step between; else null (the keys move it as usual). */
+  thinnedPositions(input) {
+    if (this.el.dataset.state === "ready") return null;
+    const entry = this.frames.best?.controls[input.name];
+    const others = this.inputs.filter((i) => i !== input && i.value !== i.dataset.initial);
+    return entry && !entry.exact && !others.length ? entry.positions : null;
   }
 
   /** Keep the chart, marked as not showing the controls' values, and say so. */

@@ -81,3 +81,35 @@ export function frameFor(frames, inputs, { snap = true } = {}) {
   const frame = entry.frames[k] === null ? null : frames.frames[entry.frames[k]];
   return frame === undefined ? null : { frame, snapped };
 }
+
+const STEP_KEYS = {
+  ArrowRight: 1, ArrowUp: 1, PageUp: 1, ArrowLeft: -1, ArrowDown: -1, PageDown: -1,
+  Home: -Infinity, End: Infinity,
+};
+
+/**
+ * A slider whose positions were thinned answers the keyboard from them: while
+ * `positionsOf(input)` gives positions (before the runtime is ready), an arrow key, Page
+ * Up/Down, Home and End move to the next precomputed position rather than one step, which
+ * would snap back to the value drawn.
+ */
+export function stepBetweenPositions(input, positionsOf) {
+  input.addEventListener("keydown", (event) => {
+    const direction = STEP_KEYS[event.key];
+    const positions = direction === undefined ? null : positionsOf(input);
+    if (!positions || !positions.length) return;
+    event.preventDefault();
+    const u = Number(input.value);
+    const last = positions.length - 1;
+    let k = positions.findIndex((p) => p >= u - 1e-12 * Math.max(1, Math.abs(u)));
+    if (k < 0) k = last;
+    const here = Math.abs(positions[k] - u) <= 1e-12 * Math.max(1, Math.abs(u));
+    if (direction === -Infinity) k = 0;
+    else if (direction === Infinity) k = last;
+    else if (direction > 0) k = Math.min(last, here ? k + 1 : k);
+    else k = Math.max(0, k - 1);
+    if (positions[k] === u) return;
+    input.value = String(positions[k]);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+}
