@@ -397,7 +397,8 @@ def test_every_demos_csv_parses_and_matches_its_figure(page, site_url):
                 (str(i + 1), trace["name"], str(k), x)
                 for i, figure in enumerate(figures)
                 for trace in figure["data"]
-                if (trace.get("meta") or {}).get("path")
+                # a run's path, or a sweep's rates (the data the summary speaks of)
+                if (trace.get("meta") or {}).get("path") or (trace.get("meta") or {}).get("points")
                 for k, x in enumerate(trace["x"])
             ]
             assert [(r[0], r[1], r[2], float(r[3]) if r[3] else None) for r in rows[1:]] == [
