@@ -22,6 +22,8 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     figures = [with_legend_room(PLOTS[kind].figure(spec, paths)) for kind in spec["plots"]]
     kinds = [PLOTS[kind] for kind in spec["plots"]]
     said = [kind.says(spec, paths, f) for kind, f in zip(kinds, figures, strict=True)]
+    for figure in figures:
+        figure.pop("panel_runs", None)  # multiples' runs, for its sentences only
     runs = [
         {
             "optimizer": t.optimizer,
@@ -35,7 +37,7 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "figures": figures,
         "runs": runs,
-        "summary": summary(spec, paths, said),
+        "summary": summary(spec, said),
     }
 
 

@@ -689,6 +689,8 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     Panels of a 2-D function share their ranges, so only the first shows y tick labels.
     ``layout.meta.narrow`` is the layout for a chart narrower than the page's breakpoint:
     the panels stacked, each as wide as the chart (the page merges it in, key by key).
+    ``panel_runs`` hands each panel's runs to its sentences (engine.words), which would
+    otherwise run them again; :func:`engine.api.render_demo` drops it from the figure.
     """
     ((key, values),) = spec["compare"].items()
     base = landscape if spec["fit"] else curve if spec["dim"] == 1 else contour
@@ -701,13 +703,14 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     width = (1 - gap * (count - 1)) / count
     paper = count * NARROW_PANEL  # the stacked chart's plot area, px
     narrow: dict[str, Any] = {"height": paper + 18, "margin": {"t": 8, "b": 10}}
-    annotations, stacked = [], []
+    annotations, stacked, panel_runs = [], [], []
     panels = spec["labels"].get("multiples", {}).get("panels")
     # Panels over the rate say which side of 2/λ_max they are on (one Hessian for all).
     marked = key == "lr" and spec["stability"] and not panels
     bound = stability_bound(curvature(spec, runs)[1]) if marked else None
     for i, (value, variant) in enumerate(zip(values, spec["panels"], strict=True)):
         variant_runs = trajectories(variant)
+        panel_runs.append(variant_runs)
         panel = base(variant, variant_runs)
         suffix = "" if i == 0 else str(i + 1)
         title = panels[i] if panels else _panel_title(key, value, variant_runs[0])
@@ -759,7 +762,7 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     layout["annotations"] = annotations
     narrow["annotations"] = stacked
     layout["meta"] = {"narrow": narrow}
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "panel_runs": panel_runs}
 
 
 COMPARED_SYMBOLS = {

@@ -19,7 +19,6 @@ from .figures import (
     dataset,
     fit_axis_titles,
     schedule_words,
-    trajectories,
 )
 from .fitting import least_squares
 from .optimizers import OPTIMIZERS
@@ -170,9 +169,10 @@ def multiples_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[s
     ((_, values),) = spec["compare"].items()
     titles = [a["text"] for a in figure["layout"]["annotations"]]
     out, ends = [], []
-    for title, variant in zip(titles, spec["panels"], strict=True):
+    for title, variant, panel_runs in zip(
+        titles, spec["panels"], figure["panel_runs"], strict=True
+    ):
         head = title.split("<br>")[0]
-        panel_runs = trajectories(variant)
         out.append(f"{head}: " + "; ".join(describe(t, variant) for t in panel_runs) + ".")
         finished = [t.values[-1] for t in panel_runs if t.status != DIVERGED]
         ends.append((min(finished) if finished else math.inf, head))
@@ -254,7 +254,7 @@ def weight_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]
     return [f"With b held at {number(b_best)}, " + " and ".join(parts) + "."]
 
 
-def summary(spec: Spec, runs: list[Trajectory], said: list[list[str]]) -> str:
+def summary(spec: Spec, said: list[list[str]]) -> str:
     """The demo's summary: each chart's sentences once, in order, then the schedule."""
     sentences = list(dict.fromkeys(s for chart in said for s in chart))
     if not sentences:
