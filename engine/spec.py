@@ -80,6 +80,18 @@ class Option:
     meaning: str
 
 
+def whole_option(default: int, lo: int, hi: int, meaning: str) -> Option:
+    """A whole-number option from ``lo`` to ``hi``."""
+    return Option(
+        default, lambda v: _whole(v) and lo <= v <= hi, f"a whole number {lo}..{hi}", meaning
+    )
+
+
+def positive_option(default: float, meaning: str) -> Option:
+    """A number above 0."""
+    return Option(default, lambda v: _is_number(v) and v > 0, "a number > 0", meaning)
+
+
 FIT_OPTIONS = {
     "data": Option(
         None,
@@ -92,9 +104,7 @@ FIT_OPTIONS = {
     "standardize": Option(
         False, lambda v: isinstance(v, bool), "true or false", "x as (x − mean) / sd"
     ),
-    "points": Option(
-        30, lambda v: _whole(v) and 2 <= v <= 1000, "a whole number 2..1000", "synthetic points"
-    ),
+    "points": whole_option(30, 2, 1000, "synthetic points"),
     "w": Option(2.0, lambda v: _is_number(v), "a number", "the synthetic data's true slope"),
     "b": Option(1.0, lambda v: _is_number(v), "a number", "the synthetic data's intercept"),
     "noise": Option(
@@ -113,9 +123,7 @@ FIT_OPTIONS = {
         f"one of {', '.join(METHODS)}",
         "full-batch, mini-batch or stochastic descent",
     ),
-    "batch_size": Option(
-        8, lambda v: _whole(v) and 1 <= v <= 1000, "a whole number 1..1000", "a mini-batch's size"
-    ),
+    "batch_size": whole_option(8, 1, 1000, "a mini-batch's size"),
     "landscape": Option(
         [[-2.0, 6.0], [-4.0, 6.0]],
         lambda v: _pair_of_ranges(v),
@@ -124,25 +132,14 @@ FIT_OPTIONS = {
     ),
 }
 SWEEP_OPTIONS = {
-    "min": Option(1e-3, lambda v: _is_number(v) and v > 0, "a number > 0", "the lowest rate"),
-    "max": Option(1.0, lambda v: _is_number(v) and v > 0, "a number > 0", "the highest rate"),
-    "count": Option(
-        25, lambda v: _whole(v) and 2 <= v <= 200, "a whole number 2..200", "rates, log-spaced"
-    ),
-    "steps": Option(
-        500,
-        lambda v: _whole(v) and 1 <= v <= MAX_STEPS,
-        f"a whole number 1..{MAX_STEPS}",
-        "steps each rate may take",
-    ),
-    "tol": Option(
-        1e-8, lambda v: _is_number(v) and v > 0, "a number > 0", "what counts as converged"
-    ),
+    "min": positive_option(1e-3, "the lowest rate"),
+    "max": positive_option(1.0, "the highest rate"),
+    "count": whole_option(25, 2, 200, "rates, log-spaced"),
+    "steps": whole_option(500, 1, MAX_STEPS, "steps each rate may take"),
+    "tol": positive_option(1e-8, "what counts as converged"),
 }
 CONTOUR_OPTIONS = {
-    "levels": Option(
-        30, lambda v: _whole(v) and 3 <= v <= 200, "a whole number 3..200", "contour levels"
-    ),
+    "levels": whole_option(30, 3, 200, "contour levels"),
     "scale": Option(
         "auto",
         lambda v: v in ("auto", "linear", "log"),
@@ -151,18 +148,9 @@ CONTOUR_OPTIONS = {
     ),
 }
 BASIN_OPTIONS = {
-    "samples": Option(
-        30, lambda v: _whole(v) and 4 <= v <= 80, "a whole number 4..80", "starts per side"
-    ),
-    "steps": Option(
-        300,
-        lambda v: _whole(v) and 1 <= v <= MAX_STEPS,
-        f"a whole number 1..{MAX_STEPS}",
-        "steps each start may take",
-    ),
-    "tol": Option(
-        1e-8, lambda v: _is_number(v) and v > 0, "a number > 0", "what counts as converged"
-    ),
+    "samples": whole_option(30, 4, 80, "starts per side"),
+    "steps": whole_option(300, 1, MAX_STEPS, "steps each start may take"),
+    "tol": positive_option(1e-8, "what counts as converged"),
 }
 
 
@@ -278,19 +266,20 @@ def key_rows() -> list[dict[str, Any]]:
         plots = key.plots or ", ".join(p for p, kind in PLOTS.items() if name in kind.keys)
         number = key.number
         allowed = number.allowed if number else ""
-        rows.append(row(name, number.default if number else None, key.meaning, allowed, plots))
+        rows.append(_key_row(name, number.default if number else None, key.meaning, allowed, plots))
         for option, o in (key.options or {}).items():
             default = o.default if isinstance(o.default, str | int | float | None) else None
-            rows.append(row(f"{name}.{option}", default, o.meaning, o.allowed, plots))
+            rows.append(_key_row(f"{name}.{option}", default, o.meaning, o.allowed, plots))
         if name == "schedule":  # its constants, from engine.schedules' table, kind by kind
             for kind, numbers in SCHEDULE_CONSTANTS.items():
                 for option, c in numbers.items():
                     meaning = f"{kind} ({SCHEDULES[kind][0]}): {c.doc}"
-                    rows.append(row(f"schedule.{option}", c.default, meaning, c.allowed, plots))
+                    constant = f"schedule.{option}"
+                    rows.append(_key_row(constant, c.default, meaning, c.allowed, plots))
     return rows
 
 
-def row(name: str, default: Any, meaning: str, allowed: str, plots: str) -> dict[str, Any]:
+def _key_row(name: str, default: Any, meaning: str, allowed: str, plots: str) -> dict[str, Any]:
     return {
         "key": name,
         "default": default,

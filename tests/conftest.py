@@ -108,6 +108,17 @@ def poll(page, expression, timeout=60.0):
     raise AssertionError(f"timed out waiting for {expression}")
 
 
+def open_empty_editor(page, block: str, edit: str) -> None:
+    """Open the editor of ``#block`` (its ``edit`` button, if shown) and empty it, as a
+    reader would before typing. Cells and exercises share the editor."""
+    if page.is_visible(f"#{block} {edit}"):
+        page.click(f"#{block} {edit}")
+    poll(page, f"() => document.querySelector('#{block} .cm-content')")
+    page.click(f"#{block} .cm-content")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+
+
 def draw_every_chart(page) -> None:
     """Bring each chart into view and wait until it is drawn (charts draw as they near)."""
     for chart in page.query_selector_all(".demo-chart"):

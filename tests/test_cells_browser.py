@@ -16,7 +16,7 @@ import pytest
 from downhill.site import BuildConfig, build_site
 from engine.cells import run_cell
 
-from .conftest import poll, serve_folder
+from .conftest import open_empty_editor, poll, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +25,7 @@ ARTICLE = "/the-descent-loop-in-code/"
 
 def set_code(page, cell: str, code: str) -> None:
     """Open the cell's editor and replace its code, typing as a reader would."""
-    if page.is_visible(f"#{cell} .cell-edit"):
-        page.click(f"#{cell} .cell-edit")
-    poll(page, f"() => document.querySelector('#{cell} .cm-content')")
-    page.click(f"#{cell} .cm-content")
-    page.keyboard.press("Control+a")
-    page.keyboard.press("Delete")
+    open_empty_editor(page, cell, ".cell-edit")
     page.keyboard.insert_text(code)
 
 

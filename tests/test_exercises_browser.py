@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import poll
+from .conftest import open_empty_editor, poll
 
 pytestmark = pytest.mark.browser
 
 
 def write_code(page, exercise: str, code: str) -> None:
     """Open the exercise's editor and replace its code, typing as a reader would."""
-    if page.is_visible(f"#{exercise} .exercise-edit"):
-        page.click(f"#{exercise} .exercise-edit")
-    poll(page, f"() => document.querySelector('#{exercise} .cm-content')")
-    page.click(f"#{exercise} .cm-content")
-    page.keyboard.press("Control+a")
-    page.keyboard.press("Delete")
+    open_empty_editor(page, exercise, ".exercise-edit")
     page.keyboard.insert_text(code)
 
 
