@@ -9,10 +9,12 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .config import BuildConfig, engine_errors
 from .read import RESERVED_SLUGS, slugify
+from .settings import index_settings
 
 
 def _base_url(text: str) -> str:
@@ -33,15 +35,16 @@ def _add_build_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     parser.add_argument(
         "--base-url",
         type=_base_url,
-        default="/",
-        help="path the site is served under, e.g. /my-repo/ (default: /)",
+        default=None,
+        help="path the site is served under, e.g. /my-repo/ (default: the path of 'url' in "
+        "content/_index.md, else /)",
     )
     parser.add_argument(
         "--site-url",
         default=None,
         help="absolute address of the site's host, for the feed, sitemap and "
-        "canonical links, e.g. https://me.github.io (default: "
-        "http://127.0.0.1:8000)",
+        "canonical links, e.g. https://me.github.io (default: the host of 'url' in "
+        "content/_index.md, else http://127.0.0.1:8000)",
     )
     parser.add_argument(
         "--assets",
@@ -52,6 +55,14 @@ def _add_build_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
         "when the site is built",
     )
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft")
+    parser.add_argument(
+        "--no-offline",
+        dest="offline",
+        action="store_false",
+        default=None,
+        help="publish no service worker: pages are not kept for offline reading "
+        "(default: as 'offline' in content/_index.md says, else kept)",
+    )
     parser.add_argument("--dev-reload", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-cache",
@@ -91,6 +102,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("title", help='the title, e.g. "Momentum, explained"')
     new.add_argument("--content", type=Path, default=BuildConfig.content)
+    start = commands.add_parser(
+        "start-blog",
+        help="make this repository your own blog: settings, sample articles, guide",
+        description="Write content/_index.md with your blog's settings, remove the sample "
+        "articles and keep the authors' guide as a draft (serve shows it, the published "
+        "site does not). Edit content/_index.md afterwards for the rest.",
+    )
+    start.add_argument("title", help='the blog\'s name, e.g. "Notes on descent"')
+    start.add_argument("--author", required=True, help="your name, for the feed and pages")
+    start.add_argument("--description", default="", help="one sentence about the blog")
+    start.add_argument(
+        "--url", default="", help="where it is published, e.g. https://me.github.io/blog/"
+    )
+    start.add_argument("--keep-samples", action="store_true", help="keep the sample articles")
+    start.add_argument(
+        "--guide",
+        choices=["draft", "yes", "no"],
+        default="draft",
+        help="the authors' guide: draft (default: shown by serve only), yes (published), "
+        "no (removed)",
+    )
+    start.add_argument("--content", type=Path, default=BuildConfig.content)
     return parser
 
 
@@ -99,11 +132,12 @@ def config_from(args: argparse.Namespace, drafts: bool = False) -> BuildConfig:
         content=args.content,
         out=args.out,
         base_url=args.base_url,
-        site_url=args.site_url or f"http://127.0.0.1:{getattr(args, 'port', 8000)}",
+        site_url=args.site_url,
         assets=args.assets,
         drafts=args.drafts or drafts,
         dev_reload=args.dev_reload,
         cache=None if args.no_cache else BuildConfig.cache,
+        offline=args.offline,
     )
 
 
@@ -233,7 +267,7 @@ def new_post(title: str, content: Path) -> int:
     return 0
 
 
-COMMANDS = ("build", "serve", "new", "-h", "--help")
+COMMANDS = ("build", "serve", "new", "start-blog", "-h", "--help")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,22 +277,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "new":
         return new_post(args.title, args.content)
+    if args.command == "start-blog":
+        from .starter import start_blog
+
+        return start_blog(
+            args.content,
+            args.title,
+            args.author,
+            args.description,
+            args.url,
+            args.keep_samples,
+            args.guide,
+        )
     if args.command == "serve":
         from .serve import serve
 
-        config = config_from(args, drafts=True)
+        # Served as published, under the settings' base path, from this machine.
+        settings = index_settings(args.content)
+        config = replace(
+            config_from(args, drafts=True),
+            base_url=args.base_url or settings.base_url or "/",
+            site_url=args.site_url or f"http://127.0.0.1:{args.port}",
+        )
         build_argv = [
             *("--content", str(config.content), "--out", str(config.out)),
             *("--base-url", config.base_url, "--site-url", config.site_url),
+            *(["--no-offline"] if args.offline is False else []),
             *("--assets", config.assets, "--drafts", "--dev-reload"),
             *(["--no-cache"] if args.no_cache else []),
         ]
         return serve(config, args.port, build_argv)
-    if args.site_url is None and not args.dev_reload:
+    if args.site_url is None and not args.dev_reload and not index_settings(args.content).url:
         print(
-            "warning: no --site-url, so the feed, the sitemap and link previews point at "
-            "http://127.0.0.1:8000; for the published site give its address, e.g. "
-            "--site-url https://me.github.io",
+            "warning: no --site-url and no 'url' in content/_index.md, so the feed, the "
+            "sitemap and link previews point at http://127.0.0.1:8000; for the published "
+            "site give its address, e.g. 'url: https://me.github.io/blog/' in "
+            "content/_index.md",
             file=sys.stderr,
         )
     try:

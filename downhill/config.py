@@ -22,17 +22,13 @@ class BuildConfig:
     engine: Path = ROOT / "engine"
     node_modules: Path = ROOT / "node_modules"
     cache: Path | None = ROOT / ".build-cache"
-    base_url: str = "/"
-    site_url: str = "http://127.0.0.1:8000"
+    # None: from the site's settings (content/_index.md), else "/" and http://127.0.0.1:8000.
+    base_url: str | None = None
+    site_url: str | None = None
     assets: str = "self"  # or "cdn"
     drafts: bool = False
     dev_reload: bool = False  # serve: pages load the dev server's reload script
-    title: str = "Downhill"
-    description: str = (
-        "Interactive articles about gradient descent: every chart is live, every formula "
-        "checked when the page is built."
-    )
-    author: str = "Downhill"
+    offline: bool | None = None  # the service worker; None: as the site's settings say
     # Where a reader's browser fetches packages cells import that the runtime lacks (numpy):
     # "" is the pinned Pyodide release; tests serve their own, with their own lock file.
     package_index: str = ""

@@ -19,7 +19,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -53,6 +53,7 @@ from .read import (
     source_to_json,
 )
 from .render import csp_for, make_environment
+from .settings import IndexFile, SiteSettings, read_index
 from .write import atomic_output
 
 WORDS_PER_MINUTE = 230
@@ -380,14 +381,43 @@ def read_cached(
     return source
 
 
+def read_site_index(content: Path, errors: list[ContentError]) -> IndexFile:
+    """``content/_index.md``: the site's settings and the index's introduction (defaults
+    and no introduction without one); its problems are appended to ``errors``."""
+    path = content / "_index.md"
+    if not (path.exists() or path.is_symlink()):
+        return IndexFile()
+    problem = file_problem(path, content.resolve())
+    if problem:
+        errors.append(ContentError(path, 0, problem))
+        return IndexFile()
+    text = read_text(path, errors)
+    return IndexFile() if text is None else read_index(path, text, errors)
+
+
+def resolved(config: BuildConfig, settings: SiteSettings) -> BuildConfig:
+    """``config`` with what it leaves open taken from the site's settings."""
+    return replace(
+        config,
+        base_url=config.base_url or settings.base_url or "/",
+        site_url=config.site_url or settings.site_url or "http://127.0.0.1:8000",
+        offline=settings.offline if config.offline is None else config.offline,
+    )
+
+
 def collect(
-    config: BuildConfig, cache: Cache, progress: Callable[[str], None], mathjax: MathJax
+    config: BuildConfig,
+    cache: Cache,
+    progress: Callable[[str], None],
+    mathjax: MathJax,
+    index: IndexFile,
+    errors: list[ContentError],
 ) -> tuple[list[Article], str, list[str]]:
-    """Read and render every article and the index's introduction (``_index.md``).
+    """Read and render every article and the index's introduction (``_index.md``), adding
+    to ``errors`` (those of reading the index).
 
     Raises BuildFailed with all errors at once.
     """
-    errors: list[ContentError] = []
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
     paths = article_paths(config.content, errors)
@@ -478,15 +508,9 @@ def collect(
         linked = [*article.rendered.links, *(link for t in article.math for link in t.links)]
         errors.extend(broken_links(article.source.path, linked, pages))
     intro_file = config.content / "_index.md"
-    intro = ""
-    if intro_file.exists() or intro_file.is_symlink():  # the index's introduction, Markdown
-        problem = file_problem(intro_file, config.content.resolve())
-        if problem:
-            errors.append(ContentError(intro_file, 0, problem))
-        elif (intro_text := read_text(intro_file, errors)) is not None:
-            links: list[str] = []
-            intro = make_markdown({}, config.base_url, links).convert(intro_text)
-            errors.extend(broken_links(intro_file, links, pages))
+    links = [url for _, url in index.settings.navigation if url.startswith("/")]
+    intro = make_markdown({}, config.base_url, links).convert(index.intro) if index.intro else ""
+    errors.extend(broken_links(intro_file, links, pages))
     if errors:
         raise BuildFailed(errors)
     articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
@@ -543,7 +567,9 @@ def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentE
     return errors
 
 
-def _site_fingerprint(config: BuildConfig, static: dict[str, str], vendor: object) -> str:
+def _site_fingerprint(
+    config: BuildConfig, settings: SiteSettings, static: dict[str, str], vendor: object
+) -> str:
     """What every page depends on besides its article: templates, assets and settings."""
     digest = hashlib.sha256(
         repr(
@@ -552,8 +578,8 @@ def _site_fingerprint(config: BuildConfig, static: dict[str, str], vendor: objec
                 config.site_url,
                 config.assets,
                 config.dev_reload,
-                config.title,
-                config.description,
+                settings,
+                config.offline,
                 sorted(static.items()),
                 vendor,
             )
@@ -581,13 +607,15 @@ def build_site(
     errors = engine_errors(config.engine, config.cache)
     if errors:
         raise BuildFailed(errors)
+    index = read_site_index(config.content, errors)
+    config = resolved(config, index.settings)
     # A build allocates a great many objects that live to its end (the cache's stages,
     # every article): the cycle collector would walk them all again and again, a tenth of
     # a rebuild, while reference counting frees the rest. It runs once the build is done.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_site(config, progress)
+        return _build_site(config, progress, index, errors)
     except jinja2.TemplateError as exc:
         raise BuildFailed([template_error(exc, config.templates)]) from None
     finally:
@@ -595,12 +623,19 @@ def build_site(
             gc.enable()
 
 
-def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Article]:
+def _build_site(
+    config: BuildConfig,
+    progress: Callable[[str], None],
+    index: IndexFile,
+    errors: list[ContentError],
+) -> list[Article]:
+    assert config.base_url is not None and config.site_url is not None  # (resolved)
+    settings = index.settings
     env = make_environment(config.templates, config.cache)
     cache = Cache(config.cache)
     mathjax = MathJax(config.node_modules.parent)
     try:
-        articles, intro, files = collect(config, cache, progress, mathjax)
+        articles, intro, files = collect(config, cache, progress, mathjax, index, errors)
         css = cache.get("math", "stylesheet " + MATH_VERSION)
         if css is None:
             css = stylesheet(mathjax)
@@ -633,10 +668,15 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
         static["math.css"] = f"{assets_url}{math_css}"
         env.globals.update(
             site={
-                "title": config.title,
-                "description": config.description,
+                "title": settings.title,
+                "description": settings.description,
                 "url": site_url,
-                "author": config.author,
+                "author": settings.author,
+                "language": settings.language,
+                "navigation": [
+                    (label, f"{base}{url[1:]}" if url.startswith("/") else url)
+                    for label, url in settings.navigation
+                ],
             },
             base_url=base,
             absolute=lambda path: f"{site_url}{path}",
@@ -649,7 +689,7 @@ def _build_site(config: BuildConfig, progress: Callable[[str], None]) -> list[Ar
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",
             dev_reload=config.dev_reload,
         )
-        site_key = _site_fingerprint(config, static, vendor)
+        site_key = _site_fingerprint(config, settings, static, vendor)
 
         def page_key(template: str, inputs: object) -> str:
             return hashlib.sha256(json.dumps([site_key, template, inputs]).encode()).hexdigest()

@@ -9,6 +9,7 @@ import re
 from downhill.cells import OPTIONS
 from downhill.config import ROOT
 from downhill.exercises import KEYS
+from downhill.settings import SETTING_NAMES, settings_reference
 from engine.exercises import KINDS
 from engine.plots import PLOTS, plot_reference
 from engine.spec import DEMO_KEYS as DEMO_KEYS_TABLE
@@ -68,3 +69,11 @@ def test_the_guides_plot_table_is_the_engines_table():
     """Regenerate it with engine.plots.plot_reference() when a plot kind changes."""
     assert table_from("| plot | draws | for | its own keys | labels |") == plot_reference()
     assert re.findall(r"^\| `(\w+)` \| ", plot_reference(), re.MULTILINE) == list(PLOTS)
+
+
+def test_the_guides_settings_table_is_the_settings_table():
+    """Regenerate it with downhill.settings.settings_reference() when a setting changes."""
+    assert table_from("| setting | default | what it sets |") == settings_reference()
+    assert re.findall(r"^\| `(\w+)` \| ", settings_reference(), re.MULTILINE) == list(
+        SETTING_NAMES
+    )

@@ -1,0 +1,220 @@
+"""The site's own settings: the front matter of ``content/_index.md``, its body the index's
+introduction. One table, ``SETTINGS``, says every key, its default and its meaning; the
+reader, its errors and the guide's reference come from it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import ContentError
+from .read import FRONT_MATTER, not_xml
+from .yamlmap import error_line, error_message, key_lines, load
+
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+DEFAULT_NAVIGATION = (("Tags", "/tags/"), ("Feed", "/feed.xml"))
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What names the blog, as the templates, feed, sitemap and link previews read it."""
+
+    title: str = "Downhill"
+    description: str = (
+        "Interactive articles about gradient descent: every chart is live, every formula "
+        "checked when the page is built."
+    )
+    author: str = "Downhill"
+    language: str = "en"
+    url: str = ""  # the published address, e.g. https://me.github.io/blog/ ("" = not said)
+    navigation: tuple[tuple[str, str], ...] = DEFAULT_NAVIGATION
+    offline: bool = True
+
+    @property
+    def site_url(self) -> str:
+        """The host part of ``url`` (https://me.github.io), or ""."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}" if self.url else ""
+
+    @property
+    def base_url(self) -> str:
+        """The path part of ``url`` with its slashes (/blog/), or ""."""
+        if not self.url:
+            return ""
+        path = "/" + urlsplit(self.url).path.strip("/") + "/"
+        return "/" if path == "//" else path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of ``_index.md``'s front matter: what it means and what it accepts."""
+
+    name: str
+    meaning: str
+    example: str
+    read: Callable[[Any], Any]  # the value as SiteSettings holds it; ValueError says why not
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be text")
+    if not_xml(value):
+        raise ValueError(f"holds {not_xml(value)}")
+    return value.strip()
+
+
+def _language(value: Any) -> str:
+    if not isinstance(value, str) or not LANGUAGE.match(value):
+        raise ValueError("must be a language tag such as en, de or pt-BR")
+    return value
+
+
+def _url(value: Any) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be the site's absolute address, e.g. https://me.github.io/blog/")
+    if parts.query or parts.fragment:
+        raise ValueError("must be an address without ? or #")
+    return value
+
+
+def _navigation(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not value:
+        raise ValueError("must be 'label: address' lines, e.g. 'Guide: /guide/'")
+    links = []
+    for label, target in value.items():
+        if not isinstance(label, str) or not isinstance(target, str) or not target:
+            raise ValueError(f"{label!r}: each line is 'label: address', e.g. 'Guide: /guide/'")
+        if not target.startswith(("/", "https://", "http://", "mailto:")):
+            raise ValueError(f"{label!r}: an address starts with /, https:// or mailto:")
+        links.append((_text(label), target))
+    return tuple(links)
+
+
+def _switch(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+SETTINGS = (
+    Setting("title", "the blog's name: header, titles, feed, link previews", "My notes", _text),
+    Setting(
+        "description",
+        "one sentence: the index's meta description, the feed's subtitle, link previews",
+        "Gradient descent, slowly.",
+        _text,
+    ),
+    Setting("author", "who writes it: the feed's author and each page's meta", "Ada", _text),
+    Setting("language", "the pages' language (html lang), a BCP 47 tag", "en", _language),
+    Setting(
+        "url",
+        "where the site is published; its path is the base URL (flags --site-url and "
+        "--base-url override it)",
+        "https://me.github.io/blog/",
+        _url,
+    ),
+    Setting(
+        "navigation",
+        "the header's links, 'label: address' (an address starting with / is a page of "
+        "the site and must exist)",
+        "{Guide: /guide/, Tags: /tags/}",
+        _navigation,
+    ),
+    Setting(
+        "offline",
+        "a service worker keeps visited articles and the runtime for offline reading "
+        "(the flag --no-offline overrides it)",
+        "true",
+        _switch,
+    ),
+)
+SETTING_NAMES = tuple(s.name for s in SETTINGS)
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """``_index.md`` read: the settings, the introduction's Markdown and where it starts."""
+
+    settings: SiteSettings = field(default_factory=SiteSettings)
+    intro: str = ""
+    intro_line: int = 1
+
+
+def read_index(path: Path, text: str, errors: list[ContentError]) -> IndexFile:
+    """Read ``_index.md``'s ``text``; append its problems, at their lines, to ``errors``."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return IndexFile(intro=text)
+    front = match.group(1)
+    intro_line = text[: match.end()].count("\n") + 1
+    try:
+        meta: Any = load(front) or {}
+        lines = key_lines(front, first_line=2)
+    except yaml.YAMLError as exc:
+        errors.append(
+            ContentError(
+                path, error_line(exc, 2), f"front matter is not valid YAML: {error_message(exc)}"
+            )
+        )
+        return IndexFile(intro=text[match.end() :], intro_line=intro_line)
+    if not isinstance(meta, dict):
+        errors.append(ContentError(path, 2, "front matter must be 'key: value' lines"))
+        meta = {}
+    values: dict[str, Any] = {}
+    for key, value in meta.items():
+        line = lines.get((key,), 2)
+        setting = next((s for s in SETTINGS if s.name == key), None)
+        if setting is None:
+            from difflib import get_close_matches
+
+            hint = get_close_matches(str(key), SETTING_NAMES, n=1)
+            errors.append(
+                ContentError(
+                    path,
+                    line,
+                    f"unknown site setting {key!r}"
+                    + (
+                        f"; did you mean {hint[0]!r}?"
+                        if hint
+                        else f" (the settings are {', '.join(SETTING_NAMES)})"
+                    ),
+                )
+            )
+            continue
+        try:
+            values[key] = setting.read(value)
+        except ValueError as exc:
+            errors.append(ContentError(path, line, f"{key} {exc}, e.g. '{key}: {setting.example}'"))
+    return IndexFile(SiteSettings(**values), text[match.end() :], intro_line)
+
+
+def settings_reference() -> str:
+    """The guide's table of site settings, as Markdown."""
+    defaults = SiteSettings()
+    rows = ["| setting | default | what it sets |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = getattr(defaults, s.name)
+        if s.name == "navigation":
+            default = ", ".join(f"{label}: {url}" for label, url in default)
+        elif isinstance(default, bool):
+            default = str(default).lower()
+        rows.append(f"| `{s.name}` | {default or '(none)'} | {s.meaning} |")
+    return "\n".join(rows)
+
+
+def index_settings(content: Path) -> SiteSettings:
+    """The settings of ``content/_index.md`` as far as they read (the build reports any
+    problem); the defaults without the file."""
+    path = content / "_index.md"
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return SiteSettings()
+    return read_index(path, text, []).settings
