@@ -115,7 +115,7 @@ def editor_and_runs(browser, url: str, folder: Path) -> dict:
 
 def keyframe_answers(browser, url: str) -> list[float]:
     """Slider → output of the interact cell, with the runtime's WebAssembly blocked."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, service_workers="block")
     page = context.new_page()
     page.route("**/*.wasm*", lambda route: route.abort())
     page.goto(url)

@@ -40,6 +40,7 @@ from .links import page_of
 from .markdown import make_markdown
 from .mathjax import VERSION as MATH_VERSION
 from .mathjax import ArticleMath, MathJax, Typeset, fill, stylesheet, typeset
+from .offline import service_worker
 from .pages import Page, render_pages
 from .read import (
     Source,
@@ -645,6 +646,7 @@ def _build_site(
     store = KeyframeStore.in_cache(config.cache)
     base = config.base_url
     site_url = config.site_url.rstrip("/")
+    offline = bool(config.offline) and not config.dev_reload  # (serve's pages change by the second)
     assets_url = f"{base}assets/"
     tags: dict[str, list[Article]] = {}
     for article in articles:
@@ -688,6 +690,7 @@ def _build_site(
             pyodide_dir=vendor.url("pyodide", "pyodide.mjs").rsplit("/", 1)[0] + "/",
             tag_url=lambda tag: f"{base}tags/{slugify(tag)}/",
             dev_reload=config.dev_reload,
+            offline=offline,
         )
         site_key = _site_fingerprint(config, settings, static, vendor)
 
@@ -782,6 +785,9 @@ def _build_site(
         )
         tree.write("robots.txt", f"User-agent: *\nSitemap: {site_url}{base}sitemap.xml\n")
         tree.write(".nojekyll", "")
+        if offline:
+            pages = hashlib.sha256(json.dumps([site_key, [a.key for a in articles]]).encode())
+            tree.write("sw.js", service_worker(tree, env, base, pages.hexdigest()))
         tree.write(
             "build.json",
             json.dumps(

@@ -8,7 +8,7 @@
 //   {type: "stream", seq, name, text}  (printed text, as it is printed),
 //   {type: "done", seq, output} | {type: "done", seq, verdict} | {type: "done", seq, failed}.
 // It knows nothing about what cells compute: engine.cells runs them.
-import { bootPyodide, plainFetch } from "./pyodide-boot.js";
+import { bootPyodide, loadedFiles, plainFetch } from "./pyodide-boot.js";
 
 const ready = bootPyodide().then(({ pyodide, lock }) => {
   const byImport = new Map();
@@ -26,7 +26,7 @@ const ready = bootPyodide().then(({ pyodide, lock }) => {
 });
 
 ready.then(
-  () => postMessage({ type: "ready" }),
+  () => postMessage({ type: "ready", loaded: loadedFiles() }),
   (err) => postMessage({ type: "failed", message: String((err && err.message) || err) }),
 );
 

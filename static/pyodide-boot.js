@@ -26,6 +26,11 @@ self.addEventListener("unhandledrejection", (event) => {
 // those two requests with the packed file, decoded as it arrives. A stream that does not
 // decode fails the boot with a message instead of leaving Pyodide waiting.
 export const plainFetch = self.fetch.bind(self);
+
+/** The files this worker loaded (its script, the runtime): the page's offline reading keeps them. */
+export const loadedFiles = () => [
+  self.location.href, ...performance.getEntriesByType("resource").map((entry) => entry.name),
+];
 const here = self.location.href;
 
 function unpackingFetch(packed) {

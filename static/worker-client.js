@@ -26,7 +26,10 @@ class WorkerClient {
         return;
       }
       this.worker.onmessage = ({ data }) => {
-        if (data.type === "ready") resolve();
+        if (data.type === "ready") {
+          resolve();
+          document.dispatchEvent(new CustomEvent("downhill:loaded", { detail: data.loaded || [] }));
+        }
         else if (data.type === "failed") reject(new Error(data.message));
         else this.message(data);
       };

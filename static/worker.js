@@ -2,7 +2,7 @@
 // Protocol: {type: "render", demo, seq, spec} → {type: "result", demo, seq, ok|error}.
 // It knows nothing about gradient descent: it hands a JSON spec to engine.render_json, and
 // leaves out of each reply the traces identical to those it last sent for that demo.
-import { bootPyodide } from "./pyodide-boot.js";
+import { bootPyodide, loadedFiles } from "./pyodide-boot.js";
 
 const lastSent = new Map(); // demo id → figures → traces as JSON text
 
@@ -12,7 +12,7 @@ const ready = bootPyodide().then(({ pyodide }) => {
 });
 
 ready.then(
-  () => postMessage({ type: "ready" }),
+  () => postMessage({ type: "ready", loaded: loadedFiles() }),
   (err) => postMessage({ type: "failed", message: String((err && err.message) || err) }),
 );
 

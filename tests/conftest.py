@@ -133,7 +133,9 @@ def draw_every_chart(page) -> None:
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    # No service worker: page.route (which blocks the runtime in some tests) does not see
+    # what a worker fetches. tests/test_offline.py opens its own pages with one.
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, service_workers="block")
     page = context.new_page()
     page.add_init_script(TIMELINE)
     page.problems = []

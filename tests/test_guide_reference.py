@@ -74,6 +74,4 @@ def test_the_guides_plot_table_is_the_engines_table():
 def test_the_guides_settings_table_is_the_settings_table():
     """Regenerate it with downhill.settings.settings_reference() when a setting changes."""
     assert table_from("| setting | default | what it sets |") == settings_reference()
-    assert re.findall(r"^\| `(\w+)` \| ", settings_reference(), re.MULTILINE) == list(
-        SETTING_NAMES
-    )
+    assert re.findall(r"^\| `(\w+)` \| ", settings_reference(), re.MULTILINE) == list(SETTING_NAMES)

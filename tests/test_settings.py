@@ -182,3 +182,14 @@ def test_start_blog_refuses_a_url_that_is_not_one(tmp_path):
     assert started.returncode == 1
     assert "url must be the site's absolute address" in started.stderr
     assert (content / "first-descent.md").exists() and not (content / "_index.md").exists()
+
+
+def test_no_offline_publishes_no_worker(tmp_path):
+    out = tmp_path / "site"
+    tiny = ROOT / "tests/fixtures/tiny/content"
+    build_site(BuildConfig(content=tiny, out=out, cache=None))
+    assert (out / "sw.js").exists()
+    assert "data-service-worker" in (out / "tiny-demo/index.html").read_text()
+    build_site(BuildConfig(content=tiny, out=out, cache=None, offline=False))
+    assert not (out / "sw.js").exists()
+    assert "data-service-worker" not in (out / "tiny-demo/index.html").read_text()

@@ -273,3 +273,37 @@ def test_an_exercise_is_graded_in_webkit(webkit, watched_site_url):
     )
     assert progress == "solved"
     assert webkit.execute_script("return window.__errors;") == []
+
+
+KEPT_JS = """
+const done = arguments[arguments.length - 1];
+caches.open('downhill-offline').then((c) => c.keys())
+  .then((keys) => done(keys.map((r) => new URL(r.url).pathname)), () => done([]));
+"""
+
+
+def test_an_article_read_before_opens_offline_in_webkit(webkit, built_site, tmp_path):
+    from .test_offline import CountingServer
+
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    server = CountingServer(site)
+    url = f"{server.url}/first-descent/"
+    webkit.get(url)
+    wait(webkit, "return document.readyState === 'complete' && !!window.downhill;")
+    webkit.execute_script("window.downhill.demos[0].el.scrollIntoView();")
+    wait(webkit, "return window.downhill.demos[0].el.dataset.state === 'ready';", timeout=180)
+    wait(webkit, "return !!navigator.serviceWorker.controller;")
+    deadline = time.monotonic() + 60
+    while not {"/first-descent/", "/assets/engine/pyodide-lock.json"} <= set(
+        webkit.execute_async_script(KEPT_JS)
+    ):
+        assert time.monotonic() < deadline, webkit.execute_async_script(KEPT_JS)
+        time.sleep(0.2)
+    server.stop()
+    webkit.get(url)  # the server is gone: the service worker answers
+    wait(webkit, "return document.readyState === 'complete' && !!window.downhill;")
+    assert "The first descent" in webkit.execute_script("return document.title;")
+    webkit.execute_script("window.downhill.demos[0].el.scrollIntoView();")
+    wait(webkit, "return !!document.querySelector('.demo .main-svg');")
+    wait(webkit, "return window.downhill.demos[0].el.dataset.state === 'ready';", timeout=180)

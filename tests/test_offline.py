@@ -1,0 +1,233 @@
+"""Offline reading: the service worker keeps the runtime a reader downloaded once, the
+articles they opened and their keyframes; a kept article opens with the server gone; a new
+build's pages replace the kept ones. The server here sends ``Cache-Control: no-store``, so
+that only the service worker can spare a download, and counts what it is asked for."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from downhill.serve import SiteHandler
+from downhill.site import BuildConfig, build_site
+
+from .conftest import poll
+
+pytestmark = pytest.mark.browser
+
+RUNTIME = ("/assets/vendor/pyodide", "/assets/engine/", "/worker.js", "/pyodide-boot.js")
+
+
+class CountingServer:
+    """``folder`` on 127.0.0.1, never cached by the browser, each path's requests counted;
+    :meth:`stop` takes it off the network (the reader's train enters a tunnel)."""
+
+    def __init__(self, folder: Path) -> None:
+        hits = self.hits = collections.Counter()
+
+        class Handler(SiteHandler):
+            base_url = "/"
+
+            def end_headers(self) -> None:
+                self.send_header("Cache-Control", "no-store")
+                super().end_headers()
+
+            def do_GET(self) -> None:
+                hits[self.path.split("?")[0]] += 1
+                super().do_GET()
+
+            def do_HEAD(self) -> None:
+                hits["HEAD " + self.path.split("?")[0]] += 1
+                super().do_HEAD()
+
+        handler = functools.partial(Handler, directory=str(folder))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def reader(browser):
+    """A fresh browser profile with service workers allowed."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    yield page
+    context.close()
+
+
+KEPT = """async () => {
+  const cache = await caches.open('downhill-offline');
+  return (await cache.keys()).map((r) => new URL(r.url).pathname);
+}"""
+
+
+def kept(page) -> list[str]:
+    return page.evaluate(KEPT)
+
+
+def open_live(page, url: str) -> None:
+    """Open ``url`` and wait for its first demo to be live, under the service worker."""
+    page.goto(url)
+    page.locator(".demo").first.scroll_into_view_if_needed()
+    poll(page, "() => document.querySelector('.demo[data-state=ready]')", timeout=120)
+    poll(page, "() => !!navigator.serviceWorker.controller")
+
+
+def slider_answer(page) -> tuple[str, str]:
+    """The first demo's summary before and after its first slider's ArrowRight."""
+    before = page.inner_text(".demo .demo-summary")
+    page.focus(".demo input[type=range]")
+    page.keyboard.press("ArrowRight")
+    poll(
+        page,
+        "(before) => document.querySelector('.demo .demo-summary').innerText !== before",
+    )
+    return before, page.inner_text(".demo .demo-summary")
+
+
+@pytest.fixture(scope="module")
+def served(built_site):
+    server = CountingServer(built_site)
+    yield server
+    server.stop()
+
+
+def test_the_second_article_takes_the_runtime_from_the_service_worker(reader, served):
+    open_live(reader, f"{served.url}/first-descent/")
+    poll(reader, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
+    first = sum(n for path, n in served.hits.items() if any(r in path for r in RUNTIME))
+    assert first >= 5  # the runtime's files came over the network once
+    served.hits.clear()
+    open_live(reader, f"{served.url}/gradient-points-uphill/")
+    asked = [path for path in served.hits if any(r in path for r in RUNTIME)]
+    assert asked == [], asked
+    assert served.hits["/gradient-points-uphill/"] == 1  # the page itself: from the network
+    assert reader.problems == []
+
+
+def test_a_kept_article_opens_offline_and_answers_its_sliders(browser, built_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    server = CountingServer(site)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        open_live(page, f"{server.url}/first-descent/")
+        poll(page, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
+        # Without the runtime's WebAssembly, the kept keyframes alone must answer.
+        page.evaluate(
+            """async () => {
+              const cache = await caches.open('downhill-offline');
+              for (const r of await cache.keys()) {
+                if (r.url.includes('.wasm')) await cache.delete(r);
+              }
+            }"""
+        )
+        server.stop()
+        page.reload()
+        page.locator(".demo").first.scroll_into_view_if_needed()
+        poll(page, "() => document.querySelector('.demo .main-svg')")
+        before, after = slider_answer(page)
+        assert after != before
+        poll(page, "() => document.querySelector('.demo[data-state=error]')", timeout=60)
+        assert "Static chart" not in page.inner_text(".demo .demo-summary")
+    finally:
+        context.close()
+
+
+def test_the_kept_runtime_runs_the_engine_offline(browser, built_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    server = CountingServer(site)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        open_live(page, f"{server.url}/first-descent/")
+        poll(page, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
+        server.stop()
+        page.reload()
+        page.locator(".demo").first.scroll_into_view_if_needed()
+        poll(page, "() => document.querySelector('.demo[data-state=ready]')", timeout=120)
+        # a page never opened: the kept ones, by title
+        page.goto(f"{server.url}/mountain-range/")
+        assert "You are offline" in page.inner_text("body")
+        assert page.inner_text("li") == "The first descent, in one dimension · Downhill"
+    finally:
+        context.close()
+
+
+ARTICLE = """---
+title: {title}
+date: 2026-01-0{day}
+---
+
+{text}
+
+```demo
+id: bowl
+function: x**2
+start: [2]
+lr: {lr}
+steps: 20
+controls:
+  lr: {{min: 0.05, max: 0.5, step: 0.05}}
+```
+"""
+
+
+def write_site(content: Path, out: Path, text: str, lr: float) -> None:
+    (content / "one.md").write_text(ARTICLE.format(title="One", day=1, text=text, lr=lr))
+    (content / "two.md").write_text(ARTICLE.format(title="Two", day=2, text=text, lr=lr))
+    build_site(BuildConfig(content=content, out=out, cache=None))
+
+
+def test_a_new_build_replaces_the_kept_pages_and_keyframes(browser, tmp_path):
+    content, out = tmp_path / "content", tmp_path / "site"
+    content.mkdir()
+    write_site(content, out, "First edition.", 0.1)
+    server = CountingServer(out)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    try:
+        open_live(page, f"{server.url}/one/")
+        open_live(page, f"{server.url}/two/")
+        old_frames = {p for p in kept(page) if p.startswith("/two/") and p.endswith(".json")}
+        assert old_frames
+        write_site(content, out, "Second edition.", 0.2)  # new text, new keyframes
+        # Reading /one/ online brings the new build's worker, which refreshes /two/ too.
+        page.goto(f"{server.url}/one/")
+        assert "Second edition." in page.inner_text("main")
+        poll(
+            page,
+            f"""async () => {{
+              const cache = await caches.open('downhill-offline');
+              const two = await cache.match('{server.url}/two/');
+              const frames = ({KEPT})().then((k) => k.filter((p) => p.startsWith('/two/')
+                && p.endsWith('.json')));
+              return two && (await two.text()).includes('Second edition.')
+                && (await frames).length && !(await frames).some((p) => {sorted(old_frames)}
+                .includes(p));
+            }}""",
+            timeout=60,
+        )
+        server.stop()
+        page.goto(f"{server.url}/two/")
+        assert "Second edition." in page.inner_text("main")
+        page.locator(".demo").first.scroll_into_view_if_needed()
+        poll(page, "() => document.querySelector('.demo .main-svg')")
+        before, after = slider_answer(page)
+        assert after != before
+    finally:
+        context.close()
