@@ -180,6 +180,7 @@ def test_wide_tables_and_code_scroll_in_their_own_box_at_phone_width(browser, tm
               const box = document.querySelector(s);
               const line = parseFloat(getComputedStyle(box).lineHeight);
               return {scroll: box.scrollWidth, client: box.clientWidth, tab: box.tabIndex,
+                      shadows: getComputedStyle(box).backgroundImage.split('gradient(').length - 1,
                       lines: (box.clientHeight - parseFloat(getComputedStyle(box).paddingTop)
                               - parseFloat(getComputedStyle(box).paddingBottom)) / line,
                       name: box.getAttribute('aria-label')};
@@ -193,3 +194,4 @@ def test_wide_tables_and_code_scroll_in_their_own_box_at_phone_width(browser, tm
     for box in boxes:
         assert box["scroll"] > box["client"] and box["tab"] == 0, box
     assert boxes[1]["lines"] < 2.5, f"the listing's two lines wrapped: {boxes[1]}"
+    assert boxes[0]["shadows"] == 4, "the table has math's edge shadows (two covers, two shadows)"
