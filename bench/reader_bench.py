@@ -9,7 +9,9 @@ Side by side in one run, from a local server:
 loaded cold in interleaved rounds (median of 5). It prints time to first chart, time to
 interactive, slider → repaint p50/p95 over 100 moves, and the bytes fetched before the
 first chart, counted gzip-compressed (as GitHub Pages serves them).
-Usage: .venv/bin/python bench/reader_bench.py
+Usage: .venv/bin/python bench/reader_bench.py [--phone | --slider | --repeat]
+(--slider: only slider -> repaint, in five interleaved rounds; --repeat: a second article
+on slow 4G with and without the service worker, and offline)
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ ARTICLES = [  # label, path, whether it has a 3-D chart to wait for
     ("3-D article (mountain-range)", "/mountain-range/#peaks-path", True),
 ]
 MOVES = 100
+SLIDER_ROUNDS = 5
 TIMELINE = """
 window.__t = {};
 new MutationObserver(() => {
@@ -188,11 +191,14 @@ document.addEventListener("downhill:drawn", () => {
 )
 
 
-def phone_page(browser, profile: tuple | None):
+def phone_page(browser, profile: tuple | None, service_workers: str = "allow"):
     """A fresh context and page as a phone: 390×844 touch, with ``profile`` (CPU slowdown,
     bits per second, latency in ms) emulated through Chromium's DevTools protocol."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        service_workers=service_workers,
     )
     page = context.new_page()
     if profile:
@@ -264,16 +270,20 @@ def is_runtime(url: str) -> bool:
     )
 
 
-def serve_gzipped(folder: Path):
+def serve_gzipped(folder: Path, max_age: int | None = None):
     """The site as GitHub Pages serves it: compressed (gzip) for a client that accepts it.
     Python's own file server sends every byte as is, which on an emulated slow link makes
-    the 9.6 MB WebAssembly take a minute that a reader never waits."""
+    the 9.6 MB WebAssembly take a minute that a reader never waits. With ``max_age``, as
+    Pages' caching too: ``Cache-Control: max-age`` (600 there), ``Last-Modified``, and 304
+    for a request whose copy is current. ``server.sent`` counts the body bytes sent."""
+    import email.utils
     import http.server
     import threading
 
     from downhill.serve import SiteHandler
 
     packed: dict[Path, bytes] = {}
+    sent = [0]
 
     class Gzipped(SiteHandler):
         def do_GET(self):
@@ -283,6 +293,12 @@ def serve_gzipped(folder: Path):
             if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file():
                 super().do_GET()
                 return
+            modified = email.utils.formatdate(int(path.stat().st_mtime), usegmt=True)
+            if max_age is not None and self.headers.get("If-Modified-Since") == modified:
+                self.send_response(304)
+                self.send_header("Cache-Control", f"max-age={max_age}")
+                self.end_headers()
+                return
             if path not in packed:
                 packed[path] = gzip.compress(path.read_bytes(), 6)
             body = packed[path]
@@ -290,13 +306,94 @@ def serve_gzipped(folder: Path):
             self.send_header("Content-Type", self.guess_type(str(path)))
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(body)))
+            if max_age is not None:
+                self.send_header("Cache-Control", f"max-age={max_age}")
+                self.send_header("Last-Modified", modified)
             self.end_headers()
             self.wfile.write(body)
+            sent[0] += len(body)
 
     handler = lambda *a, **k: Gzipped(*a, directory=str(folder), **k)  # noqa: E731
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.sent = sent
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def second_article(browser, origin: str, server, offline_reading: bool) -> dict:
+    """On slow 4G: read first-descent until its engine is ready, then open
+    gradient-points-uphill: its engine-ready time and the bytes the server sent for it;
+    then, with the network off, open it again: its first chart and engine ready (or not)."""
+    context, page = phone_page(
+        browser,
+        PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"],
+        "allow" if offline_reading else "block",
+    )
+    page.add_init_script(PHONE_TIMELINE)
+
+    def until_ready(url: str, limit_s: float = 300) -> dict:
+        page.goto(url, wait_until="commit")
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            t = page.evaluate("window.__t || {}")
+            if t.get("chart"):
+                page.evaluate("document.querySelector('.demo').scrollIntoView()")
+            if t.get("ready") or page.evaluate(
+                "!!document.querySelector('.demo[data-state=error]')"
+            ):
+                return t
+            page.wait_for_timeout(100)
+        return page.evaluate("window.__t || {}")
+
+    until_ready(origin + "/first-descent/")
+    page.wait_for_timeout(3000)  # (what the worker keeps after ready)
+    server.sent[0] = 0
+    second = until_ready(origin + "/gradient-points-uphill/")
+    sent = server.sent[0]
+    page.wait_for_timeout(3000)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    try:
+        offline = until_ready(origin + "/gradient-points-uphill/", limit_s=60)
+    except Exception:  # (the browser's own offline page: no timeline)
+        offline = {}
+    context.close()
+    return {
+        "ready": second.get("ready", math.nan),
+        "bytes": sent,
+        "offline chart": offline.get("chart", math.nan),
+        "offline ready": offline.get("ready", math.nan),
+    }
+
+
+def repeat_table(browser, folder: Path) -> None:
+    """The second article of a visit, with the runtime kept by the service worker against
+    the HTTP cache alone: fresh (GitHub Pages' max-age of 600 s) and stale (the next day)."""
+    print("slow 4G phone, gradient-points-uphill right after first-descent (median of 3):")
+    print("| HTTP cache | offline reading | engine ready | bytes sent | offline: chart, ready |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, max_age in (("fresh (max-age=600)", 600), ("stale (the next day)", 0)):
+        server = serve_gzipped(folder, max_age)
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        for offline_reading in (False, True):
+            runs = [second_article(browser, origin, server, offline_reading) for _ in range(3)]
+            m = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            progress(f"{label} {offline_reading}: {runs}")
+            offline = (
+                "no page"
+                if math.isnan(m["offline chart"])
+                else f"{m['offline chart'] / 1000:.1f} s, {m['offline ready'] / 1000:.1f} s"
+            )
+            print(
+                f"| {label} | {'service worker' if offline_reading else 'off'} | "
+                f"{m['ready'] / 1000:.1f} s | {m['bytes'] / 1e3:.0f} KB | {offline} |",
+                flush=True,
+            )
+        server.shutdown()
 
 
 def phone_table(browser, origin: str, folder: Path) -> None:
@@ -318,6 +415,35 @@ def phone_table(browser, origin: str, folder: Path) -> None:
             f"| {label} | {m['chart'] / 1000:.1f} s | {m['answer'] / 1000:.2f} s | "
             f"{m['ready'] / 1000:.1f} s | {m['before'] / 1e6:.2f} MB | {m['total'] / 1e6:.2f} MB "
             f"| {m['runtime'] / 1e6:.2f} MB |"
+        )
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def slider_table(browser, origin: str, rates: list[str]) -> None:
+    """Slider -> repaint of first-descent's live demo against the Plotly-only page, in
+    SLIDER_ROUNDS interleaved rounds of MOVES moves each."""
+    for round_ in range(SLIDER_ROUNDS):
+        live = slider_latency(
+            browser,
+            origin + "/first-descent/#descent",
+            "#descent input[name=lr]",
+            [str(math.log10(float(r))) for r in rates],
+            live=True,
+        )
+        only = slider_latency(
+            browser, origin + "/bench/plotly.html", "#slider", [str(i) for i in range(MOVES)], False
+        )
+        print(
+            f"round {round_ + 1}: slider -> repaint over {MOVES} moves: Downhill p50 "
+            f"{pct(live, 0.5):.1f} ms, p95 {pct(live, 0.95):.1f} ms; Plotly-only p50 "
+            f"{pct(only, 0.5):.1f} ms, p95 {pct(only, 0.95):.1f} ms "
+            f"({pct(live, 0.95) / pct(only, 0.95):.2f}x at p95, "
+            f"{pct(live, 0.5) / pct(only, 0.5):.2f}x at p50)",
+            flush=True,
         )
 
 
@@ -367,6 +493,14 @@ def main() -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if "--slider" in sys.argv:  # only slider -> repaint, in interleaved rounds
+            slider_table(browser, origin, rates)
+            browser.close()
+            return
+        if "--repeat" in sys.argv:  # only the second article of a visit, and offline
+            repeat_table(browser, site)
+            browser.close()
+            return
         if "--phone" in sys.argv:  # only the phone table, served compressed
             gzipped = serve_gzipped(site)
             phone_table(browser, f"http://127.0.0.1:{gzipped.server_address[1]}", site)
@@ -415,10 +549,6 @@ def main() -> None:
         )
         browser.close()
     shutil.rmtree(work, ignore_errors=True)
-
-    def pct(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     plotly_median = statistics.median(plotly_only)
     bare_median = statistics.median(bare_ready["bare"])
