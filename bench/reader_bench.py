@@ -140,7 +140,12 @@ def gzip_bytes(folder: Path, addresses: list[str]) -> int:
     return total
 
 
-def slider_latency(browser, url: str, selector: str, values: list[str], live: bool) -> list[float]:
+def slider_latency(
+    browser, url: str, selector: str, values: list[str], live: bool, engine_only: bool = False
+) -> list[float]:
+    """Move the slider through ``values``, each move once the last is drawn; the times from
+    each move to the frame after its redraw. ``engine_only``: every move is answered by the
+    worker, none from the keyframes the page holds."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.add_init_script(TIMELINE)
@@ -148,6 +153,8 @@ def slider_latency(browser, url: str, selector: str, values: list[str], live: bo
     if live:
         while not page.evaluate("window.__t.ready"):
             page.wait_for_timeout(50)
+    if engine_only:
+        page.evaluate("window.downhill.demos.forEach((d) => { d.framesWhenReady = false; })")
     page.wait_for_timeout(300)
     times = page.evaluate(
         """async ([selector, values]) => {
@@ -425,24 +432,35 @@ def pct(values: list[float], q: float) -> float:
 
 def slider_table(browser, origin: str, rates: list[str]) -> None:
     """Slider -> repaint of first-descent's live demo against the Plotly-only page, in
-    SLIDER_ROUNDS interleaved rounds of MOVES moves each."""
+    SLIDER_ROUNDS interleaved rounds of MOVES moves each: as a reader gets it (positions the
+    build precomputed are drawn from their keyframes) and with every move sent to the worker."""
+    values = [str(math.log10(float(r))) for r in rates]
+    indices = [str(i) for i in range(MOVES)]
     for round_ in range(SLIDER_ROUNDS):
-        live = slider_latency(
-            browser,
-            origin + "/first-descent/#descent",
-            "#descent input[name=lr]",
-            [str(math.log10(float(r))) for r in rates],
-            live=True,
-        )
-        only = slider_latency(
-            browser, origin + "/bench/plotly.html", "#slider", [str(i) for i in range(MOVES)], False
-        )
+        times = {
+            "Downhill": slider_latency(
+                browser, origin + "/first-descent/#descent", "#descent input[name=lr]", values, True
+            ),
+            "worker only": slider_latency(
+                browser,
+                origin + "/first-descent/#descent",
+                "#descent input[name=lr]",
+                values,
+                True,
+                engine_only=True,
+            ),
+            "Plotly only": slider_latency(
+                browser, f"{origin}/bench/plotly.html", "#slider", indices, False
+            ),
+        }
+        only = times["Plotly only"]
         print(
-            f"round {round_ + 1}: slider -> repaint over {MOVES} moves: Downhill p50 "
-            f"{pct(live, 0.5):.1f} ms, p95 {pct(live, 0.95):.1f} ms; Plotly-only p50 "
-            f"{pct(only, 0.5):.1f} ms, p95 {pct(only, 0.95):.1f} ms "
-            f"({pct(live, 0.95) / pct(only, 0.95):.2f}x at p95, "
-            f"{pct(live, 0.5) / pct(only, 0.5):.2f}x at p50)",
+            f"round {round_ + 1}, slider -> repaint over {MOVES} moves: "
+            + "; ".join(
+                f"{name} p50 {pct(t, 0.5):.1f} ms, p95 {pct(t, 0.95):.1f} ms "
+                f"({pct(t, 0.95) / pct(only, 0.95):.2f}x)"
+                for name, t in times.items()
+            ),
             flush=True,
         )
 

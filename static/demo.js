@@ -9,6 +9,7 @@ import { csvOf } from "./csv.js";
 import { KeyframeSet, frameFor, stepBetweenPositions } from "./keyframes.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const URL_DELAY_MS = 250;
 const clone = (value) => JSON.parse(JSON.stringify(value));
 
 function setPath(target, path, value) {
@@ -55,6 +56,11 @@ export class Demo {
     this.pending = false;
     this.frame = null; // null: whole paths; a number: paths revealed up to that step
     this.timer = null;
+    // Once the engine is ready, a state the build precomputed is still drawn from its
+    // keyframe: the same figure (the engine made it), without a worker round trip. Tests
+    // of the worker itself turn this off.
+    this.framesWhenReady = true;
+    this.urlTimer = null;
     engine.listeners.set(this.id, (message) => this.receive(message));
     element.querySelector(".demo-controls")?.addEventListener("submit", (e) => e.preventDefault());
     for (const input of this.inputs) {
@@ -132,9 +138,24 @@ export class Demo {
 
   changed(input, { fromUrl = false } = {}) {
     this.apply(input);
-    if (!fromUrl) this.saveToUrl();
+    if (!fromUrl) this.saveToUrlSoon();
+    if (this.el.dataset.state === "ready" && this.answerFromFrame()) return;
     this.request();
     if (this.el.dataset.state !== "ready") this.fromKeyframes({ snap: !fromUrl });
+  }
+
+  /** With the engine ready: draw the controls' state from its keyframe, if the build
+   * precomputed it, at once; true if it did. */
+  answerFromFrame() {
+    if (!this.framesWhenReady || !this.frames.best) return false;
+    const found = frameFor(this.frames.best, this.inputs, { snap: false });
+    if (!found) return false;
+    this.latest += 1; // an answer still in flight for an older state is not drawn
+    this.pending = false;
+    this.keyframeSeq = this.latest;
+    this.showFrame(found.frame);
+    this.el.dispatchEvent(new CustomEvent("downhill:drawn", { detail: { seq: this.latest } }));
+    return true;
   }
 
   /** Write the control's value into the spec and beside the control. */
@@ -330,7 +351,15 @@ export class Demo {
     this.draw();
   }
 
+  /** The address follows the controls, written once a move settles: browsers limit how
+   * often a page may rewrite it, and a drag is dozens of moves. */
+  saveToUrlSoon() {
+    clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(() => this.saveToUrl(), URL_DELAY_MS);
+  }
+
   saveToUrl() {
+    clearTimeout(this.urlTimer);
     const entries = this.inputs.map((input) => [`${this.id}.${input.name}`,
       input.value === input.dataset.initial ? null : input.value]);
     this.el.querySelector(".demo-link").href = saveState(entries, this.id);

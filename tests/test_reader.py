@@ -36,9 +36,13 @@ def slug_of(name: str) -> str:
     return name
 
 
-def open_live(page, url: str) -> int:
-    """Open an article, wake its demos and wait until every one is ready; return the count."""
+def open_live(page, url: str, frames_when_ready: bool = False) -> int:
+    """Open an article, wake its demos and wait until every one is ready; return the count.
+    Unless ``frames_when_ready``, every move goes to the worker (the page would draw a
+    precomputed state from its keyframe), so that what is tested is the engine's answer."""
     page.goto(url)
+    if not frames_when_ready:
+        page.evaluate("window.downhill.demos.forEach((d) => { d.framesWhenReady = false; })")
     count = page.evaluate("document.querySelectorAll('.demo').length")
     if count:
         page.evaluate("document.querySelector('.demo').scrollIntoView()")
@@ -279,13 +283,42 @@ def test_keyboard_alone_moves_a_slider(page, site_url):
     assert outline != "none"
 
 
+def test_with_the_engine_ready_a_precomputed_state_is_drawn_from_its_keyframe(page, site_url):
+    """A move to a position the build precomputed is drawn at once from its keyframe, the
+    engine's own answer, with no worker round trip; a state it did not precompute (two
+    controls moved) goes to the worker."""
+    open_live(page, f"{site_url}/first-descent/", frames_when_ready=True)
+    frames = "window.downhill.demos[0].frames"
+    poll(page, f"() => {frames}.rank === {frames}.urls.length - 1")  # the whole file is in
+    page.evaluate(
+        """() => {
+          const worker = window.downhill.engine.worker;
+          window.__renders = 0;
+          const post = worker.postMessage.bind(worker);
+          worker.postMessage = (m) => { if (m.type === 'render') window.__renders += 1; post(m); };
+        }"""
+    )
+    before = page.evaluate("window.downhill.demos[0].latest")
+    page.fill("#descent input[name=lr]", "0.42")
+    wait_drawn(page, 0, before)
+    assert page.evaluate("window.__renders") == 0
+    assert_matches_engine(page, 0)
+    assert page.inner_text("#descent .demo-summary") == render_demo(spec_of(page, 0))["summary"]
+    before = page.evaluate("window.downhill.demos[0].latest")
+    page.fill("#descent input[name=steps]", "30")  # lr and steps both moved: not precomputed
+    wait_drawn(page, 0, before)
+    assert page.evaluate("window.__renders") == 1
+    assert spec_of(page, 0)["steps"] == 30 and spec_of(page, 0)["lr"] == 0.42
+    assert_matches_engine(page, 0)
+
+
 def test_url_state_round_trip(page, site_url):
     open_live(page, f"{site_url}/first-descent/")
     before = page.evaluate("window.downhill.demos[0].latest")
     page.fill("#descent input[name=lr]", "0.42")
     wait_drawn(page, 0, before)
+    poll(page, "() => location.search.includes('descent.lr=0.42')")  # once the move settles
     url = page.url
-    assert "descent.lr=0.42" in url
     open_live(page, url)
     assert page.locator("#descent input[name=lr]").input_value() == "0.42"
     poll(page, "!window.downhill.demos[0].pending && !window.downhill.demos[0].inFlight")
