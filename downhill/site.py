@@ -788,6 +788,8 @@ def _build_site(
         if offline:
             pages = hashlib.sha256(json.dumps([site_key, [a.key for a in articles]]).encode())
             tree.write("sw.js", service_worker(tree, env, base, pages.hexdigest()))
+        else:  # a worker an earlier build left in a reader's browser is retired
+            tree.write("sw.js", env.get_template("sw-off.js").render())
         tree.write(
             "build.json",
             json.dumps(

@@ -85,6 +85,12 @@ def open_live(page, url: str) -> None:
     poll(page, "() => !!navigator.serviceWorker.controller")
 
 
+def read_until_kept(page, url: str) -> None:
+    """Open ``url``, its engine ready, and wait until the service worker keeps the runtime."""
+    open_live(page, url)
+    poll(page, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
+
+
 def slider_answer(page) -> tuple[str, str]:
     """The first demo's summary before and after its first slider's ArrowRight."""
     before = page.inner_text(".demo .demo-summary")
@@ -105,8 +111,7 @@ def served(built_site):
 
 
 def test_the_second_article_takes_the_runtime_from_the_service_worker(reader, served):
-    open_live(reader, f"{served.url}/first-descent/")
-    poll(reader, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
+    read_until_kept(reader, f"{served.url}/first-descent/")
     first = sum(n for path, n in served.hits.items() if any(r in path for r in RUNTIME))
     assert first >= 5  # the runtime's files came over the network once
     served.hits.clear()
@@ -117,55 +122,45 @@ def test_the_second_article_takes_the_runtime_from_the_service_worker(reader, se
     assert reader.problems == []
 
 
-def test_a_kept_article_opens_offline_and_answers_its_sliders(browser, built_site, tmp_path):
+@pytest.fixture
+def own_server(built_site, tmp_path):
+    """A copy of the built site on a server of its own, which the test takes away."""
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
     server = CountingServer(site)
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    try:
-        open_live(page, f"{server.url}/first-descent/")
-        poll(page, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
-        # Without the runtime's WebAssembly, the kept keyframes alone must answer.
-        page.evaluate(
-            """async () => {
-              const cache = await caches.open('downhill-offline');
-              for (const r of await cache.keys()) {
-                if (r.url.includes('.wasm')) await cache.delete(r);
-              }
-            }"""
-        )
-        server.stop()
-        page.reload()
-        page.locator(".demo").first.scroll_into_view_if_needed()
-        poll(page, "() => document.querySelector('.demo .main-svg')")
-        before, after = slider_answer(page)
-        assert after != before
-        poll(page, "() => document.querySelector('.demo[data-state=error]')", timeout=60)
-        assert "Static chart" not in page.inner_text(".demo .demo-summary")
-    finally:
-        context.close()
+    yield server
+    server.stop()
 
 
-def test_the_kept_runtime_runs_the_engine_offline(browser, built_site, tmp_path):
-    site = tmp_path / "site"
-    shutil.copytree(built_site, site)
-    server = CountingServer(site)
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    try:
-        open_live(page, f"{server.url}/first-descent/")
-        poll(page, f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('.whl')))")
-        server.stop()
-        page.reload()
-        page.locator(".demo").first.scroll_into_view_if_needed()
-        poll(page, "() => document.querySelector('.demo[data-state=ready]')", timeout=120)
-        # a page never opened: the kept ones, by title
-        page.goto(f"{server.url}/mountain-range/")
-        assert "You are offline" in page.inner_text("body")
-        assert page.inner_text("li") == "The first descent, in one dimension · Downhill"
-    finally:
-        context.close()
+def test_a_kept_article_opens_offline_and_answers_its_sliders(reader, own_server):
+    read_until_kept(reader, f"{own_server.url}/first-descent/")
+    # Without the runtime's WebAssembly, the kept keyframes alone must answer.
+    reader.evaluate(
+        """async () => {
+          const cache = await caches.open('downhill-offline');
+          for (const r of await cache.keys()) if (r.url.includes('.wasm')) await cache.delete(r);
+        }"""
+    )
+    own_server.stop()
+    reader.reload()
+    reader.locator(".demo").first.scroll_into_view_if_needed()
+    poll(reader, "() => document.querySelector('.demo .main-svg')")
+    before, after = slider_answer(reader)
+    assert after != before
+    poll(reader, "() => document.querySelector('.demo[data-state=error]')", timeout=60)
+    assert "Static chart" not in reader.inner_text(".demo .demo-summary")
+
+
+def test_the_kept_runtime_runs_the_engine_offline(reader, own_server):
+    read_until_kept(reader, f"{own_server.url}/first-descent/")
+    own_server.stop()
+    reader.reload()
+    reader.locator(".demo").first.scroll_into_view_if_needed()
+    poll(reader, "() => document.querySelector('.demo[data-state=ready]')", timeout=120)
+    # a page never opened: the kept ones, by title
+    reader.goto(f"{own_server.url}/mountain-range/")
+    assert "You are offline" in reader.inner_text("body")
+    assert reader.inner_text("li") == "The first descent, in one dimension · Downhill"
 
 
 ARTICLE = """---
@@ -193,41 +188,59 @@ def write_site(content: Path, out: Path, text: str, lr: float) -> None:
     build_site(BuildConfig(content=content, out=out, cache=None))
 
 
-def test_a_new_build_replaces_the_kept_pages_and_keyframes(browser, tmp_path):
+@pytest.fixture
+def small_site(tmp_path):
+    """Two articles built into a folder and served: (content, out, server)."""
     content, out = tmp_path / "content", tmp_path / "site"
     content.mkdir()
     write_site(content, out, "First edition.", 0.1)
     server = CountingServer(out)
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    try:
-        open_live(page, f"{server.url}/one/")
-        open_live(page, f"{server.url}/two/")
-        old_frames = {p for p in kept(page) if p.startswith("/two/") and p.endswith(".json")}
-        assert old_frames
-        write_site(content, out, "Second edition.", 0.2)  # new text, new keyframes
-        # Reading /one/ online brings the new build's worker, which refreshes /two/ too.
-        page.goto(f"{server.url}/one/")
-        assert "Second edition." in page.inner_text("main")
-        poll(
-            page,
-            f"""async () => {{
-              const cache = await caches.open('downhill-offline');
-              const two = await cache.match('{server.url}/two/');
-              const frames = ({KEPT})().then((k) => k.filter((p) => p.startsWith('/two/')
-                && p.endsWith('.json')));
-              return two && (await two.text()).includes('Second edition.')
-                && (await frames).length && !(await frames).some((p) => {sorted(old_frames)}
-                .includes(p));
-            }}""",
-            timeout=60,
-        )
-        server.stop()
-        page.goto(f"{server.url}/two/")
-        assert "Second edition." in page.inner_text("main")
-        page.locator(".demo").first.scroll_into_view_if_needed()
-        poll(page, "() => document.querySelector('.demo .main-svg')")
-        before, after = slider_answer(page)
-        assert after != before
-    finally:
-        context.close()
+    yield content, out, server
+    server.stop()
+
+
+def test_a_new_build_replaces_the_kept_pages_and_keyframes(reader, small_site):
+    content, out, server = small_site
+    open_live(reader, f"{server.url}/one/")
+    open_live(reader, f"{server.url}/two/")
+    old_frames = {p for p in kept(reader) if p.startswith("/two/") and p.endswith(".json")}
+    assert old_frames
+    write_site(content, out, "Second edition.", 0.2)  # new text, new keyframes
+    # Reading /one/ online brings the new build's worker, which refreshes /two/ too.
+    reader.goto(f"{server.url}/one/")
+    assert "Second edition." in reader.inner_text("main")
+    poll(
+        reader,
+        f"""async () => {{
+          const cache = await caches.open('downhill-offline');
+          const two = await cache.match('{server.url}/two/');
+          const frames = ({KEPT})().then((k) => k.filter((p) => p.startsWith('/two/')
+            && p.endsWith('.json')));
+          return two && (await two.text()).includes('Second edition.')
+            && (await frames).length && !(await frames).some((p) => {sorted(old_frames)}
+            .includes(p));
+        }}""",
+        timeout=60,
+    )
+    server.stop()
+    reader.goto(f"{server.url}/two/")
+    assert "Second edition." in reader.inner_text("main")
+    reader.locator(".demo").first.scroll_into_view_if_needed()
+    poll(reader, "() => document.querySelector('.demo .main-svg')")
+    before, after = slider_answer(reader)
+    assert after != before
+
+
+def test_turning_offline_reading_off_retires_a_readers_kept_worker(reader, small_site):
+    content, out, server = small_site
+    registrations = "(await navigator.serviceWorker.getRegistrations()).length"
+    open_live(reader, f"{server.url}/one/")
+    assert reader.evaluate(f"async () => {registrations}") == 1 and kept(reader)
+    (content / "one.md").write_text(ARTICLE.format(title="One", day=1, text="Off.", lr=0.1))
+    build_site(BuildConfig(content=content, out=out, cache=None, offline=False))
+    reader.goto(f"{server.url}/one/")  # the browser checks sw.js: the retiring one
+    poll(reader, f"async () => {registrations} === 0", timeout=30)
+    poll(reader, "async () => !(await caches.has('downhill-offline'))", timeout=30)
+    reader.goto(f"{server.url}/one/")
+    assert "Off." in reader.inner_text("main")
+    assert reader.evaluate("() => navigator.serviceWorker.controller") is None
