@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import jinja2
 
+from .cache import Cache
 from .write import SiteTree
 
 # A demo's keyframes: ``NAME.HASH.json`` in its article's folder (downhill/keyframes.py).
@@ -21,14 +23,28 @@ def name_of(path: str) -> str:
     return VERSIONED.sub("", HASHED.sub("", path))
 
 
-def service_worker(tree: SiteTree, env: jinja2.Environment, base_url: str, pages: str) -> str:
+def content_hash(path: Path, relative: str, cache: Cache) -> str:
+    """The first ten hex digits of the file's sha256, read again only when the file changed
+    (the vendor files are 17 MB: hashing them on every rebuild would cost 30 ms)."""
+    stat = path.stat()
+    key = f"{relative} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns}"
+    digest = cache.get("offline", key)
+    if digest is None:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        cache.put("offline", key, digest)
+    return digest
+
+
+def service_worker(
+    tree: SiteTree, env: jinja2.Environment, base_url: str, pages: str, cache: Cache
+) -> str:
     """The worker's source for the files this build put under ``assets/``; ``pages`` is a
     digest of the pages' inputs: a new one makes a new worker, which refreshes kept pages."""
     tree.wait()
     files = {}
     for relative in sorted(tree.kept):
         if relative.startswith("assets/"):
-            digest = hashlib.sha256((tree.root / relative).read_bytes()).hexdigest()[:10]
+            digest = content_hash(tree.root / relative, relative, cache)
             files[f"{base_url}{relative}"] = [digest, name_of(relative)]
     build = hashlib.sha256(repr((pages, sorted(files.items()))).encode()).hexdigest()[:10]
     return env.get_template("sw.js").render(

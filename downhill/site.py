@@ -787,7 +787,7 @@ def _build_site(
         tree.write(".nojekyll", "")
         if offline:
             pages = hashlib.sha256(json.dumps([site_key, [a.key for a in articles]]).encode())
-            tree.write("sw.js", service_worker(tree, env, base, pages.hexdigest()))
+            tree.write("sw.js", service_worker(tree, env, base, pages.hexdigest(), cache))
         else:  # a worker an earlier build left in a reader's browser is retired
             tree.write("sw.js", env.get_template("sw-off.js").render())
         tree.write(
