@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import BuildConfig, engine_errors
 from .read import RESERVED_SLUGS, slugify
-from .settings import index_settings
+from .settings import index_settings, resolved
 
 
 def _base_url(text: str) -> str:
@@ -293,10 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .serve import serve
 
         # Served as published, under the settings' base path, from this machine.
-        settings = index_settings(args.content)
         config = replace(
-            config_from(args, drafts=True),
-            base_url=args.base_url or settings.base_url or "/",
+            resolved(config_from(args, drafts=True), index_settings(args.content)),
             site_url=args.site_url or f"http://127.0.0.1:{args.port}",
         )
         build_argv = [

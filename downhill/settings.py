@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
+from .config import BuildConfig
 from .errors import ContentError
-from .read import FRONT_MATTER, not_xml
+from .read import FRONT_MATTER, file_problem, not_xml, read_text
 from .yamlmap import error_line, error_message, key_lines, load
 
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -140,11 +141,10 @@ SETTING_NAMES = tuple(s.name for s in SETTINGS)
 
 @dataclass(frozen=True)
 class IndexFile:
-    """``_index.md`` read: the settings, the introduction's Markdown and where it starts."""
+    """``_index.md`` read: the settings and the introduction's Markdown."""
 
     settings: SiteSettings = field(default_factory=SiteSettings)
     intro: str = ""
-    intro_line: int = 1
 
 
 def read_index(path: Path, text: str, errors: list[ContentError]) -> IndexFile:
@@ -153,7 +153,6 @@ def read_index(path: Path, text: str, errors: list[ContentError]) -> IndexFile:
     if not match:
         return IndexFile(intro=text)
     front = match.group(1)
-    intro_line = text[: match.end()].count("\n") + 1
     try:
         meta: Any = load(front) or {}
         lines = key_lines(front, first_line=2)
@@ -163,7 +162,7 @@ def read_index(path: Path, text: str, errors: list[ContentError]) -> IndexFile:
                 path, error_line(exc, 2), f"front matter is not valid YAML: {error_message(exc)}"
             )
         )
-        return IndexFile(intro=text[match.end() :], intro_line=intro_line)
+        return IndexFile(intro=text[match.end() :])
     if not isinstance(meta, dict):
         errors.append(ContentError(path, 2, "front matter must be 'key: value' lines"))
         meta = {}
@@ -192,7 +191,7 @@ def read_index(path: Path, text: str, errors: list[ContentError]) -> IndexFile:
             values[key] = setting.read(value)
         except ValueError as exc:
             errors.append(ContentError(path, line, f"{key} {exc}, e.g. '{key}: {setting.example}'"))
-    return IndexFile(SiteSettings(**values), text[match.end() :], intro_line)
+    return IndexFile(SiteSettings(**values), text[match.end() :])
 
 
 def settings_reference() -> str:
@@ -209,12 +208,31 @@ def settings_reference() -> str:
     return "\n".join(rows)
 
 
+def read_site_index(content: Path, errors: list[ContentError]) -> IndexFile:
+    """``content/_index.md``: the site's settings and the index's introduction (defaults
+    and no introduction without one); its problems are appended to ``errors``."""
+    path = content / "_index.md"
+    if not (path.exists() or path.is_symlink()):
+        return IndexFile()
+    problem = file_problem(path, content.resolve())
+    if problem:
+        errors.append(ContentError(path, 0, problem))
+        return IndexFile()
+    text = read_text(path, errors)
+    return IndexFile() if text is None else read_index(path, text, errors)
+
+
 def index_settings(content: Path) -> SiteSettings:
     """The settings of ``content/_index.md`` as far as they read (the build reports any
     problem); the defaults without the file."""
-    path = content / "_index.md"
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return SiteSettings()
-    return read_index(path, text, []).settings
+    return read_site_index(content, []).settings
+
+
+def resolved(config: BuildConfig, settings: SiteSettings) -> BuildConfig:
+    """``config`` with what it leaves open taken from the site's settings."""
+    return replace(
+        config,
+        base_url=config.base_url or settings.base_url or "/",
+        site_url=config.site_url or settings.site_url or "http://127.0.0.1:8000",
+        offline=settings.offline if config.offline is None else config.offline,
+    )

@@ -19,7 +19,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -46,7 +46,6 @@ from .read import (
     Source,
     article_paths,
     content_files,
-    file_problem,
     read_source,
     read_text,
     slugify,
@@ -54,7 +53,7 @@ from .read import (
     source_to_json,
 )
 from .render import csp_for, make_environment
-from .settings import IndexFile, SiteSettings, read_index
+from .settings import IndexFile, SiteSettings, read_site_index, resolved
 from .write import atomic_output
 
 WORDS_PER_MINUTE = 230
@@ -380,30 +379,6 @@ def read_cached(
     if source is not None and len(errors) == before:
         cache.put("read", key, source_to_json(source))
     return source
-
-
-def read_site_index(content: Path, errors: list[ContentError]) -> IndexFile:
-    """``content/_index.md``: the site's settings and the index's introduction (defaults
-    and no introduction without one); its problems are appended to ``errors``."""
-    path = content / "_index.md"
-    if not (path.exists() or path.is_symlink()):
-        return IndexFile()
-    problem = file_problem(path, content.resolve())
-    if problem:
-        errors.append(ContentError(path, 0, problem))
-        return IndexFile()
-    text = read_text(path, errors)
-    return IndexFile() if text is None else read_index(path, text, errors)
-
-
-def resolved(config: BuildConfig, settings: SiteSettings) -> BuildConfig:
-    """``config`` with what it leaves open taken from the site's settings."""
-    return replace(
-        config,
-        base_url=config.base_url or settings.base_url or "/",
-        site_url=config.site_url or settings.site_url or "http://127.0.0.1:8000",
-        offline=settings.offline if config.offline is None else config.offline,
-    )
 
 
 def collect(
