@@ -52,7 +52,7 @@ from .read import (
     source_from_json,
     source_to_json,
 )
-from .render import csp_for, make_environment
+from .render import csp_for, make_environment, sandbox_for
 from .settings import IndexFile, SiteSettings, read_site_index, resolved
 from .write import atomic_output
 
@@ -640,6 +640,7 @@ def _build_site(
         for relative in files:  # images, data and downloads, as they are in content/
             tree.link(config.content / relative, relative)
         static = publish_static(config.static, tree, assets_url)
+        sandbox = sandbox_for(config.static)
         math_css = f"math.{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
         tree.write(f"assets/{math_css}", css)
         static["math.css"] = f"{assets_url}{math_css}"
@@ -658,6 +659,7 @@ def _build_site(
             base_url=base,
             absolute=lambda path: f"{site_url}{path}",
             csp=csp_for(vendor.cdn),
+            sandbox=sandbox.document,
             asset=lambda name: static[name],
             vendor=vendor,
             engine_lock=f"{assets_url}engine/pyodide-lock.json",
@@ -708,7 +710,11 @@ def _build_site(
                 plotly,
                 MATH_VERSION,
             ]
-            csp = csp_for(vendor.cdn, packages_origin) if article.runs_python else None
+            csp = (
+                csp_for(vendor.cdn, packages_origin, sandbox.script_hash)
+                if article.runs_python
+                else None
+            )
             inputs.append(csp)
             key = page_key("article.html", inputs)
             target = f"{article.slug}/index.html"

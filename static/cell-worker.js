@@ -2,33 +2,86 @@
 // loop or huge allocation never blocks the demos (Stop ends this worker; the demos' worker
 // goes on). It boots on the whole standard library, and fetches a package the runtime
 // lacks (numpy) from the lock's address, hash-checked, only when a cell imports it.
-// Protocol: {type: "run", seq, cells: [code, …], overrides} or
+//
+// It runs a stranger's code (an edited cell, an exercise's answer), so it lives in a sandbox
+// (sandbox.html: an iframe with an opaque origin and a CSP that allows no connection): it
+// cannot reach the site's storage, the page or the network. Started from a blob (a classic
+// worker: no static imports) with the page's settings and a MessagePort, it asks the page
+// for every file it needs, modules included; the page fetches only the site's files, the
+// runtime's and the lock's packages (cell-sandbox.js).
+// Protocol, over the port: {type: "run", seq, cells: [code, …], overrides} or
 //   {type: "grade", seq, exercise, answer} (an exercise's answer, engine.exercises) →
 //   {type: "status", seq, text}  (a package download, said before it starts),
 //   {type: "stream", seq, name, text}  (printed text, as it is printed),
-//   {type: "done", seq, output} | {type: "done", seq, verdict} | {type: "done", seq, failed}.
+//   {type: "done", seq, output} | {type: "done", seq, verdict} | {type: "done", seq, failed};
+//   and {type: "fetch", id, url, method, integrity} → {type: "fetched", id, …} (files).
 // It knows nothing about what cells compute: engine.cells runs them.
-import { bootPyodide, loadedFiles, plainFetch } from "./pyodide-boot.js";
 
-const ready = bootPyodide().then(({ pyodide, lock }) => {
-  const byImport = new Map();
-  for (const entry of Object.values(lock.packages)) {
-    for (const name of entry.imports || []) byImport.set(name, entry);
-  }
-  return {
-    pyodide,
-    lock,
-    byImport,
-    runCells: pyodide.runPython("from engine.cells import run_cells_json\nrun_cells_json"),
-    grade: pyodide.runPython("from engine.exercises import grade_json\ngrade_json"),
-    findImports: pyodide.runPython("from pyodide.code import find_imports\nfind_imports"),
+let port = null;
+const post = (message) => port.postMessage(message);
+const asked = new Map(); // fetch id → {resolve, reject}
+let lastAsk = 0;
+
+/** fetch() through the page: a Response, or a TypeError as fetch would reject with. */
+function askPage(resource, init = {}) {
+  const url = String(resource instanceof Request ? resource.url : resource);
+  const method = init.method || (resource instanceof Request ? resource.method : "GET");
+  lastAsk += 1;
+  const id = lastAsk;
+  return new Promise((resolve, reject) => {
+    asked.set(id, { resolve, reject });
+    post({ type: "fetch", id, url, method, integrity: init.integrity || "" });
+  });
+}
+
+function answered({ id, error, status, statusText, headers, body }) {
+  const waiting = asked.get(id);
+  if (!waiting) return;
+  asked.delete(id);
+  if (error) waiting.reject(new TypeError(error));
+  else waiting.resolve(new Response(body ?? null, { status, statusText, headers }));
+}
+
+/** A module from its URL, fetched through the page and imported from a blob. */
+async function importThroughPage(url) {
+  const response = await askPage(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const blob = new Blob([await response.arrayBuffer()], { type: "text/javascript" });
+  return import(URL.createObjectURL(blob));
+}
+
+let ready = null;
+
+addEventListener("message", ({ data, ports }) => {
+  if (port || data?.type !== "start" || !ports[0]) return;
+  port = ports[0];
+  port.onmessage = ({ data: message }) => {
+    if (message?.type === "fetched") answered(message);
+    else request(message);
   };
+  self.fetch = askPage; // before pyodide-boot.js takes it as its plain fetch
+  const config = new URLSearchParams(data.config);
+  ready = importThroughPage(config.get("boot"))
+    .then(({ bootPyodide }) => bootPyodide(config, importThroughPage))
+    .then(({ pyodide, lock }) => {
+      const byImport = new Map();
+      for (const entry of Object.values(lock.packages)) {
+        for (const name of entry.imports || []) byImport.set(name, entry);
+      }
+      return {
+        pyodide,
+        lock,
+        byImport,
+        runCells: pyodide.runPython("from engine.cells import run_cells_json\nrun_cells_json"),
+        grade: pyodide.runPython("from engine.exercises import grade_json\ngrade_json"),
+        findImports: pyodide.runPython("from pyodide.code import find_imports\nfind_imports"),
+      };
+    });
+  ready.then(
+    () => post({ type: "ready", loaded: [] }), // the page fetched every file itself
+    (err) => post({ type: "failed", message: String((err && err.message) || err) }),
+  );
 });
-
-ready.then(
-  () => postMessage({ type: "ready", loaded: loadedFiles() }),
-  (err) => postMessage({ type: "failed", message: String((err && err.message) || err) }),
-);
 
 /** The lock's packages that `code` imports and are not loaded yet, with what they need. */
 function missingPackages(runtime, code) {
@@ -55,13 +108,13 @@ const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 /** Load `entries`, saying first what and how much; resolves with an error message or null. */
 async function loadPackages(runtime, entries, seq) {
   const sizes = await Promise.all(entries.map((entry) =>
-    plainFetch(entry.file_name, { method: "HEAD" }).then(
+    askPage(entry.file_name, { method: "HEAD" }).then(
       (response) => (response.ok ? Number(response.headers.get("Content-Length")) || 0
         : Promise.reject(new Error(`HTTP ${response.status}`))),
     )));
   const total = sizes.reduce((a, b) => a + b, 0);
   const names = entries.map((entry) => entry.name);
-  postMessage({ type: "status", seq, text: `Downloading ${names.join(", ")} (${megabytes(total)}) ` +
+  post({ type: "status", seq, text: `Downloading ${names.join(", ")} (${megabytes(total)}) ` +
     `from ${new URL(entries[0].file_name).host}…` });
   const problems = [];
   await runtime.pyodide.loadPackage(names, {
@@ -76,9 +129,9 @@ async function loadPackages(runtime, entries, seq) {
   return `This cell needs ${missing.join(", ")}, which could not be loaded: ${why}.`;
 }
 
-onmessage = async (event) => {
-  const { type, seq, cells, overrides, exercise, answer } = event.data;
-  if (type !== "run" && type !== "grade") return;
+async function request(message) {
+  const { type, seq, cells, overrides, exercise, answer } = message || {};
+  if ((type !== "run" && type !== "grade") || !ready) return;
   let runtime;
   try {
     runtime = await ready;
@@ -96,22 +149,22 @@ onmessage = async (event) => {
         `loaded: it could not be downloaded (${err.message || err}; offline, or blocked?).`;
     }
     if (problem) {
-      postMessage({ type: "done", seq, failed: problem, kind: "package" });
+      post({ type: "done", seq, failed: problem, kind: "package" });
       return;
     }
   }
-  const stream = (name, text) => postMessage({ type: "stream", seq, name, text });
+  const stream = (name, text) => post({ type: "stream", seq, name, text });
   try {
     if (type === "grade") {
       const text = runtime.grade(JSON.stringify({ exercise, answer }), stream);
-      postMessage({ type: "done", seq, verdict: JSON.parse(text) });
+      post({ type: "done", seq, verdict: JSON.parse(text) });
     } else {
       const text = runtime.runCells(JSON.stringify({ cells, overrides: overrides || null }), stream);
-      postMessage({ type: "done", seq, output: JSON.parse(text) });
+      post({ type: "done", seq, output: JSON.parse(text) });
     }
   } catch (err) {
     // run_cells_json catches what a cell raises, so this is Python itself failing.
-    postMessage({ type: "done", seq, failed: `Python stopped: ${(err && err.message) || err}`,
+    post({ type: "done", seq, failed: `Python stopped: ${(err && err.message) || err}`,
       kind: "broken" });
   }
-};
+}

@@ -60,6 +60,9 @@ export class Cell {
     this.builtOutput = data.output;
     this.editor = null;
     this.edited = null; // code from a link before the editor is open
+    // Code from a link runs only when the reader asks (Run here or below): until then a
+    // control's move runs the author's code, or answers from keyframes.
+    this.fromLink = false;
     this.codeBox = el.querySelector(".cell-code");
     this.outputBox = el.querySelector(".cell-output");
     this.status = el.querySelector(".cell-status");
@@ -96,6 +99,11 @@ export class Cell {
   /** The code the reader would run now: edited, or the author's. */
   get code() {
     return this.editor ? this.editor.code : (this.edited ?? this.authorCode);
+  }
+
+  /** The code a run nobody asked for may run: the author's while a link's code waits. */
+  get trustedCode() {
+    return this.fromLink ? this.authorCode : this.code;
   }
 
   draw(only = null) {
@@ -149,10 +157,17 @@ export class Cell {
     this.status.textContent = text;
   }
 
-  /** Run the article's cells up to this one, in the cells' worker, and show the output. */
-  async run({ overrides = this.overrides(), quiet = false } = {}) {
+  /**
+   * Run the article's cells up to this one, in the cells' worker, and show the output.
+   * `asked`: the reader pressed Run (the code shown runs, a link's included); otherwise a
+   * control moved, and a link's code that nobody ran yet is left out for the author's.
+   */
+  async run({ overrides = this.overrides(), quiet = false, asked = !quiet } = {}) {
     const index = this.page.indexOf(this);
-    const cells = this.page.slice(0, index + 1).map((cell) => cell.code);
+    const above = this.page.slice(0, index + 1);
+    if (asked) for (const cell of above) cell.fromLink = false;
+    const cells = above.map((cell) => cell.trustedCode);
+    const unasked = above.some((cell) => cell.fromLink);
     this.el.dataset.state = "running";
     this.button("stop")?.removeAttribute("hidden");
     if (!quiet) this.say(this.runner.ready ? "Running…" : "Starting Python (first run only)…");
@@ -186,7 +201,9 @@ export class Cell {
     } else {
       this.show(answer.output);
       const error = answer.output.error;
-      this.say(error ? this.errorWords(error) : (quiet ? "" : "Ran in your browser."));
+      const done = unasked ? "This is the author's code at these settings; Run runs the " +
+        "edited code from the link." : quiet ? "" : "Ran in your browser.";
+      this.say(error ? this.errorWords(error) : done);
       if (error && error.line && !error.earlier) this.editor?.goToLine(error.line);
     }
     this.el.dispatchEvent(new CustomEvent("downhill:ran", { detail: answer }));
@@ -268,6 +285,7 @@ export class Cell {
     if (this.el.dataset.state === "running") this.runner.interrupt();
     if (this.editor) this.editor.code = this.authorCode;
     this.edited = null;
+    this.fromLink = false;
     this.el.classList.remove("cell-edited");
     for (const input of this.inputs) {
       input.value = input.dataset.initial;
@@ -379,6 +397,7 @@ export class Cell {
     if (code === null || this.el.dataset.editable === undefined) return;
     try {
       this.edited = decode(code);
+      this.fromLink = true;
     } catch {
       this.say("The link's edited code could not be read; this is the author's code.");
       return;

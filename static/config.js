@@ -20,10 +20,21 @@ export const WORKER_URL = `${data.worker}?${query({
   ...runtime, lock: data.engineLock, stdlib: data.stdlib,
 })}`;
 
-/** The cells' worker: the engine on the whole standard library, and every Pyodide package. */
-export const CELL_WORKER_URL = data.cellWorker ? `${data.cellWorker}?${query({
-  ...runtime, lock: data.cellsLock, stdlib: data.stdlibFull,
-})}` : null;
+const absolute = (url) => (url ? new URL(url, location.href).href : "");
+
+/**
+ * The cells' worker (the engine on the whole standard library, and every Pyodide package),
+ * in its sandbox (cell-sandbox.js): its source, the sandbox document, and the files it may
+ * ask for, every URL absolute (the sandbox's worker has no address of its own).
+ */
+export const CELLS = data.cellWorker ? {
+  worker: absolute(data.cellWorker),
+  sandbox: data.sandbox,
+  config: Object.fromEntries(Object.entries({
+    ...runtime, boot: data.boot, lock: data.cellsLock, stdlib: data.stdlibFull,
+  }).filter(([, value]) => value).map(([key, value]) => [key, absolute(value)])),
+  files: { site: absolute(data.site), runtime: absolute(data.pyodide), lock: absolute(data.cellsLock) },
+} : null;
 
 export const EDITOR_URL = data.editor || null;
 export const PLOTLY3D = { url: data.plotly3d || null, integrity: data.plotly3dIntegrity || "" };

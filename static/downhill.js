@@ -2,7 +2,7 @@
 // to live ones. One module per concern: config (the runtime's files), worker-client (the
 // two Pyodide workers), figures (theme, drawing), painting (lazy drawing), controls and
 // keyframes (sliders before the runtime), demo, cells, exercises (graded in the cells' worker).
-import { CELL_WORKER_URL, WORKER_URL } from "./config.js";
+import { CELLS, WORKER_URL } from "./config.js";
 import { Cell } from "./cells.js";
 import { Demo } from "./demo.js";
 import { Exercise, Progress } from "./exercises.js";
@@ -12,7 +12,7 @@ import {
 import { CellRunner, Engine } from "./worker-client.js";
 
 const engine = new Engine(WORKER_URL);
-const runner = CELL_WORKER_URL ? new CellRunner(CELL_WORKER_URL) : null;
+const runner = CELLS ? new CellRunner(CELLS) : null;
 const demos = [];
 const cells = [];
 const exercises = [];

@@ -5,13 +5,44 @@
 import { element, openEditor, streamInto } from "./editing.js";
 
 const MAX_SAVED_CODE = 20000; // characters of a reader's code kept between visits
+const MAX_SAVED_ANSWER = 1000; // characters of a typed answer
+const MAX_HINTS = 100; // hints an exercise can have had shown (its own count clamps further)
+const MAX_EXERCISES = 500; // entries kept per article
+
+const isText = (limit) => (value) => typeof value === "string" && value.length <= limit;
+const isFlag = (value) => typeof value === "boolean";
+
+/** What an exercise's stored progress may hold: each field and its check. Stored state is a
+ * stranger's input (anything can write localStorage): what fails a check is dropped. */
+const PROGRESS_FIELDS = {
+  attempted: isFlag,
+  solved: isFlag,
+  solution: isFlag,
+  hints: (value) => Number.isInteger(value) && value >= 0 && value <= MAX_HINTS,
+  code: isText(MAX_SAVED_CODE),
+  answer: isText(MAX_SAVED_ANSWER),
+};
+
+/** Stored progress as read: only ids that are text, only fields that pass their check. */
+export function checkedProgress(raw) {
+  const state = Object.create(null); // an id "__proto__" stays an id
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return state;
+  for (const [id, entry] of Object.entries(raw).slice(0, MAX_EXERCISES)) {
+    if (!entry || typeof entry !== "object" || Array.isArray(entry) || id.length > 200) continue;
+    const kept = Object.fromEntries(Object.entries(PROGRESS_FIELDS)
+      .filter(([field, valid]) => Object.hasOwn(entry, field) && valid(entry[field]))
+      .map(([field]) => [field, entry[field]]));
+    if (Object.keys(kept).length) state[id] = kept;
+  }
+  return state;
+}
 
 /** The reader's progress on this article's exercises, in localStorage (when allowed). */
 export class Progress {
   constructor(key = `downhill:exercises:${location.pathname}`) {
     this.key = key;
     try {
-      this.state = JSON.parse(localStorage.getItem(key) || "{}") || {};
+      this.state = checkedProgress(JSON.parse(localStorage.getItem(key) || "{}"));
     } catch {
       this.state = {};
     }
@@ -91,7 +122,8 @@ export class Exercise {
 
   restore() {
     const saved = this.progress.get(this.id);
-    for (let k = 0; k < (saved.hints || 0); k++) this.hint({ record: false });
+    const hints = Math.min(saved.hints || 0, this.hintTexts.length);
+    for (let k = 0; k < hints; k++) this.hint({ record: false });
     if (saved.solution) this.toggleSolution({ record: false });
     if (this.typed && saved.answer) this.input.value = saved.answer;
     if (!this.typed && saved.code && saved.code !== this.starter) {

@@ -1,9 +1,10 @@
-// Start Pyodide in a worker from the files the page names in the worker's URL; shared by the
-// demos' worker (worker.js) and the cells' worker (cell-worker.js). Knows nothing of what
-// they run.
+// Start Pyodide in a worker from the files the page names; shared by the demos' worker
+// (worker.js, whose URL carries them) and the cells' sandboxed worker (cell-worker.js, which
+// gets them in its start message and loads every module through the page). Knows nothing of
+// what they run.
 
-// The worker's own URL (self.location, not this module's) carries the page's parameters.
-const config = new URL(self.location.href).searchParams;
+/** The page's parameters in the worker's own URL (self.location, not this module's). */
+const ownURL = () => new URL(self.location.href).searchParams;
 
 // Pyodide starts its downloads before it awaits them, so a failed one can reject with
 // nothing yet listening. Until the runtime is up, such a rejection is the boot's failure
@@ -33,8 +34,8 @@ export const loadedFiles = () => [
 ];
 const here = self.location.href;
 
-function unpackingFetch(packed) {
-  const decoder = import(new URL(config.get("unxz"), here).href)
+function unpackingFetch(packed, config, load) {
+  const decoder = load(new URL(config.get("unxz"), here).href)
     .then(({ xzDecoder }) => xzDecoder(plainFetch(new URL(config.get("xz"), here).href)));
   decoder.catch((err) => bootFailed(new Error(`the Python runtime's decoder could not load: ${err.message || err}`)));
   return async (resource, init) => {
@@ -61,12 +62,17 @@ function unpackingFetch(packed) {
 }
 
 /**
- * Pyodide with the engine installed, from the worker URL's files; resolves with
- * `{pyodide, lock}` (the lock file's contents) or rejects with a message for the reader.
+ * Pyodide with the engine installed, from the files `config` names (URLSearchParams: the
+ * worker URL's by default), each module imported by `load` (the cells' sandbox imports
+ * through the page); resolves with `{pyodide, lock}` (the lock file's contents) or rejects
+ * with a message for the reader.
  */
-export async function bootPyodide() {
+export async function bootPyodide(config = ownURL(), load = null) {
   const indexURL = new URL(config.get("pyodide"), here).href;
-  const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
+  const importer = load || ((url) => import(url));
+  const { loadPyodide } = await importer(`${indexURL}pyodide.mjs`);
+  // Pyodide imports its own module by URL unless given it: a sandbox hands it over.
+  const own = load ? { createPyodideModule: (await load(`${indexURL}pyodide.asm.mjs`)).default } : {};
   const resolve = (name) => {
     const url = new URL(config.get(name), here);
     return { url: url.href.split("#")[0], size: Number(url.hash.slice(1)) };
@@ -81,7 +87,7 @@ export async function bootPyodide() {
     self.fetch = unpackingFetch(new Map([
       [wasmURL, { ...wasm, type: "application/wasm" }],
       [stdlib.url, { ...stdlib, type: "application/zip" }],
-    ]));
+    ]), config, importer);
     [wasmURL, stdLibURL] = [wasm.url, stdlib.url];
   }
   // Pyodide logs a failed download of its WebAssembly or standard library but never
@@ -103,6 +109,7 @@ export async function bootPyodide() {
       return new Promise(() => {});
     });
   const pyodide = await Promise.race([unreachable, bootFailure, loadPyodide({
+    ...own,
     indexURL,
     stdLibURL,
     lockFileContents: lock,

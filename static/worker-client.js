@@ -1,6 +1,8 @@
 // The page's side of its two Pyodide workers: the demos' engine (Engine) and the cells'
-// runner (CellRunner). Both start on first need, report a failed start as an answer, and
-// can be stopped and started again; neither knows what the worker computes.
+// runner (CellRunner, whose worker lives in a sandbox: cell-sandbox.js). Both start on first
+// need, report a failed start as an answer, and can be stopped and started again; neither
+// knows what the worker computes.
+import { FilePolicy, SandboxedWorker } from "./cell-sandbox.js";
 
 const BOOT_LIMIT_MS = 90000; // a runtime that has not started by then is reported as failed
 const TIME_LIMIT_MS = 20000; // a demo's request running longer than this restarts the worker
@@ -9,8 +11,7 @@ const clone = (value) => JSON.parse(JSON.stringify(value));
 
 /** A module worker started on first need: `start()` resolves once it says "ready". */
 class WorkerClient {
-  constructor(url) {
-    this.url = url;
+  constructor() {
     this.worker = null;
     this.ready = null;
     this.settled = false; // started, and ready
@@ -20,7 +21,7 @@ class WorkerClient {
     if (this.ready) return this.ready;
     this.ready = new Promise((resolve, reject) => {
       try {
-        this.worker = new Worker(this.url, { type: "module" });
+        this.worker = this.createWorker();
       } catch (err) {
         reject(err);
         return;
@@ -51,6 +52,10 @@ class WorkerClient {
 
   message() {}
 
+  createWorker() {
+    throw new Error("a WorkerClient names its worker");
+  }
+
   stop() {
     this.worker?.terminate();
     this.worker = null;
@@ -62,7 +67,8 @@ class WorkerClient {
 /** One Pyodide worker per page for the demos, started on first need and shared by them all. */
 export class Engine extends WorkerClient {
   constructor(url) {
-    super(url);
+    super();
+    this.url = url;
     this.listeners = new Map(); // demo id → callback(message)
     this.timers = new Map(); // demo id → runaway timer
     this.pending = new Map(); // demo id → [seq, spec] sent and not yet answered
@@ -71,6 +77,10 @@ export class Engine extends WorkerClient {
   start() {
     if (!this.ready) this.pending.clear();
     return super.start();
+  }
+
+  createWorker() {
+    return new Worker(this.url, { type: "module" });
   }
 
   started() {
@@ -123,11 +133,18 @@ export class Engine extends WorkerClient {
  * Stop, or the cell's time limit, ends the worker (the next run starts a new one).
  */
 export class CellRunner extends WorkerClient {
-  constructor(url) {
-    super(url);
+  /** `cells`: config.js's CELLS (the worker's source, its sandbox, the files it may fetch). */
+  constructor(cells) {
+    super();
+    this.cells = cells;
+    this.policy = new FilePolicy(cells.files);
     this.seq = 0;
     this.current = null; // {seq, resolve, onStream, onStatus, timer}
     this.queue = Promise.resolve();
+  }
+
+  createWorker() {
+    return new SandboxedWorker({ ...this.cells, policy: this.policy });
   }
 
   message(data) {
