@@ -19,7 +19,7 @@ from .conftest import poll, serve_folder
 
 pytestmark = pytest.mark.browser
 
-ARTICLE = '''---
+ARTICLE = """---
 title: Strangers
 date: 2026-12-01
 ---
@@ -61,7 +61,7 @@ solution: |
   def gradient(x, y):
       return 2*x*y, x**2
 ```
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +272,7 @@ def test_stored_progress_is_checked(page, strangers_site, stored):
 
 def test_hints_clamp_to_the_exercise(page, strangers_site):
     key = "downhill:exercises:/strangers/"
-    page.add_init_script(f"localStorage.setItem({key!r}, '{{\"grad\": {{\"hints\": 50}}}}');")
+    page.add_init_script(f'localStorage.setItem({key!r}, \'{{"grad": {{"hints": 50}}}}\');')
     page.goto(strangers_site)
     poll(page, "() => window.downhill && window.downhill.exercises.length === 1", 30)
     assert page.evaluate("() => document.querySelectorAll('#grad .exercise-hints li').length") == 2
