@@ -767,10 +767,9 @@ def _build_site(
         tree.write("robots.txt", f"User-agent: *\nSitemap: {site_url}{base}sitemap.xml\n")
         tree.write(".nojekyll", "")
         if offline:
-            pages = hashlib.sha256(json.dumps([site_key, [a.key for a in articles]]).encode())
-            tree.write("sw.js", service_worker(tree, env, base, pages.hexdigest(), cache))
+            tree.write("sw.js", service_worker(tree, env, base, cache))
         else:  # a worker an earlier build left in a reader's browser is retired
-            tree.write("sw.js", env.get_template("sw-off.js").render())
+            tree.write("sw.js", env.get_template("sw-off.js").render(base_url=base))
         tree.write(
             "build.json",
             json.dumps(

@@ -1,7 +1,9 @@
 """Offline reading: the service worker keeps the runtime a reader downloaded once, the
 articles they opened and their keyframes; a kept article opens with the server gone; a new
-build's pages replace the kept ones. The server here sends ``Cache-Control: no-store``, so
-that only the service worker can spare a download, and counts what it is asked for."""
+build's pages replace the kept ones; a forged cache entry never runs; a deleted article
+leaves the cache; two sites under one origin keep their own. The server here sends
+``Cache-Control: no-store``, so that only the service worker can spare a download, and
+counts what it is asked for."""
 
 from __future__ import annotations
 
@@ -67,10 +69,12 @@ def reader(browser):
     context.close()
 
 
-KEPT = """async () => {
-  const cache = await caches.open('downhill-offline');
+# The site's own cache (its scope is "/" here): every site of an origin has its own.
+OWN = "caches.open('downhill-offline ' + new URL('/', location.href).href)"
+KEPT = f"""async () => {{
+  const cache = await {OWN};
   return (await cache.keys()).map((r) => new URL(r.url).pathname);
-}"""
+}}"""
 
 
 def kept(page) -> list[str]:
@@ -136,10 +140,10 @@ def test_a_kept_article_opens_offline_and_answers_its_sliders(reader, own_server
     read_until_kept(reader, f"{own_server.url}/first-descent/")
     # Without the runtime's WebAssembly, the kept keyframes alone must answer.
     reader.evaluate(
-        """async () => {
-          const cache = await caches.open('downhill-offline');
+        f"""async () => {{
+          const cache = await {OWN};
           for (const r of await cache.keys()) if (r.url.includes('.wasm')) await cache.delete(r);
-        }"""
+        }}"""
     )
     own_server.stop()
     reader.reload()
@@ -212,7 +216,7 @@ def test_a_new_build_replaces_the_kept_pages_and_keyframes(reader, small_site):
     poll(
         reader,
         f"""async () => {{
-          const cache = await caches.open('downhill-offline');
+          const cache = await {OWN};
           const two = await cache.match('{server.url}/two/');
           const frames = ({KEPT})().then((k) => k.filter((p) => p.startsWith('/two/')
             && p.endsWith('.json')));
@@ -240,7 +244,94 @@ def test_turning_offline_reading_off_retires_a_readers_kept_worker(reader, small
     build_site(BuildConfig(content=content, out=out, cache=None, offline=False))
     reader.goto(f"{server.url}/one/")  # the browser checks sw.js: the retiring one
     poll(reader, f"async () => {registrations} === 0", timeout=30)
-    poll(reader, "async () => !(await caches.has('downhill-offline'))", timeout=30)
+    own = f"'downhill-offline {server.url}/'"
+    poll(reader, f"async () => !(await caches.has({own}))", timeout=30)
     reader.goto(f"{server.url}/one/")
     assert "Off." in reader.inner_text("main")
     assert reader.evaluate("() => navigator.serviceWorker.controller") is None
+
+
+FORGE = f"""async ([url, body, type]) => {{
+  const cache = await {OWN};
+  const real = await cache.match(url);
+  const headers = new Headers(real ? real.headers : {{'content-type': type}});
+  await cache.put(url, new Response(body, {{headers}}));  // the real entry's marks, copied
+  return Boolean(real);
+}}"""
+
+
+def test_a_forged_entry_never_runs(reader, small_site):
+    server = small_site[2]
+    open_live(reader, f"{server.url}/one/")
+    open_live(reader, f"{server.url}/two/")
+    script = reader.evaluate(
+        "() => [...document.scripts].find((s) => s.src.endsWith('/offline.js')).src"
+    )
+    poll(reader, f"async () => ({KEPT})().then((k) => k.includes(new URL('{script}').pathname))")
+    evil = "window.__forged = true; document.title = 'FORGED';"
+    assert reader.evaluate(FORGE, [script, evil, "text/javascript"])  # with its mark copied
+    page = "<!doctype html><title>FORGED</title><script>window.__forged = true</script>"
+    assert reader.evaluate(FORGE, [f"{server.url}/two/", page, "text/html"])
+    reader.reload()
+    poll(reader, "() => !!navigator.serviceWorker.controller")
+    assert reader.evaluate("() => window.__forged") is None
+    assert reader.title() != "FORGED"
+    # Offline, a forged copy is dropped rather than served: the forged page is not shown.
+    assert reader.evaluate(FORGE, [script, evil, "text/javascript"])
+    server.stop()
+    reader.goto(f"{server.url}/two/")
+    assert reader.title() != "FORGED"
+    assert reader.evaluate("() => window.__forged") is None
+    reader.goto(f"{server.url}/one/")
+    assert reader.evaluate("() => window.__forged") is None
+    assert "First edition." in reader.inner_text("main")
+
+
+def test_a_deleted_articles_page_and_keyframes_leave_the_cache(reader, small_site):
+    content, out, server = small_site
+    open_live(reader, f"{server.url}/one/")
+    open_live(reader, f"{server.url}/two/")
+    assert any(p.startswith("/two/") and p.endswith(".json") for p in kept(reader))
+    (content / "two.md").unlink()
+    build_site(BuildConfig(content=content, out=out, cache=None))
+    reader.goto(f"{server.url}/one/")
+    poll(
+        reader,
+        f"async () => ({KEPT})().then((k) => !k.some((p) => p.startsWith('/two/')))",
+        timeout=60,
+    )
+
+
+def test_two_sites_under_one_origin_keep_their_own(reader, tmp_path):
+    """Two blogs under one origin (GitHub Pages' user.github.io/a/ and /b/): reading B keeps
+    A's kept files, and B's retiring worker leaves A's cache alone."""
+    root = tmp_path / "origin"
+    for name in ("a", "b"):
+        content = tmp_path / name
+        content.mkdir()
+        (content / "one.md").write_text(
+            ARTICLE.format(title=f"Blog {name}", day=1, text=f"Blog {name}.", lr=0.1)
+        )
+        build_site(BuildConfig(content=content, out=root / name, cache=None, base_url=f"/{name}/"))
+    server = CountingServer(root)
+    try:
+        open_live(reader, f"{server.url}/a/one/")
+        poll(reader, "async () => (await caches.keys()).length === 1")
+        open_live(reader, f"{server.url}/b/one/")
+        poll(reader, "async () => (await caches.keys()).length === 2")
+        ours = "async (name) => (await (await caches.open(name)).keys()).map((r) => r.url)"
+        a_kept = reader.evaluate(ours, f"downhill-offline {server.url}/a/")
+        assert a_kept and all(url.startswith(f"{server.url}/a/") for url in a_kept)
+        b_kept = reader.evaluate(ours, f"downhill-offline {server.url}/b/")
+        assert b_kept and all(url.startswith(f"{server.url}/b/") for url in b_kept)
+        # B turns offline reading off: its worker retires, A's cache stays whole.
+        off = {"cache": None, "base_url": "/b/", "offline": False}
+        build_site(BuildConfig(content=tmp_path / "b", out=root / "b", **off))
+        reader.goto(f"{server.url}/b/one/")
+        poll(reader, f"async () => !(await caches.has('downhill-offline {server.url}/b/'))", 30)
+        assert reader.evaluate(ours, f"downhill-offline {server.url}/a/") == a_kept
+    finally:
+        server.stop()
+    reader.goto(f"{server.url}/a/one/")  # offline: A opens with its style and charts
+    assert "Blog a." in reader.inner_text("main")
+    assert reader.evaluate("() => [...document.styleSheets].some((s) => s.cssRules.length > 10)")
