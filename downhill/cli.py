@@ -123,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the authors' guide: draft (default: shown by serve only), yes (published), "
         "no (removed)",
     )
+    start.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a content/_index.md you wrote (it is kept as _index.md.bak)",
+    )
     start.add_argument("--content", type=Path, default=BuildConfig.content)
     return parser
 
@@ -157,6 +162,7 @@ def run_build(config: BuildConfig) -> int:
     from .assets import MissingAssets
     from .errors import BuildFailed
     from .site import build_site
+    from .write import UnsafeOutput
 
     started = time.perf_counter()
     progress = (
@@ -168,7 +174,7 @@ def run_build(config: BuildConfig) -> int:
         articles = build_site(config, progress)
     except BuildFailed as exc:
         return report(exc.errors, config.out)
-    except MissingAssets as exc:
+    except (MissingAssets, UnsafeOutput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # a full disk, a folder that cannot be written
@@ -288,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.url,
             args.keep_samples,
             args.guide,
+            args.force,
         )
     if args.command == "serve":
         from .serve import serve

@@ -29,7 +29,7 @@ from .assets import ENGINE_VERSION, package_index, publish_static, publish_vendo
 from .cache import Cache
 from .cells import CellFence, data_signature, environment_signature
 from .checks import CheckFence
-from .config import BuildConfig, engine_errors, template_error
+from .config import ROOT, BuildConfig, engine_errors, template_error
 from .demos import DemoFence
 from .errors import BuildFailed, ContentError
 from .exercises import ExerciseFence
@@ -54,7 +54,7 @@ from .read import (
 )
 from .render import csp_for, make_environment, sandbox_for
 from .settings import IndexFile, SiteSettings, read_site_index, resolved
-from .write import atomic_output
+from .write import atomic_output, check_output
 
 WORDS_PER_MINUTE = 230
 PARALLEL_MIN = 24  # articles per extra process worth its start-up
@@ -580,6 +580,7 @@ def build_site(
     Raises BuildFailed for errors in the content, the templates or the engine's source;
     ``config.out`` is then left as it was.
     """
+    check_output(config.out, config.content, ROOT)
     errors = engine_errors(config.engine, config.cache)
     if errors:
         raise BuildFailed(errors)

@@ -8,6 +8,7 @@ thousand folders.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -157,6 +158,52 @@ class SiteTree:
                 needed.add(relative)
         for folder in sorted(self.folders - needed, key=len, reverse=True):
             os.rmdir(self.root / folder)
+
+
+class UnsafeOutput(Exception):
+    """``--out`` names a folder a build would destroy: the message says which and why."""
+
+
+MARK = "build.json"  # every build writes it at the site's root (with "articles", "engine")
+
+
+def made_by_downhill(folder: Path) -> bool:
+    """Whether ``folder`` is a site an earlier build wrote (its build.json says so)."""
+    try:
+        mark = json.loads((folder / MARK).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(mark, dict) and {"articles", "engine"} <= mark.keys()
+
+
+def check_output(out: Path, content: Path, project: Path) -> None:
+    """Raise UnsafeOutput unless a build may replace ``out``: a folder that does not exist,
+    an empty one, or an earlier build's site; never the content, a folder holding it or the
+    project, nor a folder inside the content (the next build would read the site)."""
+    out, content, project = out.resolve(), content.resolve(), project.resolve()
+    own = "give a folder of its own, e.g. --out site"
+    if out == content or out in content.parents:
+        refuse(out, f"is the content folder or holds it: a build would move the articles; {own}")
+    if out == project or out in project.parents:
+        refuse(out, f"is the project folder or holds it: a build would move the project; {own}")
+    if content in out.parents:
+        refuse(
+            out,
+            f"is inside the content folder {content}: the site would be published in "
+            "itself; give a folder outside it",
+        )
+    if out.exists() and not out.is_dir():
+        refuse(out, "is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not made_by_downhill(out):
+        refuse(
+            out,
+            f"holds files no Downhill build made (no {MARK} of one), and a build "
+            "replaces the whole folder; give an empty or new folder, or move them first",
+        )
+
+
+def refuse(out: Path, why: str) -> None:
+    raise UnsafeOutput(f"--out {out} {why}; nothing was moved")
 
 
 @contextmanager

@@ -101,6 +101,7 @@ def test_a_wrong_setting_fails_the_build_at_its_line(content, tmp_path, line, wr
     (content / "_index.md").write_text(f"---\ntitle: Notes\n{written}\n---\n\nHello.\n")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "kept.html").write_text("previous")
+    (tmp_path / "site" / "build.json").write_text('{"articles": 0, "engine": "0"}')
     with pytest.raises(BuildFailed) as failed:
         build(content, tmp_path)
     [error] = failed.value.errors
