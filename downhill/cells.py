@@ -23,13 +23,18 @@ limit); the fence's formatter then writes each cell's code, output and controls.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import hashlib
 import json
 import os
 import select
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -41,7 +46,14 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from engine.cells import CELL_FILE, bound_values, figures_of
+from engine.cells import (
+    CELL_FILE,
+    MAX_OUTPUT_BYTES,
+    MAX_PAGE_OUTPUT_BYTES,
+    bound_values,
+    figures_of,
+    too_large,
+)
 
 from .cache import write_whole
 from .config import ROOT
@@ -51,7 +63,7 @@ from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
 from .iterates import ID
 from .keyframes import Keyframes, KeyframeStore
-from .read import NOT_XML
+from .read import NOT_XML, file_problem
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
@@ -345,6 +357,7 @@ class Kernel:
                 stderr=subprocess.DEVNULL,
                 cwd=self.cwd,
                 env=env,
+                process_group=0,  # the kernel and all its cells start, ended together
             )
         assert self.process.stdin and self.process.stdout
         self.process.stdin.write((json.dumps(request) + "\n").encode())
@@ -365,8 +378,11 @@ class Kernel:
         return json.loads(line)
 
     def close(self) -> None:
+        """End the kernel's whole process group: the kernel, its guard, whatever cells
+        started (the kernel is reaped after, so its group id cannot be reused meanwhile)."""
         if self.process is not None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             for stream in (self.process.stdin, self.process.stdout):
                 if stream:
@@ -377,10 +393,51 @@ class Kernel:
 FRAMES_LIMIT = 35  # seconds more for an interact cell's keyframes (the kernel's 30, and slack)
 
 
-def run_article_cells(cells: list[Cell], cwd: Path) -> list[dict[str, Any]]:
-    """Run ``cells`` in order in one kernel; a result per cell:
-    ``{"output", "keyframes"}``, or ``{"timeout": message}``; cells after a failed one are
-    not run (None)."""
+MAX_DATA_BYTES = 256 << 20  # of content files copied into the cells' working folder
+
+
+def data_files(content: Path) -> list[Path]:
+    """The content folder's files a cell may read: every regular file but the articles,
+    inside content/ once links are followed (a link out of it is not copied)."""
+    root = content.resolve()
+    return [
+        path
+        for path in sorted(content.rglob("*"))
+        if path.suffix != ".md" and path.is_file() and file_problem(path, root) is None
+    ]
+
+
+@contextlib.contextmanager
+def working_folder(content: Path) -> Iterator[Path]:
+    """A scratch folder holding copies of ``content``'s data files, removed afterwards: a
+    cell reads them by the same relative paths, and what it writes stays out of content/."""
+    with tempfile.TemporaryDirectory(prefix="downhill-cells-") as scratch:
+        total = 0
+        for path in data_files(content):
+            total += path.stat().st_size
+            if total > MAX_DATA_BYTES:
+                raise CellTimeout(
+                    f"could not start: content/ holds more than {MAX_DATA_BYTES >> 20} MB of "
+                    "files besides the articles, and cells run on a copy of them"
+                )
+            target = Path(scratch) / path.relative_to(content)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        yield Path(scratch)
+
+
+def run_article_cells(cells: list[Cell], content: Path) -> list[dict[str, Any]]:
+    """Run ``cells`` in order in one kernel, in a scratch copy of ``content``'s data files;
+    a result per cell: ``{"output", "keyframes"}``, or ``{"timeout": message}``; cells
+    after a failed one are not run (None)."""
+    try:
+        with working_folder(content) as scratch:
+            return _run_in(cells, scratch)
+    except CellTimeout as exc:
+        return [{"timeout": str(exc)}] + [None] * (len(cells) - 1)
+
+
+def _run_in(cells: list[Cell], cwd: Path) -> list[dict[str, Any]]:
     results: list[dict[str, Any] | None] = [None] * len(cells)
     kernel = Kernel(cwd)
     try:
@@ -482,8 +539,25 @@ class CellFence:
                 r and "output" in r and not r["output"]["error"] for r in self.results
             ):
                 write_whole(stored, json.dumps(self.results))
+        shown = 0  # bytes of output the article's cells put in the page
         for cell, result in zip(self.cells, self.results, strict=True):
             if result is None:
+                continue
+            size = len(json.dumps(result["output"])) if "output" in result else 0
+            shown += size
+            if size > MAX_OUTPUT_BYTES:
+                self.errors.append(ContentError(self.path, cell.line, f"cell: {too_large(size)}"))
+                continue
+            if shown > MAX_PAGE_OUTPUT_BYTES:
+                self.errors.append(
+                    ContentError(
+                        self.path,
+                        cell.line,
+                        f"cell: the article's cells show {shown / 1e6:.1f} MB up to here, and "
+                        f"a page can hold at most {MAX_PAGE_OUTPUT_BYTES / 1e6:g} MB of cell "
+                        "output: show fewer points, or split the article",
+                    )
+                )
                 continue
             if "timeout" in result:
                 self.errors.append(

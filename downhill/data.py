@@ -19,6 +19,7 @@ from typing import Any
 from engine.spec import MAX_DATA_POINTS, suggest
 
 from .errors import ContentError
+from .read import file_problem
 
 
 class DataError(Exception):
@@ -131,6 +132,10 @@ def with_file_data(raw: Any, article: Path, errors: list[ContentError], line: in
         )
         return {**raw, "fit": {**fit, "data": None}}
     file = article.parent / relative
+    problem = file_problem(file, article.parent.resolve()) if file.exists() else None
+    if problem:  # (said before anything is read: a link to /etc/passwd echoes nothing)
+        errors.append(ContentError(article, line, f"fit.data {name!r}: {problem}"))
+        return {**raw, "fit": {**fit, "data": None}}
     if not file.is_file():
         errors.append(
             ContentError(

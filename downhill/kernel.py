@@ -2,6 +2,12 @@
 cell sees the names the cells before it defined, as in a notebook; a child, so a runaway
 cell is ended by a time limit and a memory limit and never hangs the build or the dev server.
 
+It leads a process group of its own, and whatever its cells start stays in it: the builder
+ends the whole group (downhill/cells.py's Kernel.close), and a guard forked first ends it
+too the moment the builder is gone (killed by ``serve`` or a signal), so a forked child or
+a ``subprocess`` never outlives the build. Its working folder is a scratch copy of the
+content's data files: what a cell writes never lands in content/ (which ``serve`` watches).
+
 Run as ``python -m downhill.kernel MEMORY_BYTES``. Requests come as JSON lines on stdin,
 replies go as JSON lines to what was stdout; the cells' own printing is captured (file
 descriptors 1 and 2 are pointed at /dev/null, so not even C code can garble the replies).
@@ -108,7 +114,23 @@ def _forked(compute: Any, seconds: float) -> Any:
     return json.loads(b"".join(chunks) or b"null")
 
 
+def guard_group() -> None:
+    """Fork a guard that ends this process group once the builder is gone: it waits for the
+    requests pipe (stdin) to lose its writer, which happens however the builder ends."""
+    if os.fork() != 0:
+        return
+    os.closerange(1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    import select
+
+    watcher = select.poll()
+    watcher.register(0, select.POLLHUP)  # (POLLHUP is reported whatever the mask)
+    while True:
+        if any(event & (select.POLLHUP | select.POLLERR) for _, event in watcher.poll()):
+            os.killpg(0, signal.SIGKILL)
+
+
 def main() -> None:
+    guard_group()
     limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

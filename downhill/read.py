@@ -228,16 +228,16 @@ def content_files(content: Path, slugs: set[str], errors: list[ContentError]) ->
 
 
 def file_problem(path: Path, root: Path) -> str | None:
-    """Why ``path`` cannot be read as an article, or None."""
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.exists():
-            return f"a symlink to {target}, which does not exist; remove the link"
-        if root not in target.parents:
-            return (
-                f"a symlink to {target}, outside the content folder; copy the file into "
-                "the content folder instead"
-            )
+    """Why ``path`` cannot be read as a file of the content folder ``root`` (resolved), or
+    None: it must be a regular file inside ``root`` once every link on its way is followed."""
+    target = path.resolve()
+    if target != path.absolute() and not target.exists():
+        return f"a symlink to {target}, which does not exist; remove the link"
+    if root not in target.parents:
+        return (
+            f"a link to {target}, outside the content folder; copy the file into the content "
+            "folder instead"
+        )
     try:
         mode = path.stat().st_mode
     except OSError as exc:

@@ -11,6 +11,8 @@ import contextlib
 import functools
 import http.server
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -138,7 +140,10 @@ REBUILD_SECONDS = 600  # a rebuild still running then is stopped and reported
 class Rebuild:
     """One build in a child process (``build.py build *argv``): it imports the engine and
     templates as they are now (an edit to engine/ takes effect), and nothing it raises can
-    stop the server or the watcher. ``done()`` is None while it runs, then (code, output)."""
+    stop the server or the watcher. ``done()`` is None while it runs, then (code, output).
+
+    The build runs in a session of its own, which :meth:`stop` ends whole: the build, its
+    renderers and, through their guards, the cells' kernels (downhill/kernel.py)."""
 
     def __init__(self, build_argv: list[str]) -> None:
         self.output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - lives as long as the build
@@ -149,6 +154,7 @@ class Rebuild:
             stderr=subprocess.STDOUT,
             text=True,
             cwd=ROOT,
+            start_new_session=True,
         )
 
     def done(self) -> tuple[int, str] | None:
@@ -167,23 +173,75 @@ class Rebuild:
         return self.process.returncode, text
 
     def stop(self) -> None:
-        self.process.kill()
+        with contextlib.suppress(ProcessLookupError):  # (reaped below: the id stays its own)
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.output.close()
 
 
 def rebuild_in_child(build_argv: list[str]) -> tuple[int, str]:
-    """Build once in a child process and wait for it (at most REBUILD_SECONDS)."""
+    """Build once in a child process and wait for it (at most REBUILD_SECONDS); stopped
+    whole if the wait is interrupted (Ctrl-C)."""
     rebuild = Rebuild(build_argv)
-    while (result := rebuild.done()) is None:
-        time.sleep(0.05)
+    try:
+        while (result := rebuild.done()) is None:
+            time.sleep(0.05)
+    except BaseException:
+        rebuild.stop()
+        raise
     return result
 
 
+@dataclass
+class Watcher:
+    """Rebuilds on every change of ``folders``: a change during a rebuild stops it and
+    starts another, so that a build that hangs never keeps later fixes waiting."""
+
+    folders: list[Path]
+    build_argv: list[str]
+    report: Callable[[int, str], None]
+    running: Rebuild | None = None
+    closed: bool = False  # serve is ending: no rebuild starts any more
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            try:
+                self.running = Rebuild(self.build_argv)
+            except Exception as exc:  # e.g. no process could be started: say so, keep watching
+                self.report(1, f"the build could not run: {exc}\n")
+
+    def watch(self, seen: dict[Path, float]) -> None:
+        while True:
+            time.sleep(0.5)
+            try:  # a file removed while it is listed, say: look again next time
+                now = snapshot(self.folders)
+            except OSError:
+                continue
+            if now != seen:
+                seen = now
+                self.stop()
+                self.start()
+            running = self.running
+            if running is not None and (result := running.done()) is not None:
+                with self.lock:
+                    if self.running is running:
+                        self.running = None
+                self.report(*result)
+
+    def stop(self, close: bool = False) -> None:
+        with self.lock:
+            self.closed = self.closed or close
+            running, self.running = self.running, None
+        if running is not None:
+            running.stop()
+
+
 def serve(config: BuildConfig, port: int, build_argv: list[str]) -> int:
-    """Serve ``config.out``; rebuild it (``build.py build *build_argv``) on every change. A
-    change during a rebuild stops that rebuild and starts another, so that a build that
-    hangs never keeps later fixes waiting."""
+    """Serve ``config.out``; rebuild it (``build.py build *build_argv``) on every change
+    (Watcher). Whatever a rebuild started ends with it, and with ``serve``."""
     status = Status()
 
     def report(code: int, output: str) -> None:
@@ -192,42 +250,26 @@ def serve(config: BuildConfig, port: int, build_argv: list[str]) -> int:
             status.version += 1
         print(output, end="")
 
-    def start() -> Rebuild | None:
-        try:
-            return Rebuild(build_argv)
-        except Exception as exc:  # e.g. no process could be started: say so, keep watching
-            report(1, f"the build could not run: {exc}\n")
-            return None
+    def ending(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # (a terminal closed, or `kill`: the finally below runs)
 
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, ending)
     folders = [config.content, config.templates, config.static, config.engine]
+    watcher = Watcher(folders, build_argv, report)
     seen = snapshot(folders)
     report(*rebuild_in_child(build_argv))
-
-    def watch(seen: dict[Path, float]) -> None:
-        running: Rebuild | None = None
-        while True:
-            time.sleep(0.5)
-            try:  # a file removed while it is listed, say: look again next time
-                now = snapshot(folders)
-            except OSError:
-                continue
-            if now != seen:
-                seen = now
-                if running is not None:
-                    running.stop()
-                running = start()
-            if running is not None and (result := running.done()) is not None:
-                running = None
-                report(*result)
-
-    threading.Thread(target=watch, args=(seen,), daemon=True).start()
+    threading.Thread(target=watcher.watch, args=(seen,), daemon=True).start()
     handler_class = type("Handler", (DevHandler,), {"status": status, "base_url": config.base_url})
     handler = functools.partial(handler_class, directory=str(config.out.resolve()))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        print(
-            f"serving http://127.0.0.1:{port}{config.base_url} (drafts included); "
-            "watching for changes, Ctrl-C to stop"
-        )
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+    try:
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            print(
+                f"serving http://127.0.0.1:{port}{config.base_url} (drafts included); "
+                "watching for changes, Ctrl-C to stop"
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
+    finally:
+        watcher.stop(close=True)
     return 0

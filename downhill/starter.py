@@ -39,7 +39,7 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "75f5eaab7821e1a2b08473061c728abcd635d31b31684c3288ce8bb11a0aa3a2"
     ),
-    "guide.md": "821c28d2035fa3658290ac4e8e81be91f5959f2eb6272785003ac81ff4350cea",
+    "guide.md": "4d35d0206e241580d9d84663cb4cda800080bbaaf49c8552f81299ec68c13010",
     "data/anscombe.csv": "b227a9510f1223e4ad115e64544606cb5b251cd9b104d0d5eaacb7e16b7dc364",
 }
 

@@ -26,6 +26,8 @@ from typing import Any
 MAX_TEXT = 100_000  # characters kept of each printed stream and of a value's repr
 MAX_ROWS = 500  # rows of a table shown
 MAX_DISPLAYS = 20  # show() calls kept per cell
+MAX_OUTPUT_BYTES = 5_000_000  # a cell's whole output as JSON, figures included
+MAX_PAGE_OUTPUT_BYTES = 20_000_000  # an article's cells' outputs together (the builder's)
 CELL_FILE = "<cell {}>"  # the file name a cell's code is compiled under
 
 Stream = Callable[[str, str], None]  # (stream name, text) as it is printed
@@ -270,7 +272,19 @@ def run_cells_json(request_text: str, on_text: Stream | None = None) -> str:
     output = run_cell(
         cells[-1], namespace, CELL_FILE.format(len(cells)), request.get("overrides"), on_text
     )
-    return json.dumps(_plain_output(output), allow_nan=False)
+    text = json.dumps(_plain_output(output), allow_nan=False)
+    if len(text) > MAX_OUTPUT_BYTES:
+        error = {"type": "OutputTooLarge", "message": too_large(len(text)), "line": None}
+        return json.dumps({**output, "displays": [], "value": None, "error": error})
+    return text
+
+
+def too_large(size: int) -> str:
+    """Why an output of ``size`` bytes is not shown, and what to do instead."""
+    return (
+        f"its output is {size / 1e6:.1f} MB, and a cell can show at most "
+        f"{MAX_OUTPUT_BYTES / 1e6:g} MB: show fewer points (every 10th, say) or a summary"
+    )
 
 
 def _plain_output(output: dict[str, Any]) -> dict[str, Any]:
