@@ -176,7 +176,14 @@ attempt("importScripts", lambda: js.importScripts(OTHER + "/script.js"))
 attempt("websocket", lambda: js.WebSocket.new(OTHER.replace("http", "ws") + "/ws"))
 attempt("event source", lambda: js.EventSource.new(OTHER + "/events"))
 attempt("beacon", lambda: js.navigator.sendBeacon(OTHER + "/beacon", "x"))
-# Asynchronous attempts: the test checks that none arrives.
+# Asynchronous attempts: the test checks that none arrives, and that nothing is planted.
+def plant(cache):
+    return cache.put(SITE + "planted", js.Response.new("planted"))
+for name in ("downhill-offline", "mine"):
+    try:
+        js.caches.open(name).then(plant)
+    except Exception:
+        pass
 js.fetch(OTHER + "/through-the-page")
 js.Object.getPrototypeOf(js.self).fetch.call(js.self, OTHER + "/raw-fetch")
 attempt("nested worker", lambda: js.Worker.new(OTHER + "/worker.js"))
@@ -230,6 +237,12 @@ def test_a_readers_code_cannot_touch_the_site(page, strangers_site, other_origin
         "async () => (await (await caches.open('downhill-offline')).match('/kept')).text()"
     )
     assert kept == "mine"
+    planted = page.evaluate(
+        "async (url) => Promise.all((await caches.keys()).map(async (name) =>"
+        " Boolean(await (await caches.open(name)).match(url))))",
+        f"{strangers_site}planted",
+    )
+    assert not any(planted)
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,13 @@ scripts/setup --test installs webkit2gtk-driver and xvfb, as it installs chromiu
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import subprocess
+import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -243,6 +246,56 @@ def test_a_cell_is_edited_and_run_in_webkit(webkit, watched_site_url):
     assert webkit.execute_script("return window.__errors;") == []
 
 
+def test_a_readers_code_cannot_touch_the_site_in_webkit(webkit, watched_site_url):
+    """WebKit: the cells' sandbox holds as in Chromium (tests/test_strangers_browser.py)."""
+    from .test_strangers_browser import ATTACK, Counting
+
+    handler = type("Handler", (Counting,), {"seen": []})
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{other.server_address[1]}"
+    site = f"{watched_site_url}/the-descent-loop-in-code/"
+    code = f"OTHER = {origin!r}\nSITE = {site!r}\n" + textwrap.dedent(ATTACK)
+    try:
+        webkit.get(site)
+        wait(webkit, "return document.readyState === 'complete' && !!window.downhill;")
+        webkit.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "localStorage.setItem('mine', 'kept');"
+            "caches.open('mine').then((c) => c.put('/kept', new Response('mine'))).then(done);"
+        )
+        webkit.execute_script(
+            "const cell = window.downhill.cells.find((c) => c.id === 'by-hand');"
+            "window.__ran = null;"
+            "cell.el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; });"
+            "cell.edited = arguments[0];"
+            "cell.run();",
+            code,
+        )
+        answer = wait(webkit, "return window.__ran;", timeout=180)
+        printed = dict(
+            line.split(" = ", 1)
+            for line in answer["output"]["stdout"].splitlines()
+            if " = " in line
+        )
+        # (WebKit gives an opaque origin a Cache Storage of its own: what it holds is checked
+        # below, from the page.)
+        for name in ("indexedDB", "document", "localStorage", "xhr other origin"):
+            assert printed[name].startswith("refused"), (name, printed)
+        time.sleep(2)
+        assert handler.seen == []
+        kept = webkit.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "caches.open('mine').then(async (c) => [await (await c.match('/kept')).text(),"
+            " Boolean(await c.match(arguments[0] + 'planted'))])"
+            ".then(([text, planted]) => done([text, planted, localStorage.getItem('mine')]));",
+            site,
+        )
+        assert kept == ["mine", False, "kept"]
+    finally:
+        other.shutdown()
+
+
 def test_an_exercise_is_graded_in_webkit(webkit, watched_site_url):
     """WebKit: a wrong gradient is graded and explained, the fixed one is solved."""
     webkit.get(f"{watched_site_url}/gradient-points-uphill/")
@@ -278,7 +331,7 @@ def test_an_exercise_is_graded_in_webkit(webkit, watched_site_url):
 
 KEPT_JS = """
 const done = arguments[arguments.length - 1];
-caches.open('downhill-offline').then((c) => c.keys())
+caches.open('downhill-offline ' + new URL('/', location.href).href).then((c) => c.keys())
   .then((keys) => done(keys.map((r) => new URL(r.url).pathname)), () => done([]));
 """
 
