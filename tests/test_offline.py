@@ -335,3 +335,29 @@ def test_two_sites_under_one_origin_keep_their_own(reader, tmp_path):
     reader.goto(f"{server.url}/a/one/")  # offline: A opens with its style and charts
     assert "Blog a." in reader.inner_text("main")
     assert reader.evaluate("() => [...document.styleSheets].some((s) => s.cssRules.length > 10)")
+
+
+RUN_CELL = """() => { window.__ran = null; const el = document.querySelector('#by-hand');
+  el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});
+  el.querySelector('.cell-run').click(); }"""
+
+
+def test_a_cell_runs_offline_in_its_sandbox(reader, own_server):
+    """The cells' sandbox needs no request of its own (a service worker never controls a
+    sandboxed frame): the page fetches the worker's files, which the service worker keeps."""
+    url = f"{own_server.url}/the-descent-loop-in-code/"
+    reader.goto(url)
+    poll(reader, "() => !!navigator.serviceWorker.controller")
+    reader.evaluate(RUN_CELL)
+    assert poll(reader, "() => window.__ran", 120)["output"]["error"] is None
+    poll(
+        reader,
+        f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('cell-worker.js'))"
+        " && k.some((p) => p.includes('python_stdlib_full')))",
+    )
+    own_server.stop()
+    reader.reload()
+    reader.evaluate(RUN_CELL)
+    answer = poll(reader, "() => window.__ran", 120)
+    assert answer.get("output", {}).get("error") is None, answer
+    assert "step 15: x =  -2.6935" in reader.inner_text("#by-hand .cell-stdout")
