@@ -37,9 +37,9 @@ SHIPPED = {
         "e5a8e0895601c279618f0c0bc43f5a5dbfb714038aa58162b1a848666e39fd84"
     ),
     "the-descent-loop-in-code.md": (
-        "75f5eaab7821e1a2b08473061c728abcd635d31b31684c3288ce8bb11a0aa3a2"
+        "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "4d35d0206e241580d9d84663cb4cda800080bbaaf49c8552f81299ec68c13010",
+    "guide.md": "4b8fb1b3313c7de6f206f86a9d56e4ceac638ea617bbd4694a036981874da257",
     "data/anscombe.csv": "b227a9510f1223e4ad115e64544606cb5b251cd9b104d0d5eaacb7e16b7dc364",
 }
 

@@ -6,22 +6,29 @@ A cell's output is plain JSON::
 
     {"stdout": str, "stderr": str, "value": str | None,
      "displays": [{"figure": {...}} | {"demo": {"figures": [...], "summary": str}}
-                  | {"table": {"columns": [...], "rows": [[...]]}} | {"text": str}],
+                  | {"table": {"columns": [...], "rows": [[...]]}} | {"text": str}
+                  | {"image": {"format": "svg" | "png", "data", "width", "height", "alt"}}],
      "error": None | {"type", "message", "line", "frames": [{"cell", "line", "name"}]}}
 
 ``value`` is the repr of the cell's last expression (None when it is None or there is
-none); ``displays`` are what the cell passed to ``show()``, in order.
+none, and for a matplotlib artist, whose repr names a memory address); ``displays`` are
+what the cell passed to ``show()`` or ``display()``, and its matplotlib figures
+(engine.inline), in order.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from . import inline
 
 MAX_TEXT = 100_000  # characters kept of each printed stream and of a value's repr
 MAX_ROWS = 500  # rows of a table shown
@@ -111,6 +118,9 @@ def display(value: Any) -> dict[str, Any]:
     """What ``show(value)`` puts under a cell: a Plotly figure (a dict with ``data``), a demo
     spec drawn by the engine exactly as a ``demo`` fence draws it (a dict with ``function``
     or ``fit``), a table (a list of rows, or a 2-D array), or else its repr."""
+    if inline.is_figure(value):  # (shown now: the end of the cell does not show it again)
+        inline.close(value)
+        return inline.figure_image(value)
     if hasattr(value, "tolist") and getattr(value, "ndim", 0) == 2:
         value = value.tolist()
     if isinstance(value, dict) and isinstance(value.get("data"), list | tuple):
@@ -215,20 +225,25 @@ def run_cell(
     out, err = Printed("stdout", on_text), Printed("stderr", on_text)
     displays: list[dict[str, Any]] = []
 
+    def add(shown: dict[str, Any]) -> None:
+        if len(displays) >= MAX_DISPLAYS:
+            raise RuntimeError(f"a cell can show at most {MAX_DISPLAYS} outputs")
+        displays.append(shown)
+
     def show(*values: Any) -> None:
         """Show a figure, a demo spec, a table or any value under the cell."""
         for value in values:
-            if len(displays) >= MAX_DISPLAYS:
-                raise RuntimeError(f"a cell can show at most {MAX_DISPLAYS} outputs")
-            displays.append(display(value))
+            add(display(value))
 
     namespace.setdefault("__name__", "__main__")
-    namespace["show"] = show
+    namespace["show"] = namespace["display"] = show  # display(): Jupyter's name for it
     output: dict[str, Any] = {"stdout": "", "stderr": "", "value": None, "displays": displays}
     output["error"] = None
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
+    sink = inline.SINK.set(add)
     try:
+        use_inline_backend()
         tree = ast.parse(source, filename)
         if overrides:
             tree = ast.fix_missing_locations(_Overrides(overrides).visit(tree))
@@ -236,14 +251,28 @@ def run_cell(
         exec(compile(tree, filename, "exec"), namespace)
         if last is not None:
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
-            if value is not None:
+            if inline.is_figure(value):
+                show(value)
+            elif value is not None and not inline.is_artist(value):
                 output["value"] = _repr(value)
+        inline.flush()  # the figures the cell left open, as Jupyter shows them
     except Exception as exc:
         output["error"] = _error(exc, exc.__traceback__, filename)
+        with contextlib.suppress(Exception):  # what it drew before failing, as Jupyter shows
+            inline.flush()
     finally:
+        inline.SINK.reset(sink)
         sys.stdout, sys.stderr = saved
     output["stdout"], output["stderr"] = out.text(), err.text()
     return output
+
+
+def use_inline_backend() -> None:
+    """Make matplotlib draw into the cell's output (engine.inline), imported yet or not."""
+    os.environ["MPLBACKEND"] = inline.BACKEND
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None and pyplot.get_backend() != inline.BACKEND:
+        pyplot.switch_backend(inline.BACKEND)
 
 
 def figures_of(output: dict[str, Any]) -> list[dict[str, Any]]:

@@ -47,6 +47,17 @@ function decode(text) {
     .decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
 }
 
+/** A figure's image (engine.inline): always an <img>, never markup in the page. */
+function image({ format, data, src, width, height, alt }) {
+  const img = element("img", `cell-image cell-${format === "svg" ? "svg" : "png"}`);
+  img.src = src || (format === "svg" ? `data:image/svg+xml,${encodeURIComponent(data)}`
+    : `data:image/png;base64,${data}`);
+  img.alt = alt || "";
+  img.width = width;
+  img.height = height;
+  return img;
+}
+
 export class Cell {
   constructor(el, runner, page) {
     this.el = el;
@@ -57,7 +68,13 @@ export class Cell {
     this.authorCode = data.code;
     this.timeout = data.timeout;
     this.choices = data.choices || {};
+    this.alt = data.alt ?? null; // the author's words for the figures (#| alt:)
     this.builtOutput = data.output;
+    // The built images' bytes are in the page's <img> elements, not twice in the JSON.
+    const built = [...el.querySelectorAll(".cell-output img.cell-image")];
+    for (const shown of this.builtOutput?.displays ?? []) {
+      if (shown.image) shown.image.src = built.shift()?.src;
+    }
     this.editor = null;
     this.edited = null; // code from a link before the editor is open
     // Code from a link runs only when the reader asks (Run here or below): until then a
@@ -228,6 +245,12 @@ export class Cell {
     if (output.stdout) box.append(element("pre", "cell-stdout", output.stdout));
     if (output.stderr) box.append(element("pre", "cell-stderr", output.stderr));
     let count = 0;
+    let figure = 0;
+    const alt = (own) => {
+      const text = Array.isArray(this.alt) ? this.alt[figure] : this.alt;
+      figure += 1;
+      return text ?? own;
+    };
     const chart = () => {
       count += 1;
       const div = element("div", "demo-chart");
@@ -241,6 +264,7 @@ export class Cell {
         for (const _ of shown.demo.figures) box.append(chart());
         box.append(element("p", "demo-summary", shown.demo.summary));
       } else if (shown.table) box.append(this.table(shown.table));
+      else if (shown.image) box.append(image({ ...shown.image, alt: alt(shown.image.alt) }));
       else box.append(element("pre", "cell-text", shown.text));
     }
     if (output.value !== null && output.value !== undefined) {

@@ -171,11 +171,14 @@ def test_interact_answers_from_keyframes_with_the_runtime_blocked(page, site_url
     assert not any("cell" in url for url in requested)  # no cell ran: nothing asked to
 
 
-def tiny_wheel(name: str) -> tuple[str, bytes]:
-    """A pure-Python wheel whose module says its name."""
+def tiny_wheel(name: str, modules: dict[str, str] | None = None) -> tuple[str, bytes]:
+    """A pure-Python wheel whose module says its name (or holding ``modules``: path → code)."""
     dist = f"{name}-1.0.dist-info"
     files = {
-        f"{name}.py": f"NAME = {name!r}\n".encode(),
+        **{
+            path: code.encode()
+            for path, code in (modules or {f"{name}.py": f"NAME = {name!r}\n"}).items()
+        },
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
         f"{dist}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -208,6 +211,57 @@ def cdn_like(folder: Path):
     return server
 
 
+# A stand-in for Pyodide's matplotlib (whose wheel cannot be fetched here): pyplot follows
+# matplotlib's backend protocol as the real one does (MPLBACKEND names a module whose show()
+# takes the open figures), and a figure saves a small SVG that says what drew it.
+STAND_IN = {
+    "matplotlib/__init__.py": """
+import contextlib
+__version__ = "stand-in"
+@contextlib.contextmanager
+def rc_context(params=None):
+    yield
+""",
+    "matplotlib/figure.py": """
+class Figure:
+    def __init__(self):
+        self.axes = []
+    def get_size_inches(self):
+        return (4.0, 3.0)
+    def get_axes(self):
+        return []
+    def savefig(self, buffer, format="svg", **options):
+        buffer.write('<svg xmlns="http://www.w3.org/2000/svg" width="288pt" height="216pt">'
+                     '<text x="10" y="20">drawn by the stand-in</text></svg>')
+""",
+    "matplotlib/pyplot.py": """
+import importlib, os
+from .figure import Figure
+_figures = {}
+def _backend():
+    return importlib.import_module(os.environ["MPLBACKEND"].removeprefix("module://"))
+def get_backend():
+    return os.environ.get("MPLBACKEND", "")
+def switch_backend(name):
+    os.environ["MPLBACKEND"] = name
+def figure(number=None):
+    if number in _figures:
+        return _figures[number]
+    number = number or max(_figures, default=0) + 1
+    _figures[number] = Figure()
+    return _figures[number]
+def get_fignums():
+    return sorted(_figures)
+def close(figure):
+    for number, kept in list(_figures.items()):
+        if kept is figure:
+            del _figures[number]
+def show():
+    _backend().show()
+""",
+}
+
+
 @pytest.fixture(scope="module")
 def package_site(tmp_path_factory):
     """A site whose cells import two packages from a lock served here: one whose hash
@@ -216,8 +270,8 @@ def package_site(tmp_path_factory):
     index = root / "index"
     index.mkdir()
     packages = {}
-    for name in ("tinypkg", "tamperedpkg"):
-        file_name, data = tiny_wheel(name)
+    for name in ("tinypkg", "tamperedpkg", "matplotlib"):
+        file_name, data = tiny_wheel(name, STAND_IN if name == "matplotlib" else None)
         packages[name] = {
             "name": name,
             "version": "1.0",
@@ -246,6 +300,14 @@ def package_site(tmp_path_factory):
         title: Packages
         date: 2026-12-01
         ---
+
+        ```python run
+        #| id: drawing
+        #| alt: The author's words
+        import matplotlib.pyplot as plt
+        figure = plt.figure()
+        plt.show()
+        ```
 
         ```python run
         #| id: good
@@ -288,3 +350,31 @@ def test_a_package_comes_from_the_lock_and_a_changed_file_is_refused(page, packa
     status = page.inner_text("#bad .cell-status")
     assert "tamperedpkg" in status and "computed when the page was built" in status
     assert page.inner_text("#bad .cell-value") == "'tamperedpkg'"  # the build's output stays
+
+
+def test_matplotlib_comes_from_the_lock_and_draws_an_image(page, package_site):
+    page.goto(f"{package_site}/pkg/")
+    assert "Runs with matplotlib" in page.inner_text("#drawing .cell-status")
+    source = "() => document.querySelector('#drawing img.cell-image').src"
+    built = page.evaluate(source)
+    assert built.startswith("data:image/svg+xml,") and "stand-in" not in built
+    answer = run_button(page, "drawing")
+    assert "output" in answer and answer["output"]["error"] is None, (answer, page.problems)
+    img = page.locator("#drawing img.cell-image")
+    assert img.count() == 1
+    assert "drawn%20by%20the%20stand-in" in img.get_attribute("src")
+    assert img.get_attribute("alt") == "The author's words"
+    assert page.evaluate("() => document.querySelector('#drawing img.cell-image').naturalWidth")
+    page.click("#drawing .cell-edit")
+    page.click("#drawing .cell-reset")  # the built image comes back from the page
+    assert page.evaluate(source) == built
+
+
+def run_button(page, cell: str, timeout: float = 120) -> dict:
+    """Press the cell's Run (its code as the author wrote it)."""
+    page.evaluate(
+        f"() => {{ window.__ran = null; const el = document.querySelector('#{cell}');"
+        "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});"
+        "el.querySelector('.cell-run').click(); }"
+    )
+    return poll(page, "() => window.__ran", timeout)
