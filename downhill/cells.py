@@ -143,19 +143,73 @@ def pyodide_packages(lock: Path | None = None) -> dict[str, dict[str, Any]]:
     return {name: entry for entry in packages.values() for name in entry.get("imports", [])}
 
 
-def imported(code: str) -> list[str]:
-    """The top-level modules ``code`` imports, in order."""
+def imports(code: str) -> list[tuple[str, int]]:
+    """Each top-level module ``code`` imports, with the line of its first import."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    names: list[str] = []
+    found: dict[str, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names += [a.name.split(".")[0] for a in node.names]
+            for alias in node.names:
+                found.setdefault(alias.name.split(".")[0], node.lineno)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.append(node.module.split(".")[0])
-    return list(dict.fromkeys(names))
+            found.setdefault(node.module.split(".")[0], node.lineno)
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def imported(code: str) -> list[str]:
+    """The top-level modules ``code`` imports, in order."""
+    return [name for name, _ in imports(code)]
+
+
+# Modules a reader's browser has besides the standard library and the release's packages.
+IN_THE_PAGE = ("engine", "pyodide", "js")
+
+
+def unavailable(name: str, lock: dict[str, dict[str, Any]]) -> bool:
+    """Whether a reader's browser could not import ``name``: not the standard library, not
+    the engine, and in no package of the pinned Pyodide release."""
+    return name not in sys.stdlib_module_names and name not in IN_THE_PAGE and name not in lock
+
+
+def pyodide_version(lock: Path | None = None) -> str:
+    """The pinned Pyodide release's version (its lock says it)."""
+    path = lock or ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
+    try:
+        return str(json.loads(path.read_text())["info"]["version"])
+    except (OSError, ValueError, KeyError):
+        return "(unknown)"
+
+
+# What a notebook's magics and shell escapes become here, said at their line.
+MAGICS = {
+    "timeit": "time it in Python: 'import timeit' and "
+    "'print(timeit.timeit(lambda: f(x), number=1000))'",
+    "time": "time it in Python: 'import time', then time.perf_counter() before and after",
+    "matplotlib": "it is not needed: figures appear as a notebook shows them; delete the line",
+    "pip": "packages come from the site's environment (pyproject.toml) when it is built, "
+    "and from the pinned Pyodide release in a reader's browser; delete the line",
+}
+
+
+def magic_problem(code: str) -> tuple[int, str] | None:
+    """(line, message) for a notebook magic or shell escape that stops ``code`` parsing."""
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        lines = code.split("\n")
+        line = exc.lineno or 0
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        if text.startswith(("%", "!")) and not text.startswith("!="):
+            word = text.lstrip("%!").split(maxsplit=1)[0] if text.lstrip("%!") else ""
+            kind = "a shell command" if text.startswith("!") else "an IPython magic"
+            advice = MAGICS.get(word, "write it in Python")
+            if text.startswith("!") and word != "pip":
+                advice = "a cell runs Python only (in the reader's browser too); write it in Python"
+            return line, f"{text.split()[0]!r} is {kind}, which a cell does not run: {advice}"
+    return None
 
 
 def packages_needed(code: str, lock: dict[str, dict[str, Any]]) -> list[str]:
@@ -227,6 +281,23 @@ def read_cell(
     ):
         bad(("alt",), "alt must be text, or a list of texts (one per figure)")
     controls, choices = cell_controls(options.get("controls"), code, lines, bad)
+    first_code_line = site.line + len(yaml_text.split("\n")) if yaml_text.strip() else site.line
+    magic = magic_problem(code)
+    if magic:
+        errors.append(ContentError(path, first_code_line + magic[0], f"cell: {magic[1]}"))
+    packages = pyodide_packages(lock)
+    if options.get("editable", True):
+        for name, line in imports(code):
+            if unavailable(name, packages):
+                errors.append(
+                    ContentError(
+                        path,
+                        first_code_line + line,
+                        f"cell: {name} is not in Pyodide {pyodide_version(lock)} (nor Python's "
+                        "standard library): readers could not run this cell; '#| editable: "
+                        "false' keeps it to the build, or the guide lists the packages there are",
+                    )
+                )
     if len(errors) > before:
         return None
     return Cell(

@@ -114,6 +114,29 @@ def table(rows: Any) -> dict[str, Any]:
     return shown
 
 
+def is_frame(value: Any) -> bool:
+    """A pandas DataFrame or Series, recognised without importing pandas."""
+    kind = type(value)
+    return kind.__module__.split(".")[0] == "pandas" and kind.__name__ in ("DataFrame", "Series")
+
+
+def frame_table(frame: Any) -> dict[str, Any]:
+    """A DataFrame (or Series) as a notebook shows it: its index, then its columns."""
+    if type(frame).__name__ == "Series":
+        frame = frame.to_frame()
+    index = [str(n) if n is not None else "" for n in frame.index.names]
+    columns = [*index, *(str(c) for c in frame.columns)]
+    rows = []
+    head = frame.head(MAX_ROWS)
+    for key, values in zip(head.index, head.itertuples(index=False), strict=True):
+        keys = key if isinstance(key, tuple) else (key,)
+        rows.append([_cell(v) for v in (*keys, *values)])
+    shown: dict[str, Any] = {"columns": columns, "rows": rows}
+    if len(frame) > MAX_ROWS:
+        shown["more"] = len(frame) - MAX_ROWS
+    return shown
+
+
 def display(value: Any) -> dict[str, Any]:
     """What ``show(value)`` puts under a cell: a Plotly figure (a dict with ``data``), a demo
     spec drawn by the engine exactly as a ``demo`` fence draws it (a dict with ``function``
@@ -121,6 +144,8 @@ def display(value: Any) -> dict[str, Any]:
     if inline.is_figure(value):  # (shown now: the end of the cell does not show it again)
         inline.close(value)
         return inline.figure_image(value)
+    if is_frame(value):
+        return {"table": frame_table(value)}
     if hasattr(value, "tolist") and getattr(value, "ndim", 0) == 2:
         value = value.tolist()
     if isinstance(value, dict) and isinstance(value.get("data"), list | tuple):
@@ -251,7 +276,7 @@ def run_cell(
         exec(compile(tree, filename, "exec"), namespace)
         if last is not None:
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
-            if inline.is_figure(value):
+            if inline.is_figure(value) or is_frame(value):  # as a notebook shows them
                 show(value)
             elif value is not None and not inline.is_artist(value):
                 output["value"] = _repr(value)
