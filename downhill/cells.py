@@ -159,6 +159,17 @@ def imports(code: str) -> list[tuple[str, int]]:
     return sorted(found.items(), key=lambda item: item[1])
 
 
+def string_literals(code: str) -> list[str]:
+    """Every string constant in ``code`` (where a cell names the files it opens)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
 def imported(code: str) -> list[str]:
     """The top-level modules ``code`` imports, in order."""
     return [name for name, _ in imports(code)]
@@ -579,6 +590,38 @@ class CellFence:
     keyframe_bytes: int = 0
     thinned: list[list] = field(default_factory=list)  # [cell id, control, positions kept]
     figures: list[dict[str, Any]] = field(default_factory=list)  # every figure cells draw
+    data_files: list[str] = field(default_factory=list)  # content files the cells name
+
+    def files_read(self) -> list[str]:
+        """The content files the article's cells name (a string naming the file, or a folder
+        holding it), by their paths under content/: a reader's run gets them by the same
+        paths. One a reader could not get (a name starting with _ or ., which the site
+        does not publish) fails the build at the cell that names it, unless that cell is
+        the build's alone (``editable: false``)."""
+        content = self.path.parent
+        available = [p.relative_to(content).as_posix() for p in data_files(content)]
+        found: list[str] = []
+        for cell in self.cells:
+            named = {text.removeprefix("./").rstrip("/") for text in string_literals(cell.code)}
+            for path in available:
+                if path in found or not any(
+                    path == n or path.startswith(n + "/") for n in named if n
+                ):
+                    continue
+                if any(part.startswith((".", "_")) for part in path.split("/")):
+                    if cell.options.get("editable", True):
+                        self.errors.append(
+                            ContentError(
+                                self.path,
+                                cell.line,
+                                f"cell: it reads {path}, which the site does not publish (a "
+                                "name starting with _ or . stays private), so readers could "
+                                "not run it; rename it, or make the cell '#| editable: false'",
+                            )
+                        )
+                    continue
+                found.append(path)
+        return found
 
     def prepare(self, sites: list[FenceSite]) -> None:
         """Read and run every cell of the article (or take their results from the cache)."""
@@ -590,6 +633,7 @@ class CellFence:
         if any(c is None for c in cells):
             return
         self.cells = [c for c in cells if c is not None]
+        self.data_files = self.files_read()
         seen: dict[str, Cell] = {}
         for cell in self.cells:
             if cell.id in seen:
@@ -706,6 +750,7 @@ class CellFence:
                         "packages": cell.packages,
                         "choices": cell.choices,
                         "alt": cell.options.get("alt"),
+                        "files": self.data_files,
                         "output": kept,
                     }
                 )

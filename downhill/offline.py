@@ -36,15 +36,18 @@ def content_hash(path: Path, relative: str, cache: Cache) -> str:
     return digest
 
 
-def service_worker(tree: SiteTree, env: jinja2.Environment, base_url: str, cache: Cache) -> str:
+def service_worker(
+    tree: SiteTree, env: jinja2.Environment, base_url: str, cache: Cache, content: set[str]
+) -> str:
     """The worker's source, listing what this build made that a reader may keep: the files
-    under ``assets/`` and the keyframes (path → [sha256, name without hashes]), and the
-    pages (path → sha256; a folder's page under the folder's path too)."""
+    under ``assets/``, the keyframes and the content's files (images, the data a cell reads
+    on Run) as path → [sha256, name without hashes], and the pages (path → sha256; a
+    folder's page under the folder's path too)."""
     tree.wait()
     files: dict[str, list[str]] = {}
     pages: dict[str, str] = {}
     for relative in sorted(tree.kept):
-        if relative.startswith("assets/") or KEYFRAMES.match(relative):
+        if relative.startswith("assets/") or KEYFRAMES.match(relative) or relative in content:
             digest = content_hash(tree.root / relative, relative, cache)
             files[f"{base_url}{relative}"] = [digest, name_of(relative)]
         elif relative.endswith(".html"):

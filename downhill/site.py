@@ -768,7 +768,7 @@ def _build_site(
         tree.write("robots.txt", f"User-agent: *\nSitemap: {site_url}{base}sitemap.xml\n")
         tree.write(".nojekyll", "")
         if offline:
-            tree.write("sw.js", service_worker(tree, env, base, cache))
+            tree.write("sw.js", service_worker(tree, env, base, cache, set(files)))
         else:  # a worker an earlier build left in a reader's browser is retired
             tree.write("sw.js", env.get_template("sw-off.js").render(base_url=base))
         tree.write(

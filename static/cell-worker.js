@@ -9,7 +9,8 @@
 // worker: no static imports) with the page's settings and a MessagePort, it asks the page
 // for every file it needs, modules included; the page fetches only the site's files, the
 // runtime's and the lock's packages (cell-sandbox.js).
-// Protocol, over the port: {type: "run", seq, cells: [code, …], overrides} or
+// Protocol, over the port: {type: "run", seq, cells: [code, …], overrides, files} (files:
+//   the content files the cells read, path → address) or
 //   {type: "grade", seq, exercise, answer} (an exercise's answer, engine.exercises) →
 //   {type: "status", seq, text}  (a package download, said before it starts),
 //   {type: "stream", seq, name, text}  (printed text, as it is printed),
@@ -103,6 +104,32 @@ function missingPackages(runtime, code) {
   return [...wanted.values()];
 }
 
+const fileBytes = new Map(); // a content file's address → its bytes, fetched once
+
+/**
+ * Put the content files the cells read (path under content/ → address) into the working
+ * folder, afresh for every run (a run's writes never reach the next, as at build time);
+ * resolves with an error message, or null.
+ */
+async function provideFiles(runtime, files) {
+  const { FS } = runtime.pyodide;
+  for (const [path, url] of Object.entries(files || {})) {
+    const parts = String(path).split("/");
+    if (parts.some((part) => part === "" || part === "." || part === "..")) continue;
+    if (!fileBytes.has(url)) {
+      const response = await askPage(url).catch(() => null);
+      if (!response?.ok) {
+        return `This cell reads ${path}, which could not be downloaded (offline, or blocked?).`;
+      }
+      fileBytes.set(url, new Uint8Array(await response.arrayBuffer()));
+    }
+    const folder = [FS.cwd(), ...parts.slice(0, -1)].join("/");
+    FS.mkdirTree(folder);
+    FS.writeFile(`${folder}/${parts.at(-1)}`, fileBytes.get(url));
+  }
+  return null;
+}
+
 const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Load `entries`, saying first what and how much; resolves with an error message or null. */
@@ -130,7 +157,7 @@ async function loadPackages(runtime, entries, seq) {
 }
 
 async function request(message) {
-  const { type, seq, cells, overrides, exercise, answer } = message || {};
+  const { type, seq, cells, overrides, exercise, answer, files } = message || {};
   if ((type !== "run" && type !== "grade") || !ready) return;
   let runtime;
   try {
@@ -152,6 +179,11 @@ async function request(message) {
       post({ type: "done", seq, failed: problem, kind: "package" });
       return;
     }
+  }
+  const unreadable = type === "run" ? await provideFiles(runtime, files) : null;
+  if (unreadable) {
+    post({ type: "done", seq, failed: unreadable, kind: "package" });
+    return;
   }
   const stream = (name, text) => post({ type: "stream", seq, name, text });
   try {

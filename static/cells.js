@@ -69,6 +69,7 @@ export class Cell {
     this.timeout = data.timeout;
     this.choices = data.choices || {};
     this.alt = data.alt ?? null; // the author's words for the figures (#| alt:)
+    this.files = data.files || []; // the content files the article's cells read
     this.builtOutput = data.output;
     // The built images' bytes are in the page's <img> elements, not twice in the JSON.
     const built = [...el.querySelectorAll(".cell-output img.cell-image")];
@@ -199,6 +200,7 @@ export class Cell {
       streamInto(this.outputBox, name, text);
     };
     const answer = await this.runner.run(cells, overrides, {
+      files: this.files,
       timeout: this.timeout,
       onStream,
       onStatus: (text) => this.say(text),

@@ -169,10 +169,14 @@ export class CellRunner extends WorkerClient {
 
   /**
    * Run `cells` (code; the last is the cell run) with `overrides` for the last, after the
-   * runs asked for before it; resolves with `{output}` or `{failed, kind}`.
+   * runs asked for before it, with `options.files` (the content files they read) in the
+   * working folder; resolves with `{output}` or `{failed, kind}`.
    */
   run(cells, overrides, options) {
-    return this.enqueue({ type: "run", cells, overrides }, options);
+    // The content files they read, by their paths under content/ and their site addresses.
+    const files = Object.fromEntries((options.files || []).map((path) =>
+      [path, new URL(path, this.cells.files.site).href]));
+    return this.enqueue({ type: "run", cells, overrides, files }, options);
   }
 
   /**
