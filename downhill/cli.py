@@ -102,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("title", help='the title, e.g. "Momentum, explained"')
     new.add_argument("--content", type=Path, default=BuildConfig.content)
+    notebook = commands.add_parser(
+        "import",
+        help="write a Jupyter notebook as a Markdown article in content/",
+        description="Write NOTEBOOK.ipynb as content/NAME.md: its Markdown cells as prose, "
+        "its code cells as 'python run' cells (a notebook in content/ is an article as it "
+        "is: this is for editing it as Markdown from now on). An existing file is never "
+        "replaced.",
+    )
+    notebook.add_argument("notebook", type=Path, help="the .ipynb file")
+    notebook.add_argument("--content", type=Path, default=BuildConfig.content)
     start = commands.add_parser(
         "start-blog",
         help="make this repository your own blog: settings, sample articles, guide",
@@ -273,7 +283,29 @@ def new_post(title: str, content: Path) -> int:
     return 0
 
 
-COMMANDS = ("build", "serve", "new", "start-blog", "-h", "--help")
+def import_notebook(notebook: Path, content: Path) -> int:
+    """``build.py import``: the notebook as content/NAME.md, never over an existing file."""
+    from .notebook import NotebookError, as_markdown
+
+    try:
+        text = as_markdown(notebook.read_text("utf-8"))[0]
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: {notebook} cannot be read: {exc}", file=sys.stderr)
+        return 1
+    except NotebookError as exc:
+        print(f"error: {notebook}:{exc.line}: {exc.message}", file=sys.stderr)
+        return 1
+    target = content / f"{slugify(notebook.stem)}.md"
+    if target.exists() or target.is_symlink():
+        print(f"error: {target} already exists; nothing was written", file=sys.stderr)
+        return 1
+    content.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, "utf-8")
+    print(f"wrote {target}" + ("" if text.startswith("---") else "; give it front matter"))
+    return 0
+
+
+COMMANDS = ("build", "serve", "new", "import", "start-blog", "-h", "--help")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "new":
         return new_post(args.title, args.content)
+    if args.command == "import":
+        return import_notebook(args.notebook, args.content)
     if args.command == "start-blog":
         from .starter import start_blog
 

@@ -20,6 +20,12 @@ class ContentError:
         message = self.message
         if len(message) > MAX_MESSAGE:  # an error quoting a huge expression stays readable
             message = f"{message[:MAX_MESSAGE]}… ({len(message):,} characters in all)"
+        if self.path.suffix == ".ipynb" and self.line:  # where the notebook holds it
+            from .notebook import place
+
+            found = place(self.path, self.line)
+            if found:
+                return f"{self.path}: cell {found[0]}, line {found[1]}: {message}"
         return f"{self.path}:{self.line}: {message}"
 
 

@@ -167,8 +167,12 @@ def source_from_json(path: Path, text: str, data: dict[str, Any]) -> Source:
     )
 
 
+ARTICLE_KINDS = (".md", ".ipynb")  # Markdown, and Jupyter notebooks (downhill/notebook.py)
+
+
 def article_paths(content: Path, errors: list[ContentError]) -> list[Path]:
-    """The Markdown files of ``content`` that can be read as articles, in name order.
+    """The Markdown files and notebooks of ``content`` that can be read as articles, in
+    name order.
 
     Anything else named ``*.md`` is an error that says what it is: a folder, a pipe or
     device (reading one could hang the build), a dangling symlink, or a symlink to a file
@@ -176,7 +180,8 @@ def article_paths(content: Path, errors: list[ContentError]) -> list[Path]:
     """
     root = content.resolve()
     paths = []
-    for path in sorted(content.glob("*.md"), key=lambda p: p.name):  # (Path's < is slow)
+    found = [p for kind in ARTICLE_KINDS for p in content.glob(f"*{kind}")]
+    for path in sorted(found, key=lambda p: p.name):  # (Path's < is slow)
         if path.name.startswith("_"):
             continue
         problem = file_problem(path, root)
@@ -198,6 +203,8 @@ def content_files(content: Path, slugs: set[str], errors: list[ContentError]) ->
     root = content.resolve()
     found = []
     for path in sorted(content.rglob("*"), key=lambda p: p.parts):  # (Path's < is slow)
+        if path.suffix in ARTICLE_KINDS and path.parent == content:
+            continue
         if path.suffix == ".md":
             continue
         relative = path.relative_to(content).as_posix()
@@ -273,6 +280,21 @@ def read_text(path: Path, errors: list[ContentError]) -> str | None:
     return text.removeprefix("\ufeff")
 
 
+def read_article(path: Path, errors: list[ContentError]) -> str | None:
+    """An article's Markdown: the file's text, or the Markdown a notebook is; None after an
+    error (a notebook's at its cell and line)."""
+    text = read_text(path, errors)
+    if text is None or path.suffix != ".ipynb":
+        return text
+    from .notebook import NotebookError, as_markdown
+
+    try:
+        return as_markdown(text)[0]
+    except NotebookError as exc:
+        errors.append(ContentError(path, exc.line, exc.message))
+        return None
+
+
 def read_source(path: Path, errors: list[ContentError], text: str | None = None) -> Source | None:
     """Read one article; append problems to ``errors`` and return None if it is unusable."""
     if text is None:
@@ -281,14 +303,13 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
             return None
     match = FRONT_MATTER.match(text)
     if not match:
-        errors.append(
-            ContentError(
-                path,
-                1,
-                "the file must start with front matter between "
-                "'---' lines, with at least title and date",
-            )
+        where = (
+            "a notebook's first cell must be a raw cell holding front matter between '---' "
+            "lines (Quarto's convention), or its metadata must hold title and date"
+            if path.suffix == ".ipynb"
+            else "the file must start with front matter between '---' lines"
         )
+        errors.append(ContentError(path, 1, f"{where}, with at least title and date"))
         return None
     if len(text) > MAX_ARTICLE_CHARS:
         errors.append(

@@ -40,14 +40,15 @@ from .links import page_of
 from .markdown import make_markdown
 from .mathjax import VERSION as MATH_VERSION
 from .mathjax import ArticleMath, MathJax, Typeset, fill, stylesheet, typeset
+from .notebook import as_notebook
 from .offline import service_worker
 from .pages import Page, render_pages
 from .read import (
     Source,
     article_paths,
     content_files,
+    read_article,
     read_source,
-    read_text,
     slugify,
     source_from_json,
     source_to_json,
@@ -397,7 +398,7 @@ def collect(
     if not config.content.is_dir():
         raise BuildFailed([ContentError(config.content, 0, "content folder not found")])
     paths = article_paths(config.content, errors)
-    texts = {path: text for path in paths if (text := read_text(path, errors)) is not None}
+    texts = {path: text for path in paths if (text := read_article(path, errors)) is not None}
     keys = {path: _hash(text) for path, text in texts.items()}
     if sum(not cache.has("read", key) for key in keys.values()) >= PARALLEL_MIN:
         mathjax.start()  # many new articles: Node loads MathJax meanwhile
@@ -511,7 +512,7 @@ def broken_links(path: Path, links: list[str], pages: set[str]) -> list[ContentE
     def line_of(*written: str) -> int:
         """The line of the first of ``written`` the file holds (the file read once)."""
         nonlocal text
-        text = text if text is not None else path.read_text("utf-8")
+        text = text if text is not None else read_article(path, []) or ""
         found = next((w for w in written if w in text), None)
         return text[: text.find(found)].count("\n") + 1 if found else 1
 
@@ -725,6 +726,11 @@ def _build_site(
                     context["csp"] = csp
                 article_pages.append(Page("article.html", tree.reserve(target), key, context))
         render_pages(env, cache, article_pages)  # first: its workers make the articles' folders
+        for article in articles:  # "Download as notebook", for articles with cells
+            if article.rendered.cells:
+                text = read_article(article.source.path, []) or ""
+                notebook = json.dumps(as_notebook(text), ensure_ascii=False, indent=1)
+                tree.write(f"{article.slug}/{article.slug}.ipynb", notebook + "\n")
         for article in articles:
             for name, content in article.rendered.files.items():
                 if content in article.rendered.texts:

@@ -20,6 +20,7 @@ SAMPLE_ARTICLES = (
     "fitting-a-line.md",
     "learning-rates-and-optimizers.md",
     "the-descent-loop-in-code.md",
+    "momentum-in-a-notebook.ipynb",
 )
 GUIDE = "guide.md"
 SHARED_DATA = ("data/anscombe.csv",)  # read by a sample article and by the guide
@@ -40,6 +41,9 @@ SHIPPED = {
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
     "guide.md": "4b8fb1b3313c7de6f206f86a9d56e4ceac638ea617bbd4694a036981874da257",
+    "momentum-in-a-notebook.ipynb": (
+        "a544867e24d5b3280e77000a7364fce2162faee46ecb1d7df1e09c870305f5d2"
+    ),
     "data/anscombe.csv": "b227a9510f1223e4ad115e64544606cb5b251cd9b104d0d5eaacb7e16b7dc364",
 }
 

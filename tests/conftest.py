@@ -25,6 +25,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def content_articles() -> list[Path]:
+    """The repository's articles: Markdown files and notebooks of content/, by name."""
+    content = ROOT / "content"
+    return sorted(
+        (p for kind in (".md", ".ipynb") for p in content.glob(f"[!_]*{kind}")),
+        key=lambda p: p.name,
+    )
+
+
+def article_text(name: str) -> str:
+    """An article's Markdown by its file's stem (a notebook's: the Markdown it is)."""
+    from downhill.read import read_article
+
+    [path] = [p for p in content_articles() if p.stem == name]
+    return read_article(path, []) or ""
+
+
+ARTICLES = [p.stem for p in content_articles()]
+
+
 def serve_folder(folder: Path, base_url: str = "/"):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), site_handler(folder, base_url))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -7,9 +7,8 @@ import re
 
 import pytest
 
-from .conftest import ROOT, draw_every_chart
+from .conftest import ARTICLES, ROOT, draw_every_chart
 
-ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.name.startswith("_"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 VIOLATIONS = """async () => {

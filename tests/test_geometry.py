@@ -11,7 +11,7 @@ import pytest
 
 from downhill.site import BuildConfig, build_site
 
-from .conftest import ROOT, draw_every_chart, serve_folder
+from .conftest import ARTICLES, ROOT, draw_every_chart, serve_folder
 
 # Boxes of the parts of every chart, relative to the chart, as [left, top, right, bottom].
 PARTS = """() => [...document.querySelectorAll('.demo')].map((demo) => {
@@ -132,9 +132,6 @@ def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
     assert len(charts) == 18  # 14 demos; the race draws 2 charts, the fit 4
     found = [problem for chart in charts for problem in problems_of(chart)]
     assert not found, "\n".join(found)
-
-
-ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.name.startswith("_"))
 
 
 @pytest.mark.parametrize("width", [360, 1280])

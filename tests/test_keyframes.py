@@ -15,12 +15,12 @@ from downhill.yamlmap import load
 from engine import normalize_spec, render_demo
 from engine.api import to_json
 
-from .conftest import ROOT
+from .conftest import article_text, content_articles
 
 DEMOS = [  # as the builder hands them to the engine: a fit's data file read into its points
     (path.stem, with_file_data(load(m.group(1)), path, [], 0))
-    for path in sorted((ROOT / "content").glob("*.md"))
-    for m in re.finditer(r"```demo\n(.*?)```", path.read_text(), re.S)
+    for path in content_articles()
+    for m in re.finditer(r"```demo\n(.*?)```", article_text(path.stem), re.S)
 ]
 
 

@@ -18,16 +18,15 @@ import pytest
 
 from engine import render_demo
 
-from .conftest import ROOT, poll
+from .conftest import ARTICLES, article_text, poll
 from .test_browser import assert_math_typeset
 
-ARTICLES = sorted(p.stem for p in (ROOT / "content").glob("*.md") if not p.stem.startswith("_"))
 # (an article written around cells may have no demo: its controls are tested in test_cells*)
-WITH_DEMOS = [n for n in ARTICLES if "```demo" in (ROOT / "content" / f"{n}.md").read_text()]
+WITH_DEMOS = [n for n in ARTICLES if "```demo" in article_text(n)]
 
 
 def slug_of(name: str) -> str:
-    text = (ROOT / "content" / f"{name}.md").read_text()
+    text = article_text(name)
     for line in text.splitlines()[1:]:
         if line.startswith("slug:"):
             return line.split(":", 1)[1].strip()

@@ -16,6 +16,8 @@ from downhill.errors import BuildFailed
 from downhill.site import BuildConfig, build_site
 from downhill.starter import GUIDE, SAMPLE_ARTICLES, SHARED_DATA
 
+from .conftest import content_articles
+
 ARTICLE = "---\ntitle: On momentum\ndate: 2026-05-01\nsummary: Heavy balls.\n---\n\nText.\n"
 SETTINGS = """---
 title: "Notes on descent"
@@ -131,7 +133,7 @@ def test_the_site_url_warning_is_quiet_when_the_settings_say_where(content, tmp_
 
 def test_the_sample_list_is_the_repositorys_content():
     """start-blog removes SAMPLE_ARTICLES: they must be every article but the guide."""
-    articles = sorted(p.name for p in (ROOT / "content").glob("*.md") if p.name != "_index.md")
+    articles = sorted(p.name for p in content_articles())
     assert articles == sorted([*SAMPLE_ARTICLES, GUIDE])
     data = sorted(str(p.relative_to(ROOT / "content")) for p in (ROOT / "content/data").iterdir())
     assert data == sorted(SHARED_DATA)
