@@ -40,7 +40,7 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "4b8fb1b3313c7de6f206f86a9d56e4ceac638ea617bbd4694a036981874da257",
+    "guide.md": "65951c3e07606a40b157462b32388225d05fbde1516f456461186643cfe4b8b5",
     "momentum-in-a-notebook.ipynb": (
         "a544867e24d5b3280e77000a7364fce2162faee46ecb1d7df1e09c870305f5d2"
     ),
