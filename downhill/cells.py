@@ -55,6 +55,7 @@ from engine.cells import (
     figures_of,
     too_large,
 )
+from engine.widgets import LineError, interactions
 
 from .cache import write_whole
 from .config import ROOT
@@ -176,7 +177,7 @@ def imported(code: str) -> list[str]:
 
 
 # Modules a reader's browser has besides the standard library and the release's packages.
-IN_THE_PAGE = ("engine", "pyodide", "js")
+IN_THE_PAGE = ("engine", "pyodide", "js", "ipywidgets")  # (ipywidgets: engine.widgets)
 
 
 def unavailable(name: str, lock: dict[str, dict[str, Any]]) -> bool:
@@ -293,6 +294,14 @@ def read_cell(
         bad(("alt",), "alt must be text, or a list of texts (one per figure)")
     controls, choices = cell_controls(options.get("controls"), code, lines, bad)
     first_code_line = site.line + len(yaml_text.split("\n")) if yaml_text.strip() else site.line
+    interact_controls(
+        code,
+        controls,
+        choices,
+        lambda line, message: errors.append(
+            ContentError(path, first_code_line + line, f"cell: {message}")
+        ),
+    )
     magic = magic_problem(code)
     if magic:
         errors.append(ContentError(path, first_code_line + magic[0], f"cell: {magic[1]}"))
@@ -419,6 +428,48 @@ def cell_controls(
             )
         )
     return controls, choices
+
+
+def interact_controls(
+    code: str, controls: list[Control], choices: dict[str, dict[str, Any]], bad: Any
+) -> None:
+    """ipywidgets' ``interact`` in the cell (engine.widgets reads it): a control per argument,
+    added to ``controls``, labelled by the widget's description."""
+    try:
+        found = interactions(code)
+    except LineError as exc:
+        bad(exc.line, str(exc))
+        return
+    for name, widget, line in found:
+        if any(c.name == name for c in controls):
+            bad(line, f"{name!r} has a control already; give it one, in interact or #| controls")
+            continue
+        spec = widget.control()
+        label = widget.description or name
+        if spec["kind"] == "select":
+            choices[name] = spec["choices"]
+            controls.append(
+                Control(name, "select", label, [name], spec["value"], options=list(spec["choices"]))
+            )
+            continue
+        low, high, value = spec["min"], spec["max"], spec["value"]
+        if not (low < high and low <= value <= high):
+            bad(line, f"the control for {name!r} needs min < max and its value between them")
+            continue
+        whole = all(isinstance(v, int) for v in (low, high, value))
+        controls.append(
+            Control(
+                name,
+                "range",
+                label,
+                [name],
+                value if whole else float(value),
+                float(low),
+                float(high),
+                spec["step"],
+                spec["scale"],
+            )
+        )
 
 
 class CellTimeout(Exception):
@@ -793,7 +844,8 @@ def image_src(image: dict[str, Any]) -> str:
     only where a URL needs it (``%``, ``#``, controls, non-ASCII): 1% over the raw SVG once
     gzipped, where base64 is 56% (a contour plot: 10.1 against 15.5 KB)."""
     if image["format"] == "svg":
-        return "data:image/svg+xml," + quote(image["data"].replace("\n", " "), safe=URL_SAFE)
+        svg = image["data"].replace("\n", " ").strip()  # (a URL loses its edges' spaces)
+        return "data:image/svg+xml," + quote(svg, safe=URL_SAFE)
     return "data:image/png;base64," + image["data"]
 
 

@@ -40,9 +40,9 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "65951c3e07606a40b157462b32388225d05fbde1516f456461186643cfe4b8b5",
+    "guide.md": "468c5b89ab9637df258a6178413ef1d02a4fa4df3648079f7a9ac9f09b068eb9",
     "momentum-in-a-notebook.ipynb": (
-        "a544867e24d5b3280e77000a7364fce2162faee46ecb1d7df1e09c870305f5d2"
+        "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),
     "data/anscombe.csv": "b227a9510f1223e4ad115e64544606cb5b251cd9b104d0d5eaacb7e16b7dc364",
 }

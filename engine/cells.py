@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import inline
+from . import inline, widgets
 
 MAX_TEXT = 100_000  # characters kept of each printed stream and of a value's repr
 MAX_ROWS = 500  # rows of a table shown
@@ -244,7 +244,8 @@ def run_cell(
 ) -> dict[str, Any]:
     """Run ``source`` in ``namespace`` as a notebook cell; return its output (module doc).
 
-    ``overrides`` rebind top-level assignments (an ``interact`` control's value);
+    ``overrides`` rebind top-level assignments and ipywidgets' ``interact`` arguments (a
+    control's value);
     ``on_text`` hears printed text as it is printed. An exception is part of the output,
     never raised (but KeyboardInterrupt and SystemExit's kin are left to the caller)."""
     out, err = Printed("stdout", on_text), Printed("stderr", on_text)
@@ -267,6 +268,9 @@ def run_cell(
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
     sink = inline.SINK.set(add)
+    sys.modules["ipywidgets"] = widgets  # (the real one needs a Jupyter front end)
+    values = widgets.VALUES.set(dict(overrides) if overrides else None)
+    shows = widgets.DISPLAY.set(show)
     try:
         use_inline_backend()
         tree = ast.parse(source, filename)
@@ -287,6 +291,8 @@ def run_cell(
             inline.flush()
     finally:
         inline.SINK.reset(sink)
+        widgets.VALUES.reset(values)
+        widgets.DISPLAY.reset(shows)
         sys.stdout, sys.stderr = saved
     output["stdout"], output["stderr"] = out.text(), err.text()
     return output

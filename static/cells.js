@@ -211,7 +211,18 @@ export class Cell {
     if (answer.failed) {
       this.outputBox.classList.remove("cell-stale");
       if (answer.kind === "package" || answer.kind === "boot") {
-        this.show(this.builtOutput);
+        // The page's own output, at the controls' state (snapped to the nearest one the
+        // build computed) or, without keyframes, at the built state: never a control that
+        // disagrees with its output.
+        this.frames.fetch(); // (a Run, not a control, may be the first to need them)
+        const drawn = this.inputs.length && this.asBuilt() && await this.fromKeyframes();
+        if (!drawn) {
+          for (const input of this.inputs) {
+            input.value = input.dataset.initial;
+            showValue(input, valueOf(input));
+          }
+          this.show(this.builtOutput);
+        }
         this.say(`${answer.failed} The output shown was computed when the page was built.`);
       } else {
         if (answer.kind !== "stopped" || fresh === null) this.show(this.builtOutput, true);
@@ -346,10 +357,21 @@ export class Cell {
     if (!fromUrl) this.saveToUrl();
     this.latest += 1;
     this.frames.fetch();
-    if (this.runner.settled) this.request();
-    else this.fromKeyframes({ snap: !fromUrl }).then((drawn) => {
+    // A state the build computed is drawn from its keyframe, Python ready or not (it is the
+    // author's code's own output), unless the reader changed code it depends on.
+    if (this.runner.settled && !this.asBuilt()) {
+      this.request();
+      return;
+    }
+    this.fromKeyframes({ snap: !fromUrl && !this.runner.settled }).then((drawn) => {
       if (!drawn) this.request();
     });
+  }
+
+  /** Whether this cell and those above run the author's code (their keyframes hold). */
+  asBuilt() {
+    return this.page.slice(0, this.page.indexOf(this) + 1)
+      .every((cell) => cell.trustedCode === cell.authorCode);
   }
 
   /** Latest wins: one live run at a time, then the newest state. */
