@@ -26,6 +26,7 @@ import ast
 import contextlib
 import difflib
 import hashlib
+import html
 import json
 import os
 import select
@@ -34,7 +35,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,7 @@ from engine.cells import (
     CELL_FILE,
     MAX_OUTPUT_BYTES,
     MAX_PAGE_OUTPUT_BYTES,
+    PROVIDED,
     bound_values,
     figures_of,
     too_large,
@@ -177,7 +179,7 @@ def imported(code: str) -> list[str]:
 
 
 # Modules a reader's browser has besides the standard library and the release's packages.
-IN_THE_PAGE = ("engine", "pyodide", "js", "ipywidgets")  # (ipywidgets: engine.widgets)
+IN_THE_PAGE = ("engine", "pyodide", "js", *PROVIDED)
 
 
 def unavailable(name: str, lock: dict[str, dict[str, Any]]) -> bool:
@@ -230,7 +232,9 @@ def packages_needed(code: str, lock: dict[str, dict[str, Any]]) -> list[str]:
     return [
         lock[name]["name"]
         for name in imported(code)
-        if name in lock and name not in sys.stdlib_module_names and name != "engine"
+        if name in lock
+        and name not in sys.stdlib_module_names
+        and name not in ("engine", *PROVIDED)
     ]
 
 
@@ -642,6 +646,7 @@ class CellFence:
     thinned: list[list] = field(default_factory=list)  # [cell id, control, positions kept]
     figures: list[dict[str, Any]] = field(default_factory=list)  # every figure cells draw
     data_files: list[str] = field(default_factory=list)  # content files the cells name
+    prose: Callable[[str], str] | None = None  # Markdown with the article's math, to HTML
 
     def files_read(self) -> list[str]:
         """The content files the article's cells name (a string naming the file, or a folder
@@ -784,6 +789,7 @@ class CellFence:
                 first = f"{cell.id}.{found.first_name}.json"
                 self.publish(first, found.first_name, found.first)
         shown, kept = split_images(with_alt(output, cell.options.get("alt")))
+        shown = self.rendered(shown)
         return self.env.get_template("cell.html").render(
             cell=cell,
             output=shown if not cell.options.get("hide_output") else None,
@@ -807,6 +813,23 @@ class CellFence:
                 )
             ),
         )
+
+    def rendered(self, output: dict[str, Any] | None) -> Any:
+        """The output with IPython.display's Markdown and Math rendered (their math the
+        article's, typeset at build time) and HTML as the author wrote it, for the page."""
+        if output is None:
+            return None
+        prose = self.prose or (lambda text: f"<pre>{html.escape(text)}</pre>")
+        displays = []
+        for display in output["displays"]:
+            if "markdown" in display:
+                display = {**display, "rendered": prose(display["markdown"])}
+            elif "math" in display:
+                display = {**display, "rendered": prose(f"$$\n{display['math']}\n$$")}
+            elif "html" in display:
+                display = {**display, "rendered": display["html"]}
+            displays.append(display)
+        return {**output, "displays": displays}
 
     def publish(self, name: str, digest: str, text: str) -> None:
         self.files[name] = digest
@@ -846,7 +869,7 @@ def image_src(image: dict[str, Any]) -> str:
     if image["format"] == "svg":
         svg = image["data"].replace("\n", " ").strip()  # (a URL loses its edges' spaces)
         return "data:image/svg+xml," + quote(svg, safe=URL_SAFE)
-    return "data:image/png;base64," + image["data"]
+    return f"data:image/{image['format']};base64," + image["data"]
 
 
 def split_images(output: dict[str, Any] | None) -> tuple[Any, Any]:

@@ -217,7 +217,9 @@ class MarkdownStage:
         demo_fence = DemoFence(source.path, locator, self.env, errors, self.keyframes, runs)
         check_fence = CheckFence(source.path, locator, errors, self.math, runs)
         iterates = IteratesFence(source.path, locator, errors, runs)
-        cells = CellFence(source.path, self.env, errors, self.keyframes, lock=self.package_lock)
+        cells = CellFence(
+            source.path, self.env, errors, self.keyframes, lock=self.package_lock, prose=self.prose
+        )
         sites = fence_sites(source.body, source.body_line) if MAY_RUN.search(source.body) else []
         if any(site.runs for site in sites):
             cells.signature = self.signature(source.path.parent)

@@ -7,7 +7,8 @@ A cell's output is plain JSON::
     {"stdout": str, "stderr": str, "value": str | None,
      "displays": [{"figure": {...}} | {"demo": {"figures": [...], "summary": str}}
                   | {"table": {"columns": [...], "rows": [[...]]}} | {"text": str}
-                  | {"image": {"format": "svg" | "png", "data", "width", "height", "alt"}}],
+                  | {"image": {"format": "svg" | "png" | "jpeg", "data", "width", "height", "alt"}}
+                  | {"markdown": str} | {"math": str} | {"html": str}],
      "error": None | {"type", "message", "line", "frames": [{"cell", "line", "name"}]}}
 
 ``value`` is the repr of the cell's last expression (None when it is None or there is
@@ -28,13 +29,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import inline, widgets
+from . import inline, ipython, widgets
 
 MAX_TEXT = 100_000  # characters kept of each printed stream and of a value's repr
 MAX_ROWS = 500  # rows of a table shown
 MAX_DISPLAYS = 20  # show() calls kept per cell
 MAX_OUTPUT_BYTES = 5_000_000  # a cell's whole output as JSON, figures included
 MAX_PAGE_OUTPUT_BYTES = 20_000_000  # an article's cells' outputs together (the builder's)
+# Modules the engine provides to cells in place of Jupyter's (no package is fetched for them).
+PROVIDED = ("ipywidgets", "IPython")
 CELL_FILE = "<cell {}>"  # the file name a cell's code is compiled under
 
 Stream = Callable[[str, str], None]  # (stream name, text) as it is printed
@@ -141,6 +144,9 @@ def display(value: Any) -> dict[str, Any]:
     """What ``show(value)`` puts under a cell: a Plotly figure (a dict with ``data``), a demo
     spec drawn by the engine exactly as a ``demo`` fence draws it (a dict with ``function``
     or ``fit``), a table (a list of rows, or a 2-D array), or else its repr."""
+    rich = ipython.shown(value)  # IPython.display's Markdown, Math, Latex, HTML, Image
+    if rich is not None:
+        return rich
     if inline.is_figure(value):  # (shown now: the end of the cell does not show it again)
         inline.close(value)
         return inline.figure_image(value)
@@ -268,7 +274,8 @@ def run_cell(
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
     sink = inline.SINK.set(add)
-    sys.modules["ipywidgets"] = widgets  # (the real one needs a Jupyter front end)
+    sys.modules["ipywidgets"] = widgets  # (the real ones need a Jupyter front end)
+    ipython.install()
     values = widgets.VALUES.set(dict(overrides) if overrides else None)
     shows = widgets.DISPLAY.set(show)
     try:

@@ -76,6 +76,8 @@ addEventListener("message", ({ data, ports }) => {
         runCells: pyodide.runPython("from engine.cells import run_cells_json\nrun_cells_json"),
         grade: pyodide.runPython("from engine.exercises import grade_json\ngrade_json"),
         findImports: pyodide.runPython("from pyodide.code import find_imports\nfind_imports"),
+        // The engine's stand-ins for Jupyter's modules: no package is fetched for them.
+        provided: new Set(pyodide.runPython("from engine.cells import PROVIDED\nPROVIDED").toJs()),
       };
     });
   ready.then(
@@ -100,7 +102,7 @@ function missingPackages(runtime, code) {
     wanted.set(entry.name, entry);
     for (const dep of entry.depends || []) add(runtime.lock.packages[dep]);
   };
-  for (const name of names) add(runtime.byImport.get(name));
+  for (const name of names) if (!runtime.provided.has(name)) add(runtime.byImport.get(name));
   return [...wanted.values()];
 }
 

@@ -51,7 +51,7 @@ function decode(text) {
 function image({ format, data, src, width, height, alt }) {
   const img = element("img", `cell-image cell-${format === "svg" ? "svg" : "png"}`);
   img.src = src || (format === "svg" ? `data:image/svg+xml,${encodeURIComponent(data)}`
-    : `data:image/png;base64,${data}`);
+    : `data:image/${format === "jpeg" ? "jpeg" : "png"};base64,${data}`);
   img.alt = alt || "";
   img.width = width;
   img.height = height;
@@ -73,8 +73,11 @@ export class Cell {
     this.builtOutput = data.output;
     // The built images' bytes are in the page's <img> elements, not twice in the JSON.
     const built = [...el.querySelectorAll(".cell-output img.cell-image")];
+    // So are the Markdown, math and HTML the build rendered (IPython.display's).
+    const rich = [...el.querySelectorAll(".cell-output .cell-rich")];
     for (const shown of this.builtOutput?.displays ?? []) {
       if (shown.image) shown.image.src = built.shift()?.src;
+      else if ("markdown" in shown || "math" in shown || "html" in shown) shown.node = rich.shift();
     }
     this.editor = null;
     this.edited = null; // code from a link before the editor is open
@@ -278,6 +281,11 @@ export class Cell {
         box.append(element("p", "demo-summary", shown.demo.summary));
       } else if (shown.table) box.append(this.table(shown.table));
       else if (shown.image) box.append(image({ ...shown.image, alt: alt(shown.image.alt) }));
+      else if (shown.node) box.append(shown.node.cloneNode(true)); // the build's rendering
+      else if ("markdown" in shown || "math" in shown || "html" in shown) {
+        // a reader's run: its Markdown, TeX or HTML as text, never as markup
+        box.append(element("pre", "cell-text", shown.markdown ?? shown.math ?? shown.html));
+      }
       else box.append(element("pre", "cell-text", shown.text));
     }
     if (output.value !== null && output.value !== undefined) {

@@ -94,3 +94,83 @@ def test_a_long_dataframe_keeps_its_first_rows_and_says_how_many_more():
 def test_a_dataframe_in_the_page(tmp_path):
     page = build(tmp_path, "import pandas as pd\npd.DataFrame({'w': [1.5], 'b': [-2]})")
     assert re.search(r"<th>w</th><th>b</th>.*<td>1.5</td><td>-2</td>", page, re.S)
+
+
+RICH = """from IPython.display import display, Markdown, Math, Latex, HTML, Image
+display(Markdown("**Bold** and $x^2$"))
+display(Math(r"\\frac{1}{2} x^2"))
+display(Latex(r"The rate $\\alpha$"))
+display(HTML("<em id='authors'>the author's</em>"))
+display(Image(filename="data/dot.png"))"""
+
+# A 1×1 PNG.
+DOT = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a2e3fd880000000049454e44ae426082"
+)
+
+
+def rich_site(tmp_path) -> tuple[str, object]:
+    content = tmp_path / "content"
+    (content / "data").mkdir(parents=True)
+    (content / "data" / "dot.png").write_bytes(DOT)
+    (content / "rich.md").write_text(HEAD + f"```python run\n#| id: rich\n{RICH}\n```\n")
+    out = tmp_path / "site"
+    build_site(BuildConfig(content=content, out=out, cache=None))
+    return (out / "rich" / "index.html").read_text(), out
+
+
+def test_ipython_display_is_rendered_at_build_time(tmp_path):
+    page, _ = rich_site(tmp_path)
+    rich = re.findall(
+        r'<div class="cell-rich">(.*?)</div>(?=<div class="cell-rich">|<img)', page, re.S
+    )
+    assert len(rich) == 4
+    assert "<strong>Bold</strong>" in rich[0] and "<mjx-container" in rich[0]  # math typeset
+    assert 'display="true"' in rich[1]  # Math: display math
+    assert "<mjx-container" in rich[2]  # Latex's inline math
+    assert "<em id='authors'>the author's</em>" in rich[3]  # the author's HTML, as written
+    assert 'class="cell-image cell-png" src="data:image/png;base64,' in page
+    assert 'width="1" height="1"' in page
+    assert "Runs with" not in page  # IPython is the engine's: nothing to download
+
+
+def test_an_image_from_another_address_is_refused():
+    output = run_cell("from IPython.display import Image\nImage(url='https://e.org/a.png')", {})
+    assert output["error"]["type"] == "ValueError"
+    assert "no image from another address" in output["error"]["message"]
+
+
+@pytest.mark.browser
+def test_a_readers_run_shows_markdown_and_html_as_text(page, tmp_path):
+    from .conftest import poll, serve_folder
+
+    _, out = rich_site(tmp_path)
+    server = serve_folder(out)
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/rich/")
+        assert page.locator("#rich .cell-rich mjx-container").count() == 3
+        page.evaluate(
+            "() => { window.__ran = null; const el = document.querySelector('#rich');"
+            "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; });"
+            "el.querySelector('.cell-run').click(); }"
+        )
+        answer = poll(page, "() => window.__ran", 120)
+        assert "output" in answer and answer["output"]["error"] is None, answer
+        texts = page.locator("#rich .cell-text").all_inner_texts()
+        assert texts[:4] == [
+            "**Bold** and $x^2$",
+            "\\frac{1}{2} x^2",
+            "The rate $\\alpha$",
+            "<em id='authors'>the author's</em>",
+        ]
+        assert page.locator("#authors").count() == 0  # never markup from a reader's run
+        assert (
+            page.evaluate("() => document.querySelector('#rich img.cell-image').naturalWidth") == 1
+        )
+        page.click("#rich .cell-edit")
+        page.click("#rich .cell-reset")  # the build's rendering comes back
+        assert page.locator("#rich .cell-rich mjx-container").count() == 3
+        assert page.locator("#authors").count() == 1
+    finally:
+        server.shutdown()
