@@ -413,25 +413,30 @@ def cell_controls(
                 "widen the range or change the assignment",
             )
             continue
-        whole = isinstance(value, int)
-        step = spec.get("step", 1 if whole else "any")
+        step = spec.get("step", 1 if isinstance(value, int) else "any")
         if step != "any" and not (_number(step) and step > 0):
             bad((*where, "step"), "step must be a positive number")
             continue
-        controls.append(
-            Control(
-                name,
-                "range",
-                label,
-                [name],
-                value if whole else float(value),
-                float(lo),
-                float(hi),
-                step,
-                scale,
-            )
-        )
+        controls.append(range_control(name, label, value, lo, hi, step, scale))
     return controls, choices
+
+
+def range_control(
+    name: str, label: str, value: Any, low: float, high: float, step: Any, scale: str
+) -> Control:
+    """A cell's slider bound to ``name``; a whole-number value stays whole."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return Control(
+        name,
+        "range",
+        label,
+        [name],
+        value if whole else float(value),
+        float(low),
+        float(high),
+        step,
+        scale,
+    )
 
 
 def interact_controls(
@@ -461,19 +466,8 @@ def interact_controls(
             bad(line, f"the control for {name!r} needs min < max and its value between them")
             continue
         whole = all(isinstance(v, int) for v in (low, high, value))
-        controls.append(
-            Control(
-                name,
-                "range",
-                label,
-                [name],
-                value if whole else float(value),
-                float(low),
-                float(high),
-                spec["step"],
-                spec["scale"],
-            )
-        )
+        shown = value if whole else float(value)  # (a FloatSlider's 1 is 1.0)
+        controls.append(range_control(name, label, shown, low, high, spec["step"], spec["scale"]))
 
 
 class CellTimeout(Exception):

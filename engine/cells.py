@@ -278,8 +278,9 @@ def run_cell(
     ipython.install()
     values = widgets.VALUES.set(dict(overrides) if overrides else None)
     shows = widgets.DISPLAY.set(show)
+    backend = os.environ.get("MPLBACKEND")
     try:
-        use_inline_backend()
+        backend = use_inline_backend()
         tree = ast.parse(source, filename)
         if overrides:
             tree = ast.fix_missing_locations(_Overrides(overrides).visit(tree))
@@ -297,6 +298,10 @@ def run_cell(
         with contextlib.suppress(Exception):  # what it drew before failing, as Jupyter shows
             inline.flush()
     finally:
+        if backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = backend
         inline.SINK.reset(sink)
         widgets.VALUES.reset(values)
         widgets.DISPLAY.reset(shows)
@@ -305,12 +310,16 @@ def run_cell(
     return output
 
 
-def use_inline_backend() -> None:
-    """Make matplotlib draw into the cell's output (engine.inline), imported yet or not."""
+def use_inline_backend() -> str | None:
+    """Make matplotlib draw into the cell's output (engine.inline), imported yet or not;
+    return MPLBACKEND as it was (restored after the cell: a process that runs cells may
+    start others, a Jupyter kernel say, that must not inherit it)."""
+    before = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = inline.BACKEND
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None and pyplot.get_backend() != inline.BACKEND:
         pyplot.switch_backend(inline.BACKEND)
+    return before
 
 
 def figures_of(output: dict[str, Any]) -> list[dict[str, Any]]:

@@ -138,11 +138,23 @@ def shown(value: Any) -> dict[str, Any] | None:
     return None
 
 
+def get_ipython() -> None:
+    """There is no IPython shell: libraries that ask (matplotlib, pandas) act as in a plain
+    Python process."""
+    return None
+
+
 def install() -> None:
-    """``IPython`` and ``IPython.display`` as this module, for the cells (the real IPython
-    needs a kernel's front end)."""
+    """``IPython``, ``IPython.display`` (and ``IPython.core.display``, older notebooks'
+    name) as this module, for the cells: the real IPython needs a kernel's front end."""
+    this = sys.modules[__name__]
     package = types.ModuleType("IPython")
-    package.display = sys.modules[__name__]  # type: ignore[attr-defined]
-    package.__path__ = []  # (a package: ``import IPython.display`` finds the module below)
-    sys.modules["IPython"] = package
-    sys.modules["IPython.display"] = sys.modules[__name__]
+    core = types.ModuleType("IPython.core")
+    package.__path__ = core.__path__ = []  # type: ignore[attr-defined] # (packages)
+    package.display = core.display = this  # type: ignore[attr-defined]
+    package.core = core  # type: ignore[attr-defined]
+    package.get_ipython = get_ipython  # type: ignore[attr-defined]
+    # A current IPython's version: libraries that look (matplotlib) skip code for old ones.
+    package.version_info = (9, 0, 0, "downhill")  # type: ignore[attr-defined]
+    modules = {"IPython": package, "IPython.core": core}
+    sys.modules.update({**modules, "IPython.display": this, "IPython.core.display": this})

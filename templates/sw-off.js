@@ -5,19 +5,14 @@
 // fetches from the network; the next is not controlled at all). Other sites under the same
 // origin keep theirs.
 const SCOPE = new URL({{ base_url | tojson }}, self.location).href;
-const SHARED = "downhill-offline";
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     await caches.delete(`downhill-offline ${SCOPE}`);
-    if (await caches.has(SHARED)) {
-      const shared = await caches.open(SHARED);
-      const entries = await shared.keys();
-      const ours = entries.filter((request) => request.url.startsWith(SCOPE));
-      await Promise.all(ours.map((request) => shared.delete(request)));
-      if (ours.length === entries.length) await caches.delete(SHARED);
-    }
+    await leaveSharedCache(SCOPE);
     await self.registration.unregister();
   })());
 });
+
+{% include "sw-shared.js" %}

@@ -16,7 +16,6 @@ const SCOPE = new URL({{ base_url | tojson }}, self.location).href;
 const FILES = {{ files | tojson }}; // path → [sha256, name without hashes]
 const PAGES = {{ pages | tojson }}; // path → sha256
 const CACHE = `downhill-offline ${SCOPE}`;
-const SHARED = "downhill-offline"; // every site of an origin shared it once: ours leave it
 
 const pathOf = (url) => new URL(url).pathname;
 const keyOf = (url) => { const u = new URL(url); return u.origin + u.pathname; };
@@ -163,13 +162,9 @@ self.addEventListener("activate", (event) => {
     for (const request of await cache.keys()) {
       if (pathOf(request.url) in FILES) await checked(cache, request.url);
     }
-    if (await caches.has(SHARED)) {
-      const shared = await caches.open(SHARED);
-      const entries = await shared.keys();
-      const ours = entries.filter((request) => request.url.startsWith(SCOPE));
-      await Promise.all(ours.map((request) => shared.delete(request)));
-      if (ours.length === entries.length) await caches.delete(SHARED);
-    }
+    await leaveSharedCache(SCOPE);
     await self.clients.claim();
   })());
 });
+
+{% include "sw-shared.js" %}
