@@ -56,11 +56,12 @@ def _keyframes(source: str, filename: str, namespace: dict, interact: dict, outp
             return {"figures": built["figures"], "summary": {**result, "whole": True}}
         return {"figures": figures, "summary": skeleton(result)}
 
-    # A position's cost in the compute budget's units (about 1 µs each), timed on a run of
-    # the built values: the cell's own first run also paid for its imports.
-    started = time.perf_counter()
+    # A position's cost in the compute budget's units (about 1 µs each): the CPU time of a
+    # run of the built values (the cell's own first run also paid for its imports). CPU
+    # time, not the clock's: a busy machine must not change which positions a page keeps.
+    started = time.process_time()
     render(interact["values"])
-    work = min(interact["seconds"], time.perf_counter() - started) * 1_000_000
+    work = min(interact["cpu"], time.process_time() - started) * 1_000_000
     found = keyframes(interact["values"], built, controls, render, work=work)
     return None if found is None else found.__dict__
 
@@ -156,14 +157,14 @@ def main() -> None:
             replies.write(json.dumps({"verdict": {**verdict, "output": None}}) + "\n")
             replies.flush()
             continue
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         before = dict(namespace)
         output = run_cell(request["source"], namespace, request["filename"])
         seconds = time.perf_counter() - started
         frames = None
         interact = request.get("interact")
         if interact and not output["error"]:
-            interact = {**interact, "seconds": seconds}
+            interact = {**interact, "cpu": time.process_time() - cpu}
             frames = _forked(
                 partial(
                     _keyframes, request["source"], request["filename"], before, interact, output
