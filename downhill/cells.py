@@ -22,9 +22,7 @@ limit); the fence's formatter then writes each cell's code, output and controls.
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import difflib
 import hashlib
 import html
 import json
@@ -37,37 +35,32 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 import yaml
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
 from engine.cells import (
     CELL_FILE,
     MAX_OUTPUT_BYTES,
     MAX_PAGE_OUTPUT_BYTES,
-    PROVIDED,
-    bound_values,
     figures_of,
     too_large,
 )
-from engine.widgets import LineError, interactions
 
 from .cache import write_whole
+from .cell_controls import cell_controls, hint, interact_controls
+from .cell_output import code_html, split_images, with_alt, xml_safe
 from .config import ROOT
-from .controls import Control, _number
+from .controls import Control
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
 from .iterates import ID
 from .keyframes import Keyframes, KeyframeStore
-from .read import NOT_XML, file_problem
+from .read import file_problem
+from .runnable import browser_problems, packages_needed, pyodide_packages, string_literals
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
 DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
@@ -99,7 +92,6 @@ OPTIONS: dict[str, Option] = {
         "by default from their titles and axis labels",
     ),
 }
-CONTROL_FIELDS = ("min", "max", "step", "scale", "label", "options")
 
 
 @dataclass(frozen=True)
@@ -134,115 +126,6 @@ def split_options(body: str) -> tuple[str, str]:
     return yaml_text, "\n".join(lines[k:])
 
 
-@cache
-def pyodide_packages(lock: Path | None = None) -> dict[str, dict[str, Any]]:
-    """A Pyodide lock (the pinned release's by default): import name → its package entry,
-    for the packages cells need."""
-    lock = lock or ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
-    try:
-        packages = json.loads(lock.read_text())["packages"]
-    except (OSError, ValueError, KeyError):
-        return {}
-    return {name: entry for entry in packages.values() for name in entry.get("imports", [])}
-
-
-def imports(code: str) -> list[tuple[str, int]]:
-    """Each top-level module ``code`` imports, with the line of its first import."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    found: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                found.setdefault(alias.name.split(".")[0], node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.setdefault(node.module.split(".")[0], node.lineno)
-    return sorted(found.items(), key=lambda item: item[1])
-
-
-def string_literals(code: str) -> list[str]:
-    """Every string constant in ``code`` (where a cell names the files it opens)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    return [
-        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    ]
-
-
-def imported(code: str) -> list[str]:
-    """The top-level modules ``code`` imports, in order."""
-    return [name for name, _ in imports(code)]
-
-
-# Modules a reader's browser has besides the standard library and the release's packages.
-IN_THE_PAGE = ("engine", "pyodide", "js", *PROVIDED)
-
-
-def unavailable(name: str, lock: dict[str, dict[str, Any]]) -> bool:
-    """Whether a reader's browser could not import ``name``: not the standard library, not
-    the engine, and in no package of the pinned Pyodide release."""
-    return name not in sys.stdlib_module_names and name not in IN_THE_PAGE and name not in lock
-
-
-def pyodide_version(lock: Path | None = None) -> str:
-    """The pinned Pyodide release's version (its lock says it)."""
-    path = lock or ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
-    try:
-        return str(json.loads(path.read_text())["info"]["version"])
-    except (OSError, ValueError, KeyError):
-        return "(unknown)"
-
-
-# What a notebook's magics and shell escapes become here, said at their line.
-MAGICS = {
-    "timeit": "time it in Python: 'import timeit' and "
-    "'print(timeit.timeit(lambda: f(x), number=1000))'",
-    "time": "time it in Python: 'import time', then time.perf_counter() before and after",
-    "matplotlib": "it is not needed: figures appear as a notebook shows them; delete the line",
-    "pip": "packages come from the site's environment (pyproject.toml) when it is built, "
-    "and from the pinned Pyodide release in a reader's browser; delete the line",
-}
-
-
-def magic_problem(code: str) -> tuple[int, str] | None:
-    """(line, message) for a notebook magic or shell escape that stops ``code`` parsing."""
-    try:
-        ast.parse(code)
-    except SyntaxError as exc:
-        lines = code.split("\n")
-        line = exc.lineno or 0
-        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        if text.startswith(("%", "!")) and not text.startswith("!="):
-            word = text.lstrip("%!").split(maxsplit=1)[0] if text.lstrip("%!") else ""
-            kind = "a shell command" if text.startswith("!") else "an IPython magic"
-            advice = MAGICS.get(word, "write it in Python")
-            if text.startswith("!") and word != "pip":
-                advice = "a cell runs Python only (in the reader's browser too); write it in Python"
-            return line, f"{text.split()[0]!r} is {kind}, which a cell does not run: {advice}"
-    return None
-
-
-def packages_needed(code: str, lock: dict[str, dict[str, Any]]) -> list[str]:
-    """The packages of the lock (``lock``: import name → entry) that ``code`` imports and the
-    runtime does not carry: neither the standard library nor the engine."""
-    return [
-        lock[name]["name"]
-        for name in imported(code)
-        if name in lock
-        and name not in sys.stdlib_module_names
-        and name not in ("engine", *PROVIDED)
-    ]
-
-
-def _hint(word: str, choices: Any) -> str:
-    found = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {found[0]!r}?" if found else f" (options: {', '.join(choices)})"
-
-
 def read_cell(
     site: FenceSite,
     number: int,
@@ -275,7 +158,7 @@ def read_cell(
         return None
     for key in options:
         if key not in OPTIONS:
-            bad((key,), f"unknown option {key!r}{_hint(str(key), OPTIONS)}")
+            bad((key,), f"unknown option {key!r}{hint(str(key), OPTIONS)}")
     for key in ("hide_code", "hide_output", "editable", "keyframes", "show_source"):
         if key in options and not isinstance(options[key], bool):
             bad((key,), f"{key} must be true or false")
@@ -306,22 +189,8 @@ def read_cell(
             ContentError(path, first_code_line + line, f"cell: {message}")
         ),
     )
-    magic = magic_problem(code)
-    if magic:
-        errors.append(ContentError(path, first_code_line + magic[0], f"cell: {magic[1]}"))
-    packages = pyodide_packages(lock)
-    if options.get("editable", True):
-        for name, line in imports(code):
-            if unavailable(name, packages):
-                errors.append(
-                    ContentError(
-                        path,
-                        first_code_line + line,
-                        f"cell: {name} is not in Pyodide {pyodide_version(lock)} (nor Python's "
-                        "standard library): readers could not run this cell; '#| editable: "
-                        "false' keeps it to the build, or the guide lists the packages there are",
-                    )
-                )
+    for line, message in browser_problems(code, options.get("editable", True), lock):
+        errors.append(ContentError(path, first_code_line + line, f"cell: {message}"))
     if len(errors) > before:
         return None
     return Cell(
@@ -334,140 +203,6 @@ def read_cell(
         choices,
         packages_needed(code, pyodide_packages(lock)),
     )
-
-
-def cell_controls(
-    declared: Any, code: str, lines: dict, bad: Any
-) -> tuple[list[Control], dict[str, dict[str, Any]]]:
-    """``interact``: a control per name, starting at the cell's own ``name = value``."""
-    if declared in (None, {}):
-        return [], {}
-    if not isinstance(declared, dict):
-        bad(
-            ("controls",),
-            "controls must map a name of the cell to its control, e.g. 'lr: {min: 0.01, max: 0.5}'",
-        )
-        return [], {}
-    bound = bound_values(code)
-    controls: list[Control] = []
-    choices: dict[str, dict[str, Any]] = {}
-    for name, spec in declared.items():
-        where = ("controls", name)
-        if name not in bound:
-            bad(
-                where,
-                f"the cell assigns no value to {name!r} at its top level; a control "
-                f"starts from the cell's own assignment, e.g. '{name} = 0.1'"
-                + (_hint(str(name), bound) if bound else ""),
-            )
-            continue
-        spec = {} if spec in (None, True) else spec
-        if not isinstance(spec, dict):
-            bad(where, f"control {name} must be a mapping like {{min: 0, max: 1, step: 0.01}}")
-            continue
-        for key in spec:
-            if key not in CONTROL_FIELDS:
-                bad(
-                    (*where, key),
-                    f"unknown option {key!r} for a control{_hint(str(key), CONTROL_FIELDS)}",
-                )
-        value = bound[name][0]
-        label = str(spec.get("label", name))
-        if "options" in spec:
-            options = spec["options"]
-            if not isinstance(options, list) or len(options) < 2:
-                bad((*where, "options"), f"a select for {name} needs at least two options")
-                continue
-            texts = {str(o): o for o in options}
-            if value not in options:
-                bad(
-                    (*where, "options"),
-                    f"the cell's {name} = {value!r} is not among the options; add it",
-                )
-                continue
-            choices[name] = texts
-            controls.append(Control(name, "select", label, [name], str(value), options=list(texts)))
-            continue
-        if not _number(value):
-            bad(
-                where,
-                f"{name} = {value!r} is not a number: a slider needs one, a select "
-                "needs 'options:'",
-            )
-            continue
-        lo, hi = spec.get("min"), spec.get("max")
-        if not (_number(lo) and _number(hi)) or lo >= hi:
-            bad(
-                (*where, "min"),
-                f"control {name} needs numbers min < max, got min={lo!r}, max={hi!r}",
-            )
-            continue
-        scale = spec.get("scale", "linear")
-        if scale not in ("linear", "log") or (scale == "log" and lo <= 0):
-            bad((*where, "scale"), "scale must be linear or log (a log slider needs min > 0)")
-            continue
-        if not lo <= value <= hi:
-            bad(
-                where,
-                f"{name} = {value:g} is outside its slider's range {lo:g}..{hi:g}; "
-                "widen the range or change the assignment",
-            )
-            continue
-        step = spec.get("step", 1 if isinstance(value, int) else "any")
-        if step != "any" and not (_number(step) and step > 0):
-            bad((*where, "step"), "step must be a positive number")
-            continue
-        controls.append(range_control(name, label, value, lo, hi, step, scale))
-    return controls, choices
-
-
-def range_control(
-    name: str, label: str, value: Any, low: float, high: float, step: Any, scale: str
-) -> Control:
-    """A cell's slider bound to ``name``; a whole-number value stays whole."""
-    whole = isinstance(value, int) and not isinstance(value, bool)
-    return Control(
-        name,
-        "range",
-        label,
-        [name],
-        value if whole else float(value),
-        float(low),
-        float(high),
-        step,
-        scale,
-    )
-
-
-def interact_controls(
-    code: str, controls: list[Control], choices: dict[str, dict[str, Any]], bad: Any
-) -> None:
-    """ipywidgets' ``interact`` in the cell (engine.widgets reads it): a control per argument,
-    added to ``controls``, labelled by the widget's description."""
-    try:
-        found = interactions(code)
-    except LineError as exc:
-        bad(exc.line, str(exc))
-        return
-    for name, widget, line in found:
-        if any(c.name == name for c in controls):
-            bad(line, f"{name!r} has a control already; give it one, in interact or #| controls")
-            continue
-        spec = widget.control()
-        label = widget.description or name
-        if spec["kind"] == "select":
-            choices[name] = spec["choices"]
-            controls.append(
-                Control(name, "select", label, [name], spec["value"], options=list(spec["choices"]))
-            )
-            continue
-        low, high, value = spec["min"], spec["max"], spec["value"]
-        if not (low < high and low <= value <= high):
-            bad(line, f"the control for {name!r} needs min < max and its value between them")
-            continue
-        whole = all(isinstance(v, int) for v in (low, high, value))
-        shown = value if whole else float(value)  # (a FloatSlider's 1 is 1.0)
-        controls.append(range_control(name, label, shown, low, high, spec["step"], spec["scale"]))
 
 
 class CellTimeout(Exception):
@@ -833,67 +568,6 @@ class CellFence:
                 write_whole(target, text)
         else:
             self.texts[digest] = text
-
-
-def code_html(code: str) -> str:
-    """Python code highlighted as the page's listings are (cells' and exercises' code)."""
-    return highlight(code + "\n", PythonLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True))
-
-
-URL_SAFE = " !$&'()*+,-./:;=?@_~<>\"[]{}|^`"  # (the page escapes <, >, " and & as HTML)
-
-
-def with_alt(output: dict[str, Any] | None, alt: str | list[str] | None) -> Any:
-    """``output`` with the author's ``#| alt:`` on its figures (static/cells.js does the same
-    for a reader's run): one text for all, or a list, one per figure in order."""
-    if output is None or alt is None:
-        return output
-    texts = iter([alt] * len(output["displays"]) if isinstance(alt, str) else alt)
-    displays = [
-        {"image": {**d["image"], "alt": next(texts, d["image"]["alt"])}} if "image" in d else d
-        for d in output["displays"]
-    ]
-    return {**output, "displays": displays}
-
-
-def image_src(image: dict[str, Any]) -> str:
-    """An image display's data URL (static/cells.js makes one too). An SVG's text is quoted
-    only where a URL needs it (``%``, ``#``, controls, non-ASCII): 1% over the raw SVG once
-    gzipped, where base64 is 56% (a contour plot: 10.1 against 15.5 KB)."""
-    if image["format"] == "svg":
-        svg = image["data"].replace("\n", " ").strip()  # (a URL loses its edges' spaces)
-        return "data:image/svg+xml," + quote(svg, safe=URL_SAFE)
-    return f"data:image/{image['format']};base64," + image["data"]
-
-
-def split_images(output: dict[str, Any] | None) -> tuple[Any, Any]:
-    """(the output for the page, each image with its data URL as ``src``; the output for the
-    cell's JSON, its images without their bytes, which the page's ``<img>`` already holds)."""
-    if output is None:
-        return None, None
-    shown, kept = [], []
-    for display in output["displays"]:
-        image = display.get("image")
-        if image is None:
-            shown.append(display)
-            kept.append(display)
-            continue
-        bare = {k: v for k, v in image.items() if k != "data"}
-        shown.append({"image": {**bare, "src": image_src(image)}})
-        kept.append({"image": bare})
-    return {**output, "displays": shown}, {**output, "displays": kept}
-
-
-def xml_safe(value: Any) -> Any:
-    """A cell's output with each character XML cannot carry (a control character a cell
-    printed) shown as U+FFFD: in a page it is invisible, in the feed it breaks the XML."""
-    if isinstance(value, str):
-        return NOT_XML.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [xml_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {k: xml_safe(v) for k, v in value.items()}
-    return value
 
 
 def environment_signature(content: Path) -> str:

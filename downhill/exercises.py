@@ -28,7 +28,8 @@ from engine.exercises import (
 from engine.expr import parse
 from engine.spec import suggest
 
-from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel, code_html
+from .cell_output import code_html
+from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown

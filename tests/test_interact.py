@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from downhill.cells import image_src
+from downhill.cell_output import image_src
 from downhill.errors import BuildFailed
 from downhill.site import BuildConfig, build_site
 from engine.cells import run_cell

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from downhill.cells import pyodide_version
 from downhill.errors import BuildFailed
+from downhill.runnable import pyodide_version
 from downhill.site import BuildConfig, build_site
 from engine.cells import MAX_ROWS, run_cell
 
