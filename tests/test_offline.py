@@ -361,3 +361,31 @@ def test_a_cell_runs_offline_in_its_sandbox(reader, own_server):
     answer = poll(reader, "() => window.__ran", 120)
     assert answer.get("output", {}).get("error") is None, answer
     assert "step 15: x =  -2.6935" in reader.inner_text("#by-hand .cell-stdout")
+
+
+def test_a_cells_data_file_is_kept_for_offline_runs(reader, tmp_path):
+    """The content file a cell reads is fetched through the page on Run, kept by the
+    service worker (it is listed with its hash), and read again offline."""
+    content = tmp_path / "content"
+    (content / "data").mkdir(parents=True)
+    (content / "data" / "scores.csv").write_text("name,score\nada,90\nalan,70\n")
+    (content / "scores.md").write_text(
+        "---\ntitle: Scores\ndate: 2026-12-01\n---\n\n```python run\n#| id: read\n"
+        "rows = open('data/scores.csv').read().splitlines()\nprint(len(rows) - 1, 'rows')\n```\n"
+    )
+    build_site(BuildConfig(content=content, out=tmp_path / "site", cache=None))
+    server = CountingServer(tmp_path / "site")
+    run = RUN_CELL.replace("#by-hand", "#read")
+    try:
+        reader.goto(f"{server.url}/scores/")
+        poll(reader, "() => !!navigator.serviceWorker.controller")
+        reader.evaluate(run)
+        assert poll(reader, "() => window.__ran", 120)["output"]["stdout"] == "2 rows\n"
+        poll(reader, f"async () => ({KEPT})().then((k) => k.includes('/data/scores.csv'))")
+        poll(reader, f"async () => ({KEPT})().then((k) => k.some((p) => p.includes('full')))")
+    finally:
+        server.stop()
+    reader.reload()
+    reader.evaluate(run)
+    answer = poll(reader, "() => window.__ran", 120)
+    assert answer.get("output", {}).get("stdout") == "2 rows\n", answer
