@@ -140,3 +140,14 @@ def browser_problems(code: str, editable: bool, lock: Path | None = None) -> lis
                 )
             )
     return problems
+
+
+def importable(lock: Path | None = None) -> list[str]:
+    """The modules of the pinned Pyodide release's packages a cell may import (the guide
+    lists them), test packages left out."""
+    names = {
+        name
+        for name, entry in pyodide_packages(lock).items()
+        if not entry["name"].endswith("-tests") and not name.startswith("_")
+    }
+    return sorted(names, key=str.lower)

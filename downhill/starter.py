@@ -40,7 +40,7 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "468c5b89ab9637df258a6178413ef1d02a4fa4df3648079f7a9ac9f09b068eb9",
+    "guide.md": "60f746b33439be4ae6343112fd3486c3a14a8599e9513d20cbc199ce118187ae",
     "momentum-in-a-notebook.ipynb": (
         "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),

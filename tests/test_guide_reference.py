@@ -75,3 +75,17 @@ def test_the_guides_settings_table_is_the_settings_table():
     """Regenerate it with downhill.settings.settings_reference() when a setting changes."""
     assert table_from("| setting | default | what it sets |") == settings_reference()
     assert re.findall(r"^\| `(\w+)` \| ", settings_reference(), re.MULTILINE) == list(SETTING_NAMES)
+
+
+def test_the_guide_lists_every_module_a_cell_may_import():
+    from downhill.runnable import importable, pyodide_version
+
+    names = importable()
+    listed = (
+        f"The modules of Pyodide {pyodide_version()}'s packages, each a cell may import "
+        f"({len(names)}, besides the standard library): " + ", ".join(f"`{n}`" for n in names) + "."
+    )
+    assert listed in (ROOT / "content" / "guide.md").read_text(), (
+        "the guide's list of importable modules is not the pinned lock's; put this paragraph "
+        f"in content/guide.md:\n{listed}"
+    )
