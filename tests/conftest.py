@@ -128,6 +128,17 @@ def poll(page, expression, timeout=60.0):
     raise AssertionError(f"timed out waiting for {expression}")
 
 
+def press_run(page, cell: str, timeout: float = 120) -> dict:
+    """Press ``#cell``'s Run, as a reader does, and wait for its answer (downhill:ran)."""
+    page.evaluate(
+        "(id) => { window.__ran = null; const el = document.getElementById(id);"
+        " el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});"
+        " el.querySelector('.cell-run').click(); }",
+        cell,
+    )
+    return poll(page, "() => window.__ran", timeout)
+
+
 def open_empty_editor(page, block: str, edit: str) -> None:
     """Open the editor of ``#block`` (its ``edit`` button, if shown) and empty it, as a
     reader would before typing. Cells and exercises share the editor."""

@@ -16,7 +16,7 @@ import pytest
 from downhill.site import BuildConfig, build_site
 from engine.cells import run_cell
 
-from .conftest import open_empty_editor, poll, serve_folder
+from .conftest import open_empty_editor, poll, press_run, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -358,7 +358,7 @@ def test_matplotlib_comes_from_the_lock_and_draws_an_image(page, package_site):
     source = "() => document.querySelector('#drawing img.cell-image').src"
     built = page.evaluate(source)
     assert built.startswith("data:image/svg+xml,") and "stand-in" not in built
-    answer = run_button(page, "drawing")
+    answer = press_run(page, "drawing")
     assert "output" in answer and answer["output"]["error"] is None, (answer, page.problems)
     img = page.locator("#drawing img.cell-image")
     assert img.count() == 1
@@ -368,13 +368,3 @@ def test_matplotlib_comes_from_the_lock_and_draws_an_image(page, package_site):
     page.click("#drawing .cell-edit")
     page.click("#drawing .cell-reset")  # the built image comes back from the page
     assert page.evaluate(source) == built
-
-
-def run_button(page, cell: str, timeout: float = 120) -> dict:
-    """Press the cell's Run (its code as the author wrote it)."""
-    page.evaluate(
-        f"() => {{ window.__ran = null; const el = document.querySelector('#{cell}');"
-        "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});"
-        "el.querySelector('.cell-run').click(); }"
-    )
-    return poll(page, "() => window.__ran", timeout)

@@ -12,7 +12,7 @@ import pytest
 from downhill.errors import BuildFailed
 from downhill.site import BuildConfig, build_site
 
-from .conftest import poll, serve_folder
+from .conftest import press_run, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -55,25 +55,16 @@ def scores_site(tmp_path_factory):
     server.shutdown()
 
 
-def run(page, cell: str) -> dict:
-    page.evaluate(
-        f"() => {{ window.__ran = null; const el = document.querySelector('#{cell}');"
-        "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});"
-        "el.querySelector('.cell-run').click(); }"
-    )
-    return poll(page, "() => window.__ran", 120)
-
-
 def test_a_cell_reads_its_data_file_in_the_browser(page, scores_site):
     url = scores_site[1]
     page.goto(url)
     built = page.inner_text("#read .cell-stdout")
     assert built == "3 students, mean 80.0\n"
-    answer = run(page, "read")
+    answer = press_run(page, "read")
     assert "output" in answer and answer["output"]["error"] is None, answer
     assert page.inner_text("#read .cell-stdout") == built
     for _ in range(2):  # the cell below, twice: each run starts from the author's file
-        answer = run(page, "below")
+        answer = press_run(page, "below")
         assert answer["output"]["error"] is None, answer
         assert page.inner_text("#below .cell-stdout") == "['exam-scores.csv', 'notes.txt'] ada\n"
     assert page.problems == []

@@ -143,19 +143,14 @@ def test_an_image_from_another_address_is_refused():
 
 @pytest.mark.browser
 def test_a_readers_run_shows_markdown_and_html_as_text(page, tmp_path):
-    from .conftest import poll, serve_folder
+    from .conftest import press_run, serve_folder
 
     _, out = rich_site(tmp_path)
     server = serve_folder(out)
     try:
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/rich/")
         assert page.locator("#rich .cell-rich mjx-container").count() == 3
-        page.evaluate(
-            "() => { window.__ran = null; const el = document.querySelector('#rich');"
-            "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; });"
-            "el.querySelector('.cell-run').click(); }"
-        )
-        answer = poll(page, "() => window.__ran", 120)
+        answer = press_run(page, "rich")
         assert "output" in answer and answer["output"]["error"] is None, answer
         texts = page.locator("#rich .cell-text").all_inner_texts()
         assert texts[:4] == [

@@ -19,7 +19,7 @@ import pytest
 from downhill.serve import SiteHandler
 from downhill.site import BuildConfig, build_site
 
-from .conftest import poll
+from .conftest import poll, press_run
 
 pytestmark = pytest.mark.browser
 
@@ -337,19 +337,13 @@ def test_two_sites_under_one_origin_keep_their_own(reader, tmp_path):
     assert reader.evaluate("() => [...document.styleSheets].some((s) => s.cssRules.length > 10)")
 
 
-RUN_CELL = """() => { window.__ran = null; const el = document.querySelector('#by-hand');
-  el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});
-  el.querySelector('.cell-run').click(); }"""
-
-
 def test_a_cell_runs_offline_in_its_sandbox(reader, own_server):
     """The cells' sandbox needs no request of its own (a service worker never controls a
     sandboxed frame): the page fetches the worker's files, which the service worker keeps."""
     url = f"{own_server.url}/the-descent-loop-in-code/"
     reader.goto(url)
     poll(reader, "() => !!navigator.serviceWorker.controller")
-    reader.evaluate(RUN_CELL)
-    assert poll(reader, "() => window.__ran", 120)["output"]["error"] is None
+    assert press_run(reader, "by-hand")["output"]["error"] is None
     poll(
         reader,
         f"async () => ({KEPT})().then((k) => k.some((p) => p.endsWith('cell-worker.js'))"
@@ -357,8 +351,7 @@ def test_a_cell_runs_offline_in_its_sandbox(reader, own_server):
     )
     own_server.stop()
     reader.reload()
-    reader.evaluate(RUN_CELL)
-    answer = poll(reader, "() => window.__ran", 120)
+    answer = press_run(reader, "by-hand")
     assert answer.get("output", {}).get("error") is None, answer
     assert "step 15: x =  -2.6935" in reader.inner_text("#by-hand .cell-stdout")
 
@@ -375,17 +368,14 @@ def test_a_cells_data_file_is_kept_for_offline_runs(reader, tmp_path):
     )
     build_site(BuildConfig(content=content, out=tmp_path / "site", cache=None))
     server = CountingServer(tmp_path / "site")
-    run = RUN_CELL.replace("#by-hand", "#read")
     try:
         reader.goto(f"{server.url}/scores/")
         poll(reader, "() => !!navigator.serviceWorker.controller")
-        reader.evaluate(run)
-        assert poll(reader, "() => window.__ran", 120)["output"]["stdout"] == "2 rows\n"
+        assert press_run(reader, "read")["output"]["stdout"] == "2 rows\n"
         poll(reader, f"async () => ({KEPT})().then((k) => k.includes('/data/scores.csv'))")
         poll(reader, f"async () => ({KEPT})().then((k) => k.some((p) => p.includes('full')))")
     finally:
         server.stop()
     reader.reload()
-    reader.evaluate(run)
-    answer = poll(reader, "() => window.__ran", 120)
+    answer = press_run(reader, "read")
     assert answer.get("output", {}).get("stdout") == "2 rows\n", answer

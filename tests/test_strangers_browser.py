@@ -15,7 +15,7 @@ import pytest
 
 from downhill.site import BuildConfig, build_site
 
-from .conftest import poll, serve_folder
+from .conftest import poll, press_run, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -143,12 +143,7 @@ def test_linked_code_waits_for_run(page, strangers_site, cell, query):
     time.sleep(1)  # nothing queued behind it runs the linked code either
     assert "LINKED CODE RAN" not in page.inner_text(f"#{cell} .cell-output")
     # Asked, it runs.
-    page.evaluate(
-        f"() => {{ window.__ran = null; const el = document.querySelector('#{cell}');"
-        "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});"
-        "el.querySelector('.cell-run').click(); }"
-    )
-    answer = poll(page, "() => window.__ran", 120)
+    answer = press_run(page, cell)
     assert "LINKED CODE RAN" in answer["output"]["stdout"]
 
 
@@ -206,12 +201,7 @@ def test_a_readers_code_cannot_touch_the_site(page, strangers_site, other_origin
     code = f"OTHER = {other!r}\nSITE = {strangers_site!r}\n" + textwrap.dedent(ATTACK)
     page.goto(f"{strangers_site}?first.code={encoded(code)}#first")
     poll(page, "() => document.querySelector('#first .cm-content')")
-    page.evaluate(
-        "() => { window.__ran = null; const el = document.querySelector('#first');"
-        "el.addEventListener('downhill:ran', (e) => { window.__ran = e.detail; }, {once: true});"
-        "el.querySelector('.cell-run').click(); }"
-    )
-    answer = poll(page, "() => window.__ran", 120)
+    answer = press_run(page, "first")
     printed = dict(
         line.split(" = ", 1) for line in answer["output"]["stdout"].splitlines() if " = " in line
     )
