@@ -59,7 +59,7 @@ from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
 from .iterates import ID
 from .keyframes import Keyframes, KeyframeStore
-from .read import file_problem
+from .read import ARTICLE_KINDS, file_problem
 from .runnable import browser_problems, packages_needed, pyodide_packages, string_literals
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
@@ -222,7 +222,6 @@ class Kernel:
                 **os.environ,
                 "OPENBLAS_NUM_THREADS": "1",
                 "PYTHONHASHSEED": "0",
-                "MPLBACKEND": "module://engine.inline",  # (engine.cells sets it too)
                 "PYTHONPATH": os.pathsep.join(
                     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
                 ),
@@ -273,14 +272,22 @@ FRAMES_LIMIT = 35  # seconds more for an interact cell's keyframes (the kernel's
 MAX_DATA_BYTES = 256 << 20  # of content files copied into the cells' working folder
 
 
+class TooMuchData(Exception):
+    """content/ holds more files than the cells' working folder takes a copy of."""
+
+
 def data_files(content: Path) -> list[Path]:
-    """The content folder's files a cell may read: every regular file but the articles,
-    inside content/ once links are followed (a link out of it is not copied)."""
+    """The content folder's files an article may read (a cell, a fit): every regular file
+    but the articles (Markdown, and the notebooks at its top), inside content/ once links
+    are followed (a link out of it is never read)."""
     root = content.resolve()
     return [
         path
         for path in sorted(content.rglob("*"))
-        if path.suffix != ".md" and path.is_file() and file_problem(path, root) is None
+        if path.suffix != ".md"
+        and not (path.suffix in ARTICLE_KINDS and path.parent == content)
+        and path.is_file()
+        and file_problem(path, root) is None
     ]
 
 
@@ -293,9 +300,10 @@ def working_folder(content: Path) -> Iterator[Path]:
         for path in data_files(content):
             total += path.stat().st_size
             if total > MAX_DATA_BYTES:
-                raise CellTimeout(
-                    f"could not start: content/ holds more than {MAX_DATA_BYTES >> 20} MB of "
-                    "files besides the articles, and cells run on a copy of them"
+                raise TooMuchData(
+                    f"cells run on a copy of content/'s files besides the articles, and it "
+                    f"holds more than {MAX_DATA_BYTES >> 20} MB of them; move what no article "
+                    "reads out of content/"
                 )
             target = Path(scratch) / path.relative_to(content)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -310,8 +318,8 @@ def run_article_cells(cells: list[Cell], content: Path) -> list[dict[str, Any]]:
     try:
         with working_folder(content) as scratch:
             return _run_in(cells, scratch)
-    except CellTimeout as exc:
-        return [{"timeout": str(exc)}] + [None] * (len(cells) - 1)
+    except TooMuchData as exc:
+        return [{"refused": str(exc)}] + [None] * (len(cells) - 1)
 
 
 def _run_in(cells: list[Cell], cwd: Path) -> list[dict[str, Any]]:
@@ -470,7 +478,9 @@ class CellFence:
                     )
                 )
                 continue
-            if "timeout" in result:
+            if "refused" in result:
+                self.errors.append(ContentError(self.path, cell.line, f"cell: {result['refused']}"))
+            elif "timeout" in result:
                 self.errors.append(
                     ContentError(
                         self.path,
@@ -589,7 +599,7 @@ def data_signature(content: Path) -> str:
     """The content folder's files other than articles (a fit's data, a cell's input), by
     name, size and time: what an article may read besides its own text."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in content.rglob("*") if p.is_file() and p.suffix != ".md"):
+    for path in data_files(content):
         stat = path.stat()
         digest.update(f"{path.relative_to(content)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()

@@ -278,9 +278,9 @@ def run_cell(
     ipython.install()
     values = widgets.VALUES.set(dict(overrides) if overrides else None)
     shows = widgets.DISPLAY.set(show)
-    backend = os.environ.get("MPLBACKEND")
+    backend = os.environ.get("MPLBACKEND")  # (restored after the cell: see below)
     try:
-        backend = use_inline_backend()
+        use_inline_backend()
         tree = ast.parse(source, filename)
         if overrides:
             tree = ast.fix_missing_locations(_Overrides(overrides).visit(tree))
@@ -310,16 +310,14 @@ def run_cell(
     return output
 
 
-def use_inline_backend() -> str | None:
-    """Make matplotlib draw into the cell's output (engine.inline), imported yet or not;
-    return MPLBACKEND as it was (restored after the cell: a process that runs cells may
-    start others, a Jupyter kernel say, that must not inherit it)."""
-    before = os.environ.get("MPLBACKEND")
+def use_inline_backend() -> None:
+    """Make matplotlib draw into the cell's output (engine.inline), imported yet or not.
+    run_cell restores MPLBACKEND after the cell: a process that runs cells may start
+    others, a Jupyter kernel say, that must not inherit it."""
     os.environ["MPLBACKEND"] = inline.BACKEND
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None and pyplot.get_backend() != inline.BACKEND:
         pyplot.switch_backend(inline.BACKEND)
-    return before
 
 
 def figures_of(output: dict[str, Any]) -> list[dict[str, Any]]:
@@ -350,7 +348,12 @@ def run_cells_json(request_text: str, on_text: Stream | None = None) -> str:
     )
     text = json.dumps(_plain_output(output), allow_nan=False)
     if len(text) > MAX_OUTPUT_BYTES:
-        error = {"type": "OutputTooLarge", "message": too_large(len(text)), "line": None}
+        error = {
+            "type": "OutputTooLarge",
+            "message": too_large(len(text)),
+            "line": None,
+            "frames": [],
+        }
         return json.dumps({**output, "displays": [], "value": None, "error": error})
     return text
 

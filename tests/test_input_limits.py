@@ -128,3 +128,20 @@ def test_a_cell_does_not_get_a_file_linked_from_outside(tmp_path):
     assert "outside the content folder" in by_file["leak.csv"].message  # not published
     error = by_file["limits.md"]
     assert "FileNotFoundError" in error.message and error.line == 8  # the open of leak.csv
+
+
+def test_too_much_data_for_the_cells_copy_is_said_as_such(tmp_path, monkeypatch):
+    """Cells run on a copy of content/'s files: past its size the build says so (and not
+    that the cell was slow)."""
+    import downhill.cells
+
+    monkeypatch.setattr(downhill.cells, "MAX_DATA_BYTES", 1000)
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "big.csv").write_text("x\n" * 1000)
+    failed = build(tmp_path, cell("print(1)"))
+    assert failed is not None
+    [error] = failed.errors
+    assert "cells run on a copy of content/'s files" in error.message
+    assert "move what no article reads out of content/" in error.message
+    assert "timeout" not in error.message
