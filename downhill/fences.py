@@ -27,6 +27,7 @@ class FenceSite:
     line: int  # file line of the opening fence
     body: str
     header: str = ""  # what follows the language on the opening line (``run``, options)
+    end: int = 0  # file line of the closing fence (past the body's last, if unclosed)
 
     @property
     def runs(self) -> bool:
@@ -51,7 +52,13 @@ def fence_sites(body: str, first_line: int) -> list[FenceSite]:
             content.append(lines[j][indent:] if lines[j][:indent].isspace() else lines[j])
             j += 1
         sites.append(
-            FenceSite(m.group("lang"), first_line + i, "\n".join(content), m.group("header"))
+            FenceSite(
+                m.group("lang"),
+                first_line + i,
+                "\n".join(content),
+                m.group("header"),
+                first_line + j,
+            )
         )
         i = j + 1
     return sites

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .fences import fence_sites
+from .read import FRONT_MATTER
 
 # A cell's tags (Jupyter Book's and Quarto's names) and the options they stand for.
 TAGS = {
@@ -141,8 +143,6 @@ def place(path: Path, line: int) -> Place | None:
     return places[line - 1] if 0 < line <= len(places) else None
 
 
-FENCE = re.compile(r"^```python run[ \t]*\n(.*?)^```[ \t]*$\n?", re.S | re.M)
-MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 SHOW = (
     "# Downhill's show() draws figures and tables under a cell; in Jupyter, display() does.\n"
     "from IPython.display import display as show"
@@ -161,18 +161,20 @@ def as_notebook(text: str) -> dict[str, Any]:
         cell = {"cell_type": kind, "id": f"cell-{len(cells) + 1}-{digest}", "metadata": {}}
         cells.append({**cell, "source": source, **extra})
 
-    matter = MATTER.match(text)
+    matter = FRONT_MATTER.match(text)
     if matter:
         add("raw", matter.group(0))
         text = text[matter.end() :]
     add("code", SHOW, outputs=[], execution_count=None)
     cells[-1]["metadata"] = {"tags": [PREAMBLE_TAG]}
-    position = 0
-    for fence in FENCE.finditer(text):
-        add("markdown", text[position : fence.start()])
-        add("code", fence.group(1), outputs=[], execution_count=None)
-        position = fence.end()
-    add("markdown", text[position:])
+    lines = text.split("\n")
+    position = 0  # the first line of prose not yet in a cell
+    for site in fence_sites(text, 0):  # the builder's own reading of the fences
+        if site.runs:
+            add("markdown", "\n".join(lines[position : site.line]))
+            add("code", site.body, outputs=[], execution_count=None)
+            position = site.end + 1
+    add("markdown", "\n".join(lines[position:]))
     return {
         "nbformat": 4,
         "nbformat_minor": 5,
