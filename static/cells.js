@@ -47,6 +47,9 @@ function decode(text) {
     .decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
 }
 
+/** Markdown, math or HTML (IPython.display's): rendered by the build, text from a reader. */
+const isRich = (shown) => "markdown" in shown || "math" in shown || "html" in shown;
+
 /** A figure's image (engine.inline): always an <img>, never markup in the page. */
 function image({ format, data, src, width, height, alt }) {
   const img = element("img", `cell-image cell-${format === "svg" ? "svg" : "png"}`);
@@ -77,7 +80,7 @@ export class Cell {
     const rich = [...el.querySelectorAll(".cell-output .cell-rich")];
     for (const shown of this.builtOutput?.displays ?? []) {
       if (shown.image) shown.image.src = built.shift()?.src;
-      else if ("markdown" in shown || "math" in shown || "html" in shown) shown.node = rich.shift();
+      else if (isRich(shown)) shown.node = rich.shift();
     }
     this.editor = null;
     this.edited = null; // code from a link before the editor is open
@@ -184,8 +187,7 @@ export class Cell {
    * control moved, and a link's code that nobody ran yet is left out for the author's.
    */
   async run({ overrides = this.overrides(), quiet = false, asked = !quiet } = {}) {
-    const index = this.page.indexOf(this);
-    const above = this.page.slice(0, index + 1);
+    const above = this.upToHere();
     if (asked) for (const cell of above) cell.fromLink = false;
     const cells = above.map((cell) => cell.trustedCode);
     const unasked = above.some((cell) => cell.fromLink);
@@ -282,7 +284,7 @@ export class Cell {
       } else if (shown.table) box.append(this.table(shown.table));
       else if (shown.image) box.append(image({ ...shown.image, alt: alt(shown.image.alt) }));
       else if (shown.node) box.append(shown.node.cloneNode(true)); // the build's rendering
-      else if ("markdown" in shown || "math" in shown || "html" in shown) {
+      else if (isRich(shown)) {
         // a reader's run: its Markdown, TeX or HTML as text, never as markup
         box.append(element("pre", "cell-text", shown.markdown ?? shown.math ?? shown.html));
       }
@@ -376,10 +378,14 @@ export class Cell {
     });
   }
 
+  /** The article's cells up to this one: what a run of this one runs. */
+  upToHere() {
+    return this.page.slice(0, this.page.indexOf(this) + 1);
+  }
+
   /** Whether this cell and those above run the author's code (their keyframes hold). */
   asBuilt() {
-    return this.page.slice(0, this.page.indexOf(this) + 1)
-      .every((cell) => cell.trustedCode === cell.authorCode);
+    return this.upToHere().every((cell) => cell.trustedCode === cell.authorCode);
   }
 
   /** Latest wins: one live run at a time, then the newest state. */
