@@ -62,7 +62,17 @@ def cell_controls(
                 bad((*where, "options"), f"a select for {name} needs at least two options")
                 continue
             texts = {str(o): o for o in options}
-            if value not in options:
+            if len(texts) < len(options):
+                same = next(o for o in options if [str(p) for p in options].count(str(o)) > 1)
+                twins = ", ".join(repr(o) for o in options if str(o) == str(same))
+                bad(
+                    (*where, "options"),
+                    f"options {twins} read the same in the select; keep one, or make them "
+                    "distinct (a text in quotes is a text: '1' and 1 differ in the code but "
+                    "not on the page)",
+                )
+                continue
+            if value not in options or type(value) is not type(options[options.index(value)]):
                 bad(
                     (*where, "options"),
                     f"the cell's {name} = {value!r} is not among the options; add it",

@@ -189,6 +189,12 @@ def read_cell(
             ContentError(path, first_code_line + line, f"cell: {message}")
         ),
     )
+    if options.get("hide_output") and controls:
+        bad(
+            ("hide_output",),
+            "hide_output: true hides what the cell's controls would change; remove "
+            "hide_output, or the controls",
+        )
     for line, message in browser_problems(code, options.get("editable", True), lock):
         errors.append(ContentError(path, first_code_line + line, f"cell: {message}"))
     if len(errors) > before:
@@ -206,7 +212,23 @@ def read_cell(
 
 
 class CellTimeout(Exception):
-    pass
+    """A cell that did not answer: past its time limit (``slow``), or its Python ended."""
+
+    def __init__(self, message: str, slow: bool = False) -> None:
+        super().__init__(message)
+        self.slow = slow
+
+
+def ended(code: int | None) -> str:
+    """Why the kernel's process ended, from its exit code, in words."""
+    if code == -signal.SIGKILL:
+        return (
+            "stopped: its Python was killed, most likely for memory (a cell may use "
+            f"{MEMORY_LIMIT / 2**30:g} GiB): use less"
+        )
+    if code is not None and code < 0:
+        return f"stopped: its Python ended by signal {signal.Signals(-code).name}"
+    return f"stopped: its Python exited with code {code}"
 
 
 class Kernel:
@@ -238,20 +260,31 @@ class Kernel:
         assert self.process.stdin and self.process.stdout
         self.process.stdin.write((json.dumps(request) + "\n").encode())
         self.process.stdin.flush()
-        limit = timeout + (FRAMES_LIMIT if request.get("interact") else 0)
-        ready, _, _ = select.select([self.process.stdout], [], [], limit)
-        line = self.process.stdout.readline() if ready else b""
-        if not line:
-            code = self.process.poll()
-            self.close()
-            if not ready:
-                raise CellTimeout(f"did not finish within its time limit of {timeout:g} s")
-            raise CellTimeout(
-                "stopped the Python process it ran in"
-                + (" (it ran out of memory: the limit is 2 GiB)" if code in (-9, 1) else "")
-                + (f" (exit code {code})" if code not in (None, -9, 1) else "")
+        reply = self.reply(timeout, f"did not finish within its time limit of {timeout:g} s")
+        if "ran" in reply:  # an interact cell: its keyframes follow, on their own budget
+            reply = self.reply(
+                FRAMES_LIMIT,
+                f"ran in {reply['ran']:.1f} s, but its controls' keyframes did not finish "
+                f"within their own limit of {FRAMES_LIMIT} s",
             )
-        return json.loads(line)
+        return reply
+
+    def reply(self, seconds: float, late: str) -> dict[str, Any]:
+        """The kernel's next reply, or CellTimeout: ``late`` past ``seconds``, or why the
+        kernel ended."""
+        assert self.process is not None and self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        line = self.process.stdout.readline() if ready else b""
+        if line:
+            return json.loads(line)
+        code = self.process.poll() if ready else None
+        if ready and code is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.process.wait(5)
+        self.close()
+        if not ready:
+            raise CellTimeout(late, slow=True)
+        raise CellTimeout(ended(code))
 
     def close(self) -> None:
         """End the kernel's whole process group: the kernel, its guard, whatever cells
@@ -338,7 +371,7 @@ def _run_in(cells: list[Cell], cwd: Path) -> list[dict[str, Any]]:
             try:
                 reply = kernel.run(request, cell.options.get("timeout", DEFAULT_TIMEOUT))
             except CellTimeout as exc:
-                results[k] = {"timeout": str(exc)}
+                results[k] = {"timeout": str(exc), "slow": exc.slow}
                 break
             results[k] = reply
             if reply["output"]["error"]:
@@ -357,7 +390,10 @@ def exception_message(cell: Cell, cells: list[Cell], error: dict[str, Any]) -> t
         line = by_file[frames[-1]["cell"]].line + frames[-1]["line"]
     else:
         line = cell.line + error["line"] if error.get("line") else cell.line
-    message = f"cell raised {error['type']}: {error['message']}"
+    said = error["message"]
+    if error["type"] == "MemoryError":
+        said = f"it needs more memory than a cell may use ({MEMORY_LIMIT / 2**30:g} GiB)"
+    message = f"cell raised {error['type']}: {said}"
     if len(where) > 1:
         message += " (traceback: " + " → ".join(where) + ")"
     return line, message
@@ -485,8 +521,13 @@ class CellFence:
                     ContentError(
                         self.path,
                         cell.line,
-                        f"cell {result['timeout']}; make it faster, or give it more time with "
-                        f"'#| timeout: SECONDS' (at most {MAX_TIMEOUT})",
+                        f"cell {result['timeout']}"
+                        + (
+                            "; make it faster, or give it more time with "
+                            f"'#| timeout: SECONDS' (at most {MAX_TIMEOUT})"
+                            if result.get("slow", True)
+                            else ""
+                        ),
                     )
                 )
             elif result["output"]["error"]:
@@ -527,11 +568,14 @@ class CellFence:
             if found.first:  # a first, coarse file, fetched beside the whole one
                 first = f"{cell.id}.{found.first_name}.json"
                 self.publish(first, found.first_name, found.first)
+        hidden = bool(cell.options.get("hide_output"))
+        if hidden:  # not in the page at all: not in its HTML, nor its data
+            output = None
         shown, kept = split_images(with_alt(output, cell.options.get("alt")))
         shown = self.rendered(shown)
         return self.env.get_template("cell.html").render(
             cell=cell,
-            output=shown if not cell.options.get("hide_output") else None,
+            output=shown,
             code_html=code_html(cell.code.rstrip("\n")),
             keyframes=keyframes,
             keyframes_first=first,
@@ -546,6 +590,7 @@ class CellFence:
                         "packages": cell.packages,
                         "choices": cell.choices,
                         "alt": cell.options.get("alt"),
+                        "hide_output": hidden,
                         "files": self.data_files,
                         "output": kept,
                     }

@@ -14,12 +14,19 @@ from pathlib import Path
 
 from .config import BuildConfig, engine_errors
 from .read import RESERVED_SLUGS, slugify
-from .settings import index_settings, resolved
+from .settings import absolute_url, index_settings, resolved
 
 
 def _base_url(text: str) -> str:
     text = "/" + text.strip("/") + "/"
     return "/" if text == "//" else text
+
+
+def _site_url(text: str) -> str:
+    try:
+        return absolute_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
 def _add_build_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -41,6 +48,7 @@ def _add_build_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     )
     parser.add_argument(
         "--site-url",
+        type=_site_url,
         default=None,
         help="absolute address of the site's host, for the feed, sitemap and "
         "canonical links, e.g. https://me.github.io (default: the host of 'url' in "

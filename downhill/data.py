@@ -147,7 +147,7 @@ def with_file_data(raw: Any, article: Path, errors: list[ContentError], line: in
         return {**raw, "fit": {**fit, "data": None}}
     x, y = fit.get("x"), fit.get("y")
     try:
-        text = file.read_text("utf-8")
+        text = file.read_text("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
         reader = read_json if file.suffix.lower() == ".json" else read_csv
         points, cx, cy = reader(
             text, x if isinstance(x, str) else None, y if isinstance(y, str) else None

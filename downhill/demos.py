@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ import jinja2
 
 from engine import SpecError, normalize_spec, render_demo
 from engine.api import clean, to_json
+from engine.figures import STATUS_WORDS
+from engine.views import DEFAULT_TOL, ended_settled, settled_below
 
 from .controls import Control, build_controls
 from .data import with_file_data
@@ -153,6 +156,11 @@ class DemoFence:
             self.errors.append(ContentError(self.path, line, f"demo: {problem}; {fix}"))
             return ""
         result = render_demo(raw)
+        problem = end_problem(spec, result)
+        if problem:
+            line = line_of(lines, ("stability",), fence_line)
+            self.errors.append(ContentError(self.path, line, f"demo: {problem}"))
+            return ""
         title = spec["title"] if isinstance(spec["title"], str) else None
         chart_titles = spec["title"] if isinstance(spec["title"], list) else []
         name = title or (str(raw["caption"]) if raw.get("caption") else "") or "chart"
@@ -182,6 +190,22 @@ class DemoFence:
             spec_json=_script_json(to_json(raw)),
             figures_json=_script_json(to_json(self.shared_once(demo))),
         )
+
+
+def end_problem(spec: dict[str, Any], result: dict[str, Any]) -> str | None:
+    """Why ``stability: end`` has no minimum to take the Hessian at, if it has none."""
+    if spec["stability"] != "end" or not result["runs"]:
+        return None
+    run, tol = result["runs"][0], spec["tol"] or DEFAULT_TOL
+    if ended_settled(run["status"], run["grad_norm"], tol):
+        return None
+    how = STATUS_WORDS[run["status"]].format(steps=run["steps"])
+    return (
+        f"stability: end takes the Hessian where the demo's run ends, but the run did not "
+        f"converge ({how}; ‖∇f‖ = {run['grad_norm'] or math.inf:.3g} at its end, above "
+        f"√tol = {settled_below(tol):.3g}): choose an lr and steps that reach the minimum, "
+        "or give the minimum as a point, e.g. stability: [0, 0]"
+    )
 
 
 SCRIPT_SAFE = str.maketrans(

@@ -20,7 +20,9 @@ import jinja2
 from engine.exercises import (
     EXPRESSION_KEYS,
     KINDS,
+    MIN_POINTS,
     RUN_KINDS,
+    SAMPLES,
     STEP_SIGNATURES,
     ExerciseError,
     normalize_exercise,
@@ -55,6 +57,11 @@ KEYS: dict[str, Key] = {
         "an explanation (Markdown). Hidden until the reader asks for it",
     ),
     "tolerance": Key("how close a number must be: absolute up to 1, relative above"),
+    "domain": Key(
+        "where an expression's kinds draw their sample points: [lo, hi] for every coordinate, "
+        "or [[x0, x1], [y0, y1]] (default [−2.5, 2.5]); the build fails when fewer than "
+        f"{MIN_POINTS} of the {SAMPLES} points are defined"
+    ),
     "timeout": Key(f"seconds the reader's code may run (default {DEFAULT_TIMEOUT})"),
     "show_source": Key("print the fence's Markdown source under it (for guides)"),
 }
@@ -159,7 +166,7 @@ class ExerciseFence:
         if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
             return self.fail(
                 at("hints"),
-                "hints must be a list of texts (put a hint that holds ': ' in quotes, or "
+                "hints must be a list of texts (put a hint that holds ': ' in single quotes, or "
                 "YAML reads it as a mapping)",
             )
         timeout = raw.get("timeout", DEFAULT_TIMEOUT)

@@ -523,6 +523,21 @@ class ArticleNumbers:
             return None
         return self.format(float(value), wanted_format or ".4g", fail)
 
+    def in_formula(self, tex: str) -> str:
+        """``tex`` with each ``{=…}`` number typeset as TeX (``1.5\\times 10^{-3}``); a
+        malformed one is an error at its line, as in prose."""
+
+        def number(m: re.Match[str]) -> str:
+            text = self.number(m)
+            return "" if text is None else "{" + tex_number(text) + "}"
+
+        filled = NUMBER.sub(number, tex)
+        for m in MALFORMED.finditer(filled):
+            self.errors.append(
+                ContentError(self.path, self.source.line_of(m.group(0)), malformed(m.group(0)))
+            )
+        return filled
+
     def format(self, value: float, wanted: str, fail: Callable[[str], None]) -> str | None:
         try:
             return formatted(value, wanted)
@@ -545,16 +560,31 @@ class MalformedNumbers(InlineProcessor):
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:
         article = self.article
         line = article.source.line_of(m.group(0))
-        article.errors.append(
-            ContentError(
-                article.path,
-                line,
-                f"{m.group(0)}: not a number from the engine; write {{=ID.QUANTITY}}, "
-                "{=ID.QUANTITY[K]} or {=ID.QUANTITY[K]:FORMAT} with no spaces, K a whole "
-                "number, e.g. {=descent.x[15]:.2f}",
-            )
-        )
+        article.errors.append(ContentError(article.path, line, malformed(m.group(0))))
         return "", m.start(0), m.end(0)
+
+
+def malformed(text: str) -> str:
+    return (
+        f"{text}: not a number from the engine; write {{=ID.QUANTITY}}, "
+        "{=ID.QUANTITY[K]} or {=ID.QUANTITY[K]:FORMAT} with no spaces, K a whole "
+        "number, e.g. {=descent.x[15]:.2f}"
+    )
+
+
+def tex_number(text: str) -> str:
+    """A number as :func:`formatted` writes it, as TeX writes it in a formula."""
+    text = text.replace("−", "-")
+    if text.lstrip("-") == "∞":
+        return text.replace("∞", "\\infty")
+    found = re.fullmatch(r"(.*?)[eE]([+-]?\d+)(%?)", text)
+    if found and re.search(r"\d", found.group(1)):
+        mantissa, exponent, percent = found.groups()
+        power = f"{tex_number(mantissa)}\\times 10^{{{int(exponent)}}}"
+        return power + ("\\%" if percent else "")
+    if not re.fullmatch(r"[-+ ]*[\d.,_]*%?", text):
+        return f"\\text{{{text}}}"  # nan, or a format of the author's own
+    return text.replace(",", "{,}").replace("%", "\\%").replace("_", "\\_")
 
 
 class EngineNumbersExtension(markdown.Extension):

@@ -163,6 +163,9 @@ def main() -> None:
         seconds = time.perf_counter() - started
         frames = None
         interact = request.get("interact")
+        if interact:  # the cell's own run is over: its time limit stops here
+            replies.write(json.dumps({"ran": seconds}) + "\n")
+            replies.flush()
         if interact and not output["error"]:
             interact = {**interact, "cpu": time.process_time() - cpu}
             frames = _forked(

@@ -34,11 +34,12 @@ def make_markdown(
 
     Internal links (``/slug/``) get ``base_url`` in front and are appended to ``links``.
     """
+    numbers = numbers if numbers is not None else ArticleNumbers()
     return markdown.Markdown(
         extensions=[
             InternalLinksExtension(base_url, links if links is not None else []),
-            EngineNumbersExtension(numbers if numbers is not None else ArticleNumbers()),
-            MathExtension(math if math is not None else ArticleMath()),
+            EngineNumbersExtension(numbers),
+            MathExtension(math if math is not None else ArticleMath(), numbers.in_formula),
             AlertsExtension(),
             "pymdownx.arithmatex",
             "pymdownx.tilde",  # ~~strikethrough~~ (and ~subscript~ stays off, below)

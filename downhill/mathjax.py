@@ -22,6 +22,7 @@ import re
 import subprocess
 import tempfile
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,11 +82,15 @@ def inline_math(math: ArticleMath | None, tex: str, line: int) -> str:
 
 
 class MathCollector(Treeprocessor):
-    """Replace the TeX in arithmatex's elements by tokens, in reading order."""
+    """Replace the TeX in arithmatex's elements by tokens, in reading order; the engine's
+    ``{=…}`` numbers in a formula are filled in first, by ``numbers``."""
 
-    def __init__(self, md: markdown.Markdown, math: ArticleMath) -> None:
+    def __init__(
+        self, md: markdown.Markdown, math: ArticleMath, numbers: Callable[[str], str]
+    ) -> None:
         super().__init__(md)
         self.math = math
+        self.numbers = numbers
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -96,17 +101,20 @@ class MathCollector(Treeprocessor):
                 continue
             display = element.tag == "div"
             tex = html.unescape(found.group(1))  # arithmatex escapes < and & for HTML
-            element.text = AtomicString(self.math.token(tex, display))
+            line = self.math.source.line_of(tex.strip())
+            element.text = AtomicString(self.math.token(self.numbers(tex), display, line))
 
 
 class MathExtension(markdown.Extension):
-    def __init__(self, math: ArticleMath) -> None:
+    def __init__(self, math: ArticleMath, numbers: Callable[[str], str] = str) -> None:
         super().__init__()
         self.math = math
+        self.numbers = numbers
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # after the inline stage (20), where arithmatex made its elements
-        md.treeprocessors.register(MathCollector(md, self.math), "math-collector", 15)
+        collector = MathCollector(md, self.math, self.numbers)
+        md.treeprocessors.register(collector, "math-collector", 15)
 
 
 @dataclass(frozen=True)

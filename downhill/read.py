@@ -45,9 +45,10 @@ LITERAL = re.compile(
 )
 
 
-# Characters XML 1.0 does not allow (C0 controls but tab and line breaks, and U+FFFE/FFFF):
+# Characters XML 1.0 does not allow (C0 controls but tab and line breaks, lone surrogates,
+# and U+FFFE/FFFF):
 # one of them in a page's text makes the Atom feed unreadable to every feed reader.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def not_xml(text: str) -> str | None:

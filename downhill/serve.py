@@ -8,6 +8,7 @@ cache keeps that fast). Pages get one extra external script, served only here, t
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import http.server
 import json
@@ -255,15 +256,26 @@ def serve(config: BuildConfig, port: int, build_argv: list[str]) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, ending)
-    folders = [config.content, config.templates, config.static, config.engine]
-    watcher = Watcher(folders, build_argv, report)
-    seen = snapshot(folders)
-    report(*rebuild_in_child(build_argv))
-    threading.Thread(target=watcher.watch, args=(seen,), daemon=True).start()
     handler_class = type("Handler", (DevHandler,), {"status": status, "base_url": config.base_url})
     handler = functools.partial(handler_class, directory=str(config.out.resolve()))
+    try:  # the port first: a build is wasted on a port that is taken
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        taken = exc.errno == errno.EADDRINUSE
+        print(
+            f"error: cannot serve on 127.0.0.1:{port}: "
+            + ("another program (a serve already running?) uses it" if taken else exc.strerror)
+            + f"; stop that, or give another port, e.g. python build.py serve --port {port + 1}",
+            file=sys.stderr,
+        )
+        return 1
+    folders = [config.content, config.templates, config.static, config.engine]
+    watcher = Watcher(folders, build_argv, report)
     try:
-        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        with server:
+            seen = snapshot(folders)
+            report(*rebuild_in_child(build_argv))
+            threading.Thread(target=watcher.watch, args=(seen,), daemon=True).start()
             print(
                 f"serving http://127.0.0.1:{port}{config.base_url} (drafts included); "
                 "watching for changes, Ctrl-C to stop"

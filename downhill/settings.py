@@ -76,10 +76,39 @@ def _language(value: Any) -> str:
     return value
 
 
-def _url(value: Any) -> str:
+# What an address may hold unescaped (RFC 3986's characters), and a host name's labels.
+LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+URL_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
+
+
+def _host(netloc: str) -> bool:
+    """A host name (labels of letters, digits and -) or an IPv6 address in brackets, with
+    an optional port."""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        rest = netloc[end + 1 :]
+        if end < 2 or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
+            return False
+        return all(c in "0123456789abcdefABCDEF:." for c in netloc[1:end])
+    host, colon, port = netloc.partition(":")
+    if colon and not port.isdigit():
+        return False
+    return bool(host) and all(LABEL.match(label) for label in host.removesuffix(".").split("."))
+
+
+def absolute_url(value: Any) -> str:
+    """An absolute http(s) address, as the feed, sitemap and canonical links write it."""
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be the site's absolute address, e.g. https://me.github.io/blog/")
+    if not URL_CHARACTERS.match(value):
+        bad = next(c for c in value if not URL_CHARACTERS.match(c))
+        raise ValueError(
+            f"holds {bad!r}, which an address cannot: write a space as %20 (or leave it out), "
+            "e.g. https://me.github.io/my-blog/"
+        )
+    if not _host(parts.netloc):
+        raise ValueError(f"has no valid host ({parts.netloc!r}), e.g. https://me.github.io/blog/")
     if parts.query or parts.fragment:
         raise ValueError("must be an address without ? or #")
     return value
@@ -119,7 +148,7 @@ SETTINGS = (
         "where the site is published; its path is the base URL (flags --site-url and "
         "--base-url override it)",
         "https://me.github.io/blog/",
-        _url,
+        absolute_url,
     ),
     Setting(
         "navigation",

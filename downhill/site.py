@@ -42,6 +42,7 @@ from .mathjax import VERSION as MATH_VERSION
 from .mathjax import ArticleMath, MathJax, Typeset, fill, stylesheet, typeset
 from .notebook import as_notebook
 from .offline import service_worker
+from .page_ids import clashes, owners
 from .pages import Page, render_pages
 from .read import (
     Source,
@@ -235,16 +236,13 @@ class MarkdownStage:
         finally:
             exercises.close()
         anchors = _anchors(getattr(self.md, "toc_tokens", []))
-        for demo in demo_fence.demos:
-            if demo.id in anchors:
-                errors.append(
-                    ContentError(
-                        source.path,
-                        demo.line,
-                        f"demo id {demo.id!r} is also the anchor of the heading "
-                        f"{anchors[demo.id]!r}; give the demo another id",
-                    )
-                )
+        blocks = [
+            *(("demo", d.id, d.line, [c.name for c in d.controls]) for d in demo_fence.demos),
+            *(("cell", c.id, c.line, [k.name for k in c.controls]) for c in cells.cells),
+            *(("exercise", ident, line, []) for ident, line in exercises.ids.items()),
+        ]
+        ids = [owner for block in blocks for owner in owners(*block)]
+        errors += clashes(source.path, ids, anchors)
         text = TAGS.sub(" ", re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL))
         figures = [f for demo in demo_fence.demos for f in demo.result["figures"]]
         trace_types = sorted(

@@ -35,12 +35,12 @@ SHIPPED = {
     "mountain-range.md": "46fd08466a68de50ba4e7e5fd0a55f36dd7d2600de96539579e5f3d1314f156c",
     "fitting-a-line.md": "cadb49e646a9942b830e9edb04b38fc592ad170ad691ac0034888f85efa6cece",
     "learning-rates-and-optimizers.md": (
-        "e5a8e0895601c279618f0c0bc43f5a5dbfb714038aa58162b1a848666e39fd84"
+        "acc7772bf6a84405fa94675f96a6228a9d2244288980b120bec6a46d04f7d043"
     ),
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "60f746b33439be4ae6343112fd3486c3a14a8599e9513d20cbc199ce118187ae",
+    "guide.md": "ba032ece77a306d3a2cc118de6a207a3bb07816a14b5792a78915a262bd05dc6",
     "momentum-in-a-notebook.ipynb": (
         "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),
@@ -123,6 +123,13 @@ def start_blog(
     from .errors import ContentError
     from .settings import read_index
 
+    if not content.is_dir():
+        print(
+            f"error: there is no folder {content}: start-blog turns a content folder (the "
+            "repository's content/) into your blog; give --content a folder that exists",
+            file=sys.stderr,
+        )
+        return 1
     index = content / INDEX_FILE
     ours = index.exists() or index.is_symlink()
     if ours and not as_shipped(content, INDEX_FILE) and not force:

@@ -18,11 +18,78 @@ class AliasRefused(yaml.YAMLError):
         super().__init__(self.problem)
 
 
-def refuse_aliases(text: str) -> None:
-    """Raise AliasRefused at the first alias in ``text`` (a linear scan of its events)."""
+class DuplicateKey(yaml.YAMLError):
+    """A key written twice in one mapping: YAML would keep the last in silence."""
+
+    def __init__(self, key: str, mark: yaml.Mark, first: yaml.Mark) -> None:
+        self.problem_mark = mark
+        above = mark.line - first.line
+        where = f"{above} line{'s' * (above != 1)} above" if above else "on this line"
+        self.problem = f"{key} is given twice (first {where}): keep one"
+        super().__init__(self.problem)
+
+
+class EscapedMath(yaml.YAMLError):
+    """Math in a double-quoted text whose backslashes YAML took as escapes: ``"$\\nabla$"``
+    is a line break and "abla", ``"$\\frac$"`` a form feed and "rac"."""
+
+    def __init__(self, raw: str, mark: yaml.Mark, key: str | None) -> None:
+        self.problem_mark = mark
+        single = "'" + raw[1:-1].replace('\\"', '"').replace("'", "''") + "'"
+        single = f"{key}: {single}" if key is not None else single
+        self.problem = (
+            f"{raw} holds math, but between double quotes YAML reads a backslash as an "
+            f"escape (\\n a line break, \\f a form feed); write it in single quotes: {single}"
+        )
+        super().__init__(self.problem)
+
+
+ESCAPE = re.compile(r"\\(.)", re.DOTALL)  # left to right, so \\\\n is a backslash and n
+MATH = re.compile(r"\$|\\[(\[]")
+
+
+def letter_escape(raw: str) -> bool:
+    """Whether a double-quoted scalar's source has an escape TeX never means: a letter
+    (\\n, \\f, \\t, \\x41, \\u00e9, …) or \\0."""
+    return any(m.group(1).isalpha() or m.group(1) == "0" for m in ESCAPE.finditer(raw))
+
+
+def vet(text: str) -> None:
+    """Refuse what YAML would take in silence but the author did not mean: an alias (at
+    the first, before anything is expanded: :class:`AliasRefused`), a key repeated in a
+    mapping (:class:`DuplicateKey`, at the second), and TeX spoiled by double quotes
+    (:class:`EscapedMath`). One linear scan of the document's events."""
+    mappings: list[dict[str, yaml.Mark] | None] = []  # per open collection: keys seen
+    key_next: list[bool] = []
+    last_key: list[str | None] = []
     for event in yaml.parse(text, Loader=Loader):
         if isinstance(event, yaml.AliasEvent):
             raise AliasRefused(event.start_mark)
+        if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            mappings.pop()
+            key_next.pop()
+            last_key.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        seen = mappings[-1] if mappings else None
+        is_key = seen is not None and key_next[-1]
+        if seen is not None:
+            key_next[-1] = not key_next[-1]
+        if isinstance(event, yaml.ScalarEvent):
+            if is_key and seen is not None:
+                last_key[-1] = event.value
+                if event.value in seen:
+                    raise DuplicateKey(event.value, event.start_mark, seen[event.value])
+                seen[event.value] = event.start_mark
+            raw = text[event.start_mark.index : event.end_mark.index]
+            if event.style == '"' and MATH.search(event.value) and letter_escape(raw):
+                key = last_key[-1] if seen is not None and not is_key else None
+                raise EscapedMath(raw, event.start_mark, key)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            mappings.append({} if isinstance(event, yaml.MappingStartEvent) else None)
+            key_next.append(True)
+            last_key.append(None)
 
 
 def key_lines(text: str, first_line: int = 1) -> dict[tuple[str | int, ...], int]:
@@ -31,7 +98,7 @@ def key_lines(text: str, first_line: int = 1) -> dict[tuple[str | int, ...], int
     ``first_line`` is the file line of the document's first line. Raises yaml.YAMLError,
     AliasRefused for any alias.
     """
-    refuse_aliases(text)
+    vet(text)
     root = yaml.compose(text, Loader=Loader)
     out: dict[tuple[str | int, ...], int] = {}
     if root is None:
@@ -82,9 +149,9 @@ Loader.add_implicit_resolver(
 
 
 def load(text: str):
-    """Parse a YAML document with :class:`Loader`. Raises yaml.YAMLError (AliasRefused for
-    any alias, before anything is expanded)."""
-    refuse_aliases(text)
+    """Parse a YAML document with :class:`Loader`. Raises yaml.YAMLError (see :func:`vet`
+    for what is refused before anything is expanded)."""
+    vet(text)
     return yaml.load(text, Loader=Loader)
 
 
@@ -98,7 +165,12 @@ def error_message(exc: yaml.YAMLError) -> str:
     """What went wrong, with the usual fix for the commonest author mistake."""
     problem = str(getattr(exc, "problem", None) or exc)
     if "mapping values are not allowed" in problem:
-        problem += " (text containing ': ' must be in quotes, e.g. caption: \"a: b\")"
+        problem += " (text containing ': ' must be in quotes, e.g. caption: 'a: b')"
+    if "unknown escape character" in problem:
+        problem += (
+            " (between double quotes YAML reads a backslash as an escape; write TeX in "
+            "single quotes, e.g. caption: 'the slope $\\sin x$')"
+        )
     return problem
 
 

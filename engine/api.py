@@ -31,6 +31,7 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
             "steps": t.steps,
             "end": list(t.points[-1]),
             "value": t.values[-1],
+            "grad_norm": math.hypot(*t.gradients[-1]) if t.gradients else None,
         }
         for t in paths
     ]

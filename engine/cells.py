@@ -187,8 +187,19 @@ class _Overrides(ast.NodeTransformer):
         for statement in node.body:
             target = _assigned_name(statement)
             if target in self.values:
-                statement.value = ast.Constant(self.values[target])  # type: ignore[attr-defined]
+                statement.value = _literal(self.values[target])  # type: ignore[attr-defined]
         return node
+
+
+def _literal(value: Any) -> ast.expr:
+    """The expression that writes ``value`` (a control's: a number, a text, or lists and
+    mappings of them, as YAML and JSON give them)."""
+    if isinstance(value, list | tuple):
+        items = [_literal(v) for v in value]
+        return ast.List(items, ast.Load()) if isinstance(value, list) else ast.Tuple(items)
+    if isinstance(value, dict):
+        return ast.Dict([_literal(k) for k in value], [_literal(v) for v in value.values()])
+    return ast.Constant(value)
 
 
 def _assigned_name(statement: ast.stmt) -> str | None:
@@ -219,6 +230,12 @@ def bound_values(source: str) -> dict[str, tuple[Any, int]]:
             continue
         found[name] = (value, statement.lineno)
     return found
+
+
+ENDS_PYTHON = (
+    "sys.exit({code}) ends a script, but here the page's code shares one Python: raise an "
+    "exception to stop with an error"
+)
 
 
 def _error(exc: BaseException, tb: Any, filename: str) -> dict[str, Any]:
@@ -253,7 +270,7 @@ def run_cell(
     ``overrides`` rebind top-level assignments and ipywidgets' ``interact`` arguments (a
     control's value);
     ``on_text`` hears printed text as it is printed. An exception is part of the output,
-    never raised (but KeyboardInterrupt and SystemExit's kin are left to the caller)."""
+    never raised: SystemExit and KeyboardInterrupt included, as Jupyter shows them."""
     out, err = Printed("stdout", on_text), Printed("stderr", on_text)
     displays: list[dict[str, Any]] = []
 
@@ -297,6 +314,11 @@ def run_cell(
         output["error"] = _error(exc, exc.__traceback__, filename)
         with contextlib.suppress(Exception):  # what it drew before failing, as Jupyter shows
             inline.flush()
+    except (SystemExit, KeyboardInterrupt) as exc:  # as Jupyter shows them: the cell's error
+        output["error"] = _error(exc, exc.__traceback__, filename)
+        if isinstance(exc, SystemExit):
+            code = "" if exc.code is None else repr(exc.code)
+            output["error"]["message"] = ENDS_PYTHON.format(code=code)
     finally:
         if backend is None:
             os.environ.pop("MPLBACKEND", None)

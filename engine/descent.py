@@ -69,12 +69,14 @@ def descend(
     beta2: float = 0.999,
     eps: float | None = None,
     schedule: Schedule | None = None,
+    grad_tol: float | None = None,
 ) -> Trajectory:
     """Run ``steps`` iterations of ``optimizer`` from ``start`` on ``f``.
 
     Stops early with status ``converged`` when |f(θₖ) − f(θₖ₋₁)| < tol (the altitude
-    barely changes) or ‖∇f(θₖ)‖ < tol; ``diverged`` as soon as a value, gradient or
-    coordinate is non-finite or explodes (that iterate is not recorded), ``undefined`` when
+    barely changes) or ‖∇f(θₖ)‖ < tol (given ``grad_tol``: only when ‖∇f(θₖ)‖ < grad_tol);
+    ``diverged`` as soon as a value, gradient or coordinate is non-finite or explodes (that
+    iterate is not recorded), ``undefined`` when
     f is not defined where a step lands (not recorded either); ``left_domain``
     when an iterate leaves ``domain`` (recorded, then stop). ``clip=(lo, hi)`` clamps
     every coordinate instead. Otherwise ``max_steps``. The hyper-parameters after
@@ -95,8 +97,10 @@ def descend(
     grad_norm = math.hypot(*grad)
     hessian_at = f.hessian_at() if optimizer in SECOND_ORDER else None
     scheduled = schedule is not None and not schedule.constant
+    flat_tol = tol if grad_tol is None else 0.0
+    grad_tol = tol if grad_tol is None else grad_tol
     for k in range(steps):
-        if grad_norm < tol:
+        if grad_norm < grad_tol:
             status = CONVERGED
             break
         if scheduled:
@@ -134,7 +138,7 @@ def descend(
         if domain is not None and clip is None and not _inside(point, domain):
             status = LEFT_DOMAIN
             break
-        if abs(value - previous_value) < tol:
+        if abs(value - previous_value) < flat_tol:
             status = CONVERGED
             break
     modified = state.modified if hessian_at is not None else ()  # type: ignore[union-attr]

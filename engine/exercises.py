@@ -36,7 +36,7 @@ from typing import Any
 from .catalogue import formula_of
 from .cells import CELL_FILE, Stream, plain, run_cell
 from .descent import descend
-from .expr import ExpressionError, Node, compile_cached, evaluate_tree, parse, readable
+from .expr import ExpressionError, Node, compile_cached, evaluate_tree, parse
 from .optimizers import OPTIMIZERS, Hyper
 
 SAMPLES = 64
@@ -85,12 +85,19 @@ class Wrong(Exception):
 
 
 # --- sample points and the reader's functions --------------------------------------------
-def sample_points(dim: int, tree: Node | None = None) -> list[tuple[float, ...]]:
-    """SAMPLES points in DOMAIN where ``tree`` (if given) is defined, the same every time."""
+Domain = list[tuple[float, float]]  # per coordinate: where sample points are drawn
+
+
+def sample_points(
+    dim: int, tree: Node | None = None, domain: Domain | None = None
+) -> list[tuple[float, ...]]:
+    """SAMPLES points in ``domain`` (DOMAIN for every coordinate if not given) where
+    ``tree`` (if given) is defined, the same every time."""
     rng = random.Random(SEED + dim)
+    box = domain or [DOMAIN] * dim
     points: list[tuple[float, ...]] = []
     for _ in range(SAMPLES * 20):
-        point = tuple(round(rng.uniform(*DOMAIN), 3) for _ in range(dim))
+        point = tuple(round(rng.uniform(*box[k]), 3) for k in range(dim))
         if tree is not None:
             value = evaluate_tree(tree, dict(zip(VARIABLES, point, strict=False)))
             if not math.isfinite(value):
@@ -169,13 +176,14 @@ def _factor_words(c: float) -> str:
 def _compare_components(
     name: str,
     labels: list[str],
-    formulas: list[str],
     given: list[tuple[float, ...]],
     exact: list[tuple[float, ...]],
     points: list[tuple[float, ...]],
     tolerance: float,
 ) -> None:
-    """Raise Wrong naming the first wrong component, where and by how much (or how)."""
+    """Raise Wrong naming the first wrong component, where and by how much (or how): the
+    point, the reader's value and the exact value there, never the exact expression (the
+    solution button is for that)."""
     count = len(labels)
     columns_given = [[g[k] for g in given] for k in range(count)]
     columns_exact = [[e[k] for e in exact] for k in range(count)]
@@ -210,10 +218,10 @@ def _compare_components(
         for j in range(len(points))
         if not agrees(columns_given[k][j], columns_exact[k][j], tolerance)
     )
-    exact_words = f"the exact {labels[k]} = {formulas[k]}" if formulas else "the answer"
+    exact_words = "the exact value is" if name == "expression" else f"{labels[k]} is"
     detail = (
-        f"at {point_text(points[at])} your {name} gives {fmt(columns_given[k][at])}, but "
-        f"{exact_words} gives {fmt(columns_exact[k][at])}"
+        f"at {point_text(points[at])} your {name} gives {fmt(columns_given[k][at])}, where "
+        f"{exact_words} {fmt(columns_exact[k][at])}"
     )
     if c is not None:
         raise Wrong(f"{labels[k]} {_factor_words(c)}: {detail}")
@@ -230,6 +238,35 @@ def _expression(text: Any, key: str) -> tuple[Node, int]:
     return tree, dim
 
 
+# What each expression kind compares, per component: (label, exact expression).
+EXACT: dict[str, Callable[[Node, int], list[tuple[str, Node]]]] = {
+    "derivative_of": lambda tree, dim: [("f′(x)", tree.diff("x"))],
+    "gradient_of": lambda tree, dim: [(f"∂f/∂{v}", tree.diff(v)) for v in VARIABLES[:dim]],
+    "hessian_of": lambda tree, dim: (
+        [("f″(x)", tree.diff("x").diff("x"))]
+        if dim == 1
+        else [(f"∂²f/∂{a}∂{b}", tree.diff(a).diff(b)) for a in VARIABLES for b in VARIABLES]
+    ),
+    "value_of": lambda tree, dim: [("f", tree)],
+    "expression": lambda tree, dim: [("the value", tree)],
+}
+
+
+def graded_points(exercise: dict[str, Any]) -> list[tuple[tuple[float, ...], tuple]]:
+    """The sample points an expression kind grades at, with the exact results there: the
+    points of its domain where every exact result is defined."""
+    key = exercise["kind"]
+    tree, dim = _expression(exercise[key], key)
+    parts = EXACT[key](tree, dim)
+    out = []
+    for point in sample_points(dim, tree, exercise.get("domain")):
+        env = dict(zip(VARIABLES, point, strict=False))
+        values = tuple(evaluate_tree(node, env) for _, node in parts)
+        if all(math.isfinite(v) for v in values):
+            out.append((point, values))
+    return out
+
+
 def _signature(name: str, dim: int) -> str:
     return f"{name}({', '.join(VARIABLES[:dim])})"
 
@@ -239,22 +276,17 @@ def _grade_function(
     fn: Callable | None,
     namespace: dict[str, Any],
     name: str,
-    outputs: Callable[[Node, int], list[tuple[str, Node]]],
     what: Callable[[int], str],
 ) -> None:
-    """Compare the reader's function ``name`` (or ``fn``, a wrapper of it) with ``outputs``,
-    the exact results of the exercise's expression, at the sample points."""
+    """Compare the reader's function ``name`` (or ``fn``, a wrapper of it) with the exact
+    results of the exercise's kind (``EXACT``) at its graded points."""
     key = exercise["kind"]
     tree, dim = _expression(exercise[key], key)
     own = _function(namespace, name, _signature(name, dim))
     fn = fn(own) if fn is not None else own
-    parts = outputs(tree, dim)
+    parts = EXACT[key](tree, dim)
     given, exact, kept = [], [], []
-    for point in sample_points(dim, tree):
-        env = dict(zip(VARIABLES, point, strict=False))
-        values = tuple(evaluate_tree(node, env) for _, node in parts)
-        if not all(math.isfinite(v) for v in values):
-            continue
+    for point, values in graded_points(exercise):
         result = _call(fn, name, point)
         given.append(_numbers(result, len(parts), what(dim), f"{name}{point_text(point)}"))
         exact.append(values)
@@ -262,7 +294,6 @@ def _grade_function(
     _compare_components(
         name,
         [label for label, _ in parts],
-        [readable(node) for _, node in parts],
         given,
         exact,
         kept,
@@ -271,24 +302,14 @@ def _grade_function(
 
 
 def grade_derivative(exercise: dict[str, Any], namespace: dict[str, Any]) -> None:
-    _grade_function(
-        exercise,
-        None,
-        namespace,
-        "derivative",
-        lambda tree, dim: [("f′(x)", tree.diff("x"))],
-        lambda dim: "one number, f′(x)",
-    )
+    _grade_function(exercise, None, namespace, "derivative", lambda dim: "one number, f′(x)")
 
 
 def grade_gradient(exercise: dict[str, Any], namespace: dict[str, Any]) -> None:
-    def parts(tree: Node, dim: int) -> list[tuple[str, Node]]:
-        return [(f"∂f/∂{v}", tree.diff(v)) for v in VARIABLES[:dim]]
-
     def what(dim: int) -> str:
         return "two numbers, (∂f/∂x, ∂f/∂y)" if dim == 2 else "one number, df/dx"
 
-    _grade_function(exercise, None, namespace, "gradient", parts, what)
+    _grade_function(exercise, None, namespace, "gradient", what)
 
 
 def _rows_flattened(fn: Callable) -> Callable:
@@ -308,26 +329,14 @@ def _rows_flattened(fn: Callable) -> Callable:
 
 
 def grade_hessian(exercise: dict[str, Any], namespace: dict[str, Any]) -> None:
-    def parts(tree: Node, dim: int) -> list[tuple[str, Node]]:
-        if dim == 1:
-            return [("f″(x)", tree.diff("x").diff("x"))]
-        return [(f"∂²f/∂{a}∂{b}", tree.diff(a).diff(b)) for a in VARIABLES for b in VARIABLES]
-
     def what(dim: int) -> str:
         return "[[f_xx, f_xy], [f_yx, f_yy]]" if dim == 2 else "one number, f″(x)"
 
-    _grade_function(exercise, _rows_flattened, namespace, "hessian", parts, what)
+    _grade_function(exercise, _rows_flattened, namespace, "hessian", what)
 
 
 def grade_value(exercise: dict[str, Any], namespace: dict[str, Any]) -> None:
-    _grade_function(
-        exercise,
-        None,
-        namespace,
-        "f",
-        lambda tree, dim: [("f", tree)],
-        lambda dim: "one number, the value of f",
-    )
+    _grade_function(exercise, None, namespace, "f", lambda dim: "one number, the value of f")
 
 
 # --- graded kinds: an optimizer's step --------------------------------------------------
@@ -670,7 +679,7 @@ def grade_answer(exercise: dict[str, Any], typed: Any) -> None:
 
 
 def grade_expression(exercise: dict[str, Any], typed: Any) -> None:
-    tree, dim = _expression(exercise["expression"], "expression")
+    _, dim = _expression(exercise["expression"], "expression")
     try:
         given = parse(str(typed))
     except ExpressionError as exc:
@@ -682,17 +691,15 @@ def grade_expression(exercise: dict[str, Any], typed: Any) -> None:
             f"{' and '.join(VARIABLES[:dim])}"
         )
     points, mine, theirs = [], [], []
-    for point in sample_points(dim, tree):
-        env = dict(zip(VARIABLES, point, strict=False))
-        exact = evaluate_tree(tree, env)
-        value = evaluate_tree(given, env)
+    for point, exact in graded_points(exercise):
+        value = evaluate_tree(given, dict(zip(VARIABLES, point, strict=False)))
         if not math.isfinite(value):
             raise Wrong(f"Your expression is not defined at {point_text(point)}")
         points.append(point)
         mine.append((value,))
-        theirs.append((exact,))
+        theirs.append(exact)
     _compare_components(
-        "expression", ["Your expression"], [], mine, theirs, points, exercise["tolerance"]
+        "expression", ["Your expression"], mine, theirs, points, exercise["tolerance"]
     )
 
 
@@ -786,6 +793,57 @@ def _run(raw: Any, key: str, allowed: tuple[str, ...], needs: tuple[str, ...]) -
     return out
 
 
+MIN_POINTS = 16  # of SAMPLES: fewer graded points, and the grade would mean little
+
+
+def _domain(raw: Any, dim: int) -> Domain:
+    """``[lo, hi]`` for every coordinate, or ``[[x0, x1], [y0, y1]]``."""
+    example = "[lo, hi]" if dim == 1 else "[lo, hi] (every coordinate) or [[x0, x1], [y0, y1]]"
+    pairs = raw if isinstance(raw, list) and raw and isinstance(raw[0], list) else [raw] * dim
+    if not isinstance(raw, list) or len(pairs) != dim:
+        raise ExerciseError(("domain",), f"domain must be {example}")
+    out = []
+    for pair in pairs:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ExerciseError(("domain",), f"domain must be {example}")
+        lo, hi = (_number(c, ("domain",)) for c in pair)
+        if not lo < hi:
+            raise ExerciseError(("domain",), f"domain's {lo:g} must be below {hi:g}")
+        out.append((lo, hi))
+    return out
+
+
+def _enough_points(exercise: dict[str, Any], dim: int) -> None:
+    """An expression kind must grade at MIN_POINTS points or more: where its exact results
+    are defined, in its domain."""
+    count = len(graded_points(exercise))
+    if count >= MIN_POINTS:
+        return
+    key = exercise["kind"]
+    box = exercise.get("domain") or [DOMAIN] * dim
+    where = " × ".join(f"[{fmt(lo)}, {fmt(hi)}]" for lo, hi in box)
+    better = _defined_domain(exercise, dim)
+    fix = f"e.g. domain: [{fmt(better[0])}, {fmt(better[1])}]" if better else "e.g. [1, 5]"
+    raise ExerciseError(
+        (key,),
+        f"{key}: {exercise[key]} is defined at {count} of {SAMPLES} sample points in {where} "
+        f"(the grade needs {MIN_POINTS}); give a domain where it is, {fix}",
+    )
+
+
+def _defined_domain(exercise: dict[str, Any], dim: int) -> tuple[float, float] | None:
+    """The nearest interval of DOMAIN's width, moved in half widths, where every point drawn
+    is graded: the domain an error suggests."""
+    width = DOMAIN[1] - DOMAIN[0]
+    for k in sorted(range(-16, 17), key=abs):
+        lo = DOMAIN[0] + k * width / 2
+        box = [(lo, lo + width)] * dim
+        graded = graded_points({**exercise, "domain": box})
+        if [p for p, _ in graded] == sample_points(dim, None, box):
+            return lo, lo + width
+    return None
+
+
 def normalize_exercise(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The grading part of an exercise, checked: ``{"kind", <kind's key>, "tolerance"}``.
 
@@ -805,10 +863,14 @@ def normalize_exercise(raw: Mapping[str, Any]) -> dict[str, Any]:
         _number(raw["tolerance"], ("tolerance",), positive=True) if "tolerance" in raw else default
     )
     value = raw[key]
+    if "domain" in raw and key not in EXPRESSION_KEYS:
+        raise ExerciseError(
+            ("domain",), f"domain is where {', '.join(EXPRESSION_KEYS)} are graded; {key} has none"
+        )
     if key in EXPRESSION_KEYS:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise ExerciseError((key,), f"{key} must be an expression in x (and y)")
-        tree, dim = _expression(str(value), key)
+        _, dim = _expression(str(value), key)
         if key == "derivative_of" and dim != 1:
             raise ExerciseError(
                 (key,),
@@ -816,7 +878,9 @@ def normalize_exercise(raw: Mapping[str, Any]) -> dict[str, Any]:
                 "gradient_of for a function of x and y",
             )
         out[key] = formula_of(str(value))
-        del tree
+        if "domain" in raw:
+            out["domain"] = _domain(raw["domain"], dim)
+        _enough_points(out, dim)
     elif key == "update":
         run = _run(
             value,
@@ -888,6 +952,14 @@ def grade(exercise: dict[str, Any], answer: str, on_text: Stream | None = None) 
             "message": message + ".",
             "output": _plain(output),
         }
+    except (SystemExit, KeyboardInterrupt) as exc:  # raised by the reader's function
+        line = _cell_line(exc)
+        where = f" on line {line}" if line else ""
+        message = (
+            f"Your code raised {type(exc).__name__}{where} while it was graded: return an "
+            "answer instead (an exception says what went wrong)"
+        )
+        return {"passed": False, "message": message + ".", "output": _plain(output)}
     return {"passed": True, "message": _praise(exercise), "output": _plain(output)}
 
 
@@ -898,7 +970,7 @@ def _plain(output: dict[str, Any] | None) -> dict[str, Any] | None:
 def _praise(exercise: dict[str, Any]) -> str:
     key = exercise["kind"]
     if key in ("derivative_of", "gradient_of", "hessian_of", "value_of"):
-        return f"Correct: it matches the exact result at {SAMPLES} points."
+        return f"Correct: it matches the exact result at {len(graded_points(exercise))} points."
     if key == "update":
         spec = exercise["update"]
         return (
@@ -906,7 +978,8 @@ def _praise(exercise: dict[str, Any]) -> str:
             f"for {spec['steps']} steps."
         )
     if key == "expression":
-        return f"Correct: your expression equals the answer at {SAMPLES} points."
+        count = len(graded_points(exercise))
+        return f"Correct: your expression equals the answer at {count} points."
     if key == "loop":
         return "Correct: your loop ends where it should."
     return "Correct."

@@ -25,6 +25,7 @@ from .fitting import (
 from .optimizers import OPTIMIZERS, Hyper, symmetric_eigen
 from .schedules import schedule_of
 from .views import (
+    DEFAULT_TOL,
     basin_map,
     directional_derivative,
     gradient_field,
@@ -32,6 +33,7 @@ from .views import (
     log_space,
     lr_sweep,
     sample_grid,
+    settled,
 )
 
 CURVE_SAMPLES = 241
@@ -707,7 +709,8 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     panels = spec["labels"].get("multiples", {}).get("panels")
     # Panels over the rate say which side of 2/λ_max they are on (one Hessian for all).
     marked = key == "lr" and spec["stability"] and not panels
-    bound = stability_bound(curvature(spec, runs)[1]) if marked else None
+    where = curvature(spec, runs) if marked else None
+    bound = stability_bound(where[1]) if where else None
     for i, (value, variant) in enumerate(zip(values, spec["panels"], strict=True)):
         variant_runs = trajectories(variant)
         panel_runs.append(variant_runs)
@@ -923,10 +926,13 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 
 def curvature(
     spec: dict[str, Any], runs: list[Trajectory]
-) -> tuple[tuple[float, ...], list[float]]:
-    """Where ``stability`` takes the Hessian, and its eigenvalues there (largest first)."""
+) -> tuple[tuple[float, ...], list[float]] | None:
+    """Where ``stability`` takes the Hessian, and its eigenvalues there (largest first);
+    None for ``end`` when the run did not converge (:func:`end_converged`)."""
     where = spec["stability"]
     if where == "end" and runs:
+        if not end_converged(spec, runs):
+            return None
         point = runs[0].points[-1]
     elif isinstance(where, list):
         point = tuple(float(c) for c in where)
@@ -934,6 +940,12 @@ def curvature(
         point = tuple(spec["start"])
     hessian = bound_function(spec).hessian_at()(*point)
     return point, [hessian[0]] if len(hessian) == 1 else list(symmetric_eigen(*hessian)[0])
+
+
+def end_converged(spec: dict[str, Any], runs: list[Trajectory]) -> bool:
+    """Whether the demo's run ended at a minimum, as ``stability: end`` needs: its gradient
+    there shorter than √tol (views.settled)."""
+    return bool(runs) and settled(runs[0], spec["tol"] or DEFAULT_TOL)
 
 
 def stability_bound(eigen: list[float]) -> float | None:
@@ -951,7 +963,10 @@ def stability_marks(
     the condition number λ_max/λ_min."""
     if not spec["stability"]:
         return []
-    point, eigen = curvature(spec, runs)
+    found = curvature(spec, runs)
+    if found is None:
+        return [_note_trace(NO_END)]
+    point, eigen = found
     top, low = eigen[0], eigen[-1]
     where = f"at {_point_words(point)}"
     bound = stability_bound(eigen)
@@ -985,6 +1000,9 @@ def stability_marks(
         "hoverinfo": "skip",
     }
     return [mark, beyond] if bound < max(rates) else [mark]
+
+
+NO_END = "no stability bound: the demo's run did not converge, so it has no end to take it at"
 
 
 def _note_trace(text: str) -> dict[str, Any]:

@@ -136,7 +136,7 @@ SWEEP_OPTIONS = {
     "max": positive_option(1.0, "the highest rate"),
     "count": whole_option(25, 2, 200, "rates, log-spaced"),
     "steps": whole_option(500, 1, MAX_STEPS, "steps each rate may take"),
-    "tol": positive_option(1e-8, "what counts as converged"),
+    "tol": positive_option(1e-8, "a rate converges when its run reaches ‖∇f‖ < √tol"),
 }
 CONTOUR_OPTIONS = {
     "levels": whole_option(30, 3, 200, "contour levels"),
@@ -180,7 +180,7 @@ def numeric(
 
 DEMO_KEYS: dict[str, Key] = {
     "function": Key("an expression in x (and y), or a catalogue name", run=True),
-    "params": Key("named constants of the expression, e.g. {a: 1.5}", run=True),
+    "params": Key("named constants of the expression, e.g. `{a: 1.5}`", run=True),
     "fit": Key(
         "a line fit instead of a function: your data (a list or a CSV/JSON file) or "
         "synthetic points",

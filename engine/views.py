@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .descent import CONVERGED, DIVERGED, descend
+from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, UNDEFINED, Trajectory, descend
 from .expr import BoundExpression
 
 Box = Sequence[Sequence[float]]
@@ -204,6 +204,26 @@ class SweepPoint:
     value: float
 
 
+BROKEN = (DIVERGED, UNDEFINED, LEFT_DOMAIN)
+DEFAULT_TOL = 1e-8  # a run's tol when its spec leaves it at 0
+
+
+def settled_below(tol: float) -> float:
+    """The gradient length below which a run has converged: √tol (10⁻⁴ at tol = 10⁻⁸)."""
+    return math.sqrt(tol)
+
+
+def settled(t: Trajectory, tol: float) -> bool:
+    """Whether run ``t`` ended where its gradient is shorter than :func:`settled_below`."""
+    return ended_settled(t.status, math.hypot(*t.gradients[-1]) if t.gradients else None, tol)
+
+
+def ended_settled(status: str, grad_norm: float | None, tol: float) -> bool:
+    """:func:`settled` from a run's status and the length of its last gradient (None: a
+    run that records none, a line fit's, never settles a function's minimum)."""
+    return status not in BROKEN and grad_norm is not None and grad_norm < settled_below(tol)
+
+
 def lr_sweep(
     f: BoundExpression,
     start: Sequence[float],
@@ -213,10 +233,15 @@ def lr_sweep(
     tol: float = 1e-8,
     **hyper: Any,
 ) -> list[SweepPoint]:
-    """Steps to converge (or the status it ended with) for each learning rate."""
+    """Steps to converge (or the status it ended with) for each learning rate.
+
+    A rate converges when its run reaches a point where ‖∇f‖ < √tol (:func:`settled`): f
+    alone settling is not enough, since a run bouncing across a valley at the edge of
+    stability keeps its height, and a tiny rate crawls, without reaching the minimum.
+    """
     out = []
     for lr in rates:
-        t = descend(f, start, optimizer, lr, steps, tol, **hyper)
+        t = descend(f, start, optimizer, lr, steps, grad_tol=settled_below(tol), **hyper)
         out.append(SweepPoint(lr, t.steps, t.status, t.values[-1]))
     return out
 

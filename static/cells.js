@@ -38,9 +38,15 @@ function joined(skeleton, figures) {
   return { ...skeleton, displays };
 }
 
-/** UTF-8 text as base64url, and back (edited code in a link). */
-const encode = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text)))
-  .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/** UTF-8 text as base64url (null past MAX_LINKED_CODE characters), and back (edited code
+ * in a link). Byte by byte: spreading 300,000 bytes into one call overflows the stack. */
+function encode(text) {
+  const bytes = new TextEncoder().encode(text);
+  if (Math.ceil((bytes.length * 4) / 3) > MAX_LINKED_CODE) return null; // its length unpadded
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
 function decode(text) {
   const bytes = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   return new TextDecoder("utf-8", { fatal: true })
@@ -74,6 +80,8 @@ export class Cell {
     this.alt = data.alt ?? null; // the author's words for the figures (#| alt:)
     this.files = data.files || []; // the content files the article's cells read
     this.builtOutput = data.output;
+    // #| hide_output: a run shows nothing but an error (the reader's edit may raise one)
+    this.hideOutput = Boolean(data.hide_output);
     // The built images' bytes are in the page's <img> elements, not twice in the JSON.
     const built = [...el.querySelectorAll(".cell-output img.cell-image")];
     // So are the Markdown, math and HTML the build rendered (IPython.display's).
@@ -197,6 +205,7 @@ export class Cell {
     this.outputBox.classList.add("cell-stale");
     let fresh = null; // the output box's first printed text of this run
     const onStream = (name, text) => {
+      if (this.hideOutput) return;
       if (!fresh) {
         fresh = true;
         this.outputBox.replaceChildren();
@@ -259,6 +268,7 @@ export class Cell {
     const box = this.outputBox;
     box.replaceChildren();
     box.classList.toggle("cell-stale", stale);
+    if (this.hideOutput) output = output?.error ? { displays: [], error: output.error } : null;
     if (!output) return;
     if (output.stdout) box.append(element("pre", "cell-stdout", output.stdout));
     if (output.stderr) box.append(element("pre", "cell-stderr", output.stderr));
@@ -429,10 +439,7 @@ export class Cell {
       input.value === input.dataset.initial ? null : input.value]);
     const code = this.code;
     let linked = null;
-    if (code !== this.authorCode) {
-      linked = encode(code);
-      if (linked.length > MAX_LINKED_CODE) linked = null;
-    }
+    if (code !== this.authorCode) linked = encode(code);
     entries.push([`${this.id}.code`, linked]);
     const link = saveState(entries, this.id);
     const anchor = this.button("link");

@@ -86,6 +86,14 @@ def test_edit_run_exception_line_reset_and_link(page, site_url):
     page.click("#by-hand .cell-link")
     assert "too long to put in a link" in page.inner_text("#by-hand .cell-status")
     assert "by-hand.code" not in page.evaluate("() => location.search")
+    # Far past it (300,000 characters), the code still runs and shows its output.
+    page.evaluate(
+        "() => { window.downhill.cells.find((c) => c.id === 'by-hand').editor.code ="
+        " '# ' + 'x'.repeat(300000) + '\\nprint(\"long\", 6 * 7)'; }"
+    )
+    run(page, "by-hand")
+    assert page.inner_text("#by-hand .cell-stdout").strip() == "long 42"
+    assert "by-hand.code" not in page.evaluate("() => location.search")
     # Reset: the author's code and the built output are back.
     page.click("#by-hand .cell-reset")
     assert "lr * slope(x)" in page.inner_text("#by-hand .cm-content")
@@ -368,3 +376,31 @@ def test_matplotlib_comes_from_the_lock_and_draws_an_image(page, package_site):
     page.click("#drawing .cell-edit")
     page.click("#drawing .cell-reset")  # the built image comes back from the page
     assert page.evaluate(source) == built
+
+
+@pytest.fixture(scope="module")
+def hidden_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hidden")
+    content = root / "content"
+    content.mkdir()
+    (content / "quiet.md").write_text(
+        "---\ntitle: Quiet\ndate: 2026-12-01\n---\n\n```python run\n#| id: quiet\n"
+        "#| hide_output: true\nx = 6 * 7\nprint('hidden', x)\n```\n"
+    )
+    build_site(BuildConfig(content=content, out=root / "site", cache=None))
+    site = serve_folder(root / "site")
+    yield f"http://127.0.0.1:{site.server_address[1]}"
+    site.shutdown()
+
+
+def test_a_hidden_output_stays_hidden_when_a_reader_runs_it_but_an_error_shows(page, hidden_site):
+    page.goto(f"{hidden_site}/quiet/")
+    assert page.inner_text("#quiet .cell-output") == ""
+    set_code(page, "quiet", "x = 6 * 7\nprint('hidden', x)\nx")
+    answer = run(page, "quiet")
+    assert answer["output"]["stdout"] == "hidden 42\n"  # it ran
+    assert page.inner_text("#quiet .cell-output") == ""  # and shows nothing
+    set_code(page, "quiet", "x = 1 / 0")
+    run(page, "quiet")
+    assert "ZeroDivisionError on line 1" in page.inner_text("#quiet .cell-output")
+    assert page.problems == []

@@ -62,11 +62,13 @@ def test_gradient_right_and_its_typical_mistakes():
     )
     fails(GRADIENT, right.replace("2*x*sin(y)", "x*sin(y)"), "∂f/∂x is off by a factor of 0.5")
     message = fails(GRADIENT, right.replace("x**2*cos(y)", "x*cos(y)"), "∂f/∂y is wrong: at (")
-    # the point, the reader's value and the exact one, computed here independently
+    # the point, the reader's value and the exact one, computed here independently, and
+    # never the exact expression: the solution button is for that
     point = message.split("at (")[1].split(")")[0]
     x, y = (float(c) for c in point.split(","))
-    assert f"gives {x**2 * math.cos(y):.6g}" in message
+    assert f"where ∂f/∂y is {x**2 * math.cos(y):.6g}" in message
     assert f"your gradient gives {x * math.cos(y):.6g}" in message
+    assert "cos(y)" not in message and "2*x" not in message
     fails(GRADIENT, "def grad(x, y):\n    return 0, 0\n", "define a function gradient(x, y)")
     fails(GRADIENT, "def gradient(x, y):\n    return 1\n", "should return two numbers")
     fails(GRADIENT, "def gradient(x, y):\n    return 1/0\n", "ZeroDivisionError (line 2)")
@@ -75,19 +77,20 @@ def test_gradient_right_and_its_typical_mistakes():
 
 def test_derivative_hessian_and_value():
     passes({"derivative_of": "x**2 + 5*x + 6"}, "def derivative(x):\n    return 2*x + 5\n")
-    fails(
-        {"derivative_of": "x**2 + 5*x + 6"},
-        "def derivative(x):\n    return 2*x\n",
-        "the exact f′(x) = 2*x + 5",
+    message = fails(
+        {"derivative_of": "x**2 + 5*x + 6"}, "def derivative(x):\n    return 2*x\n", "f′(x) is"
     )
+    assert "2*x + 5" not in message
     hessian = {"hessian_of": "x**2*y**3"}
     passes(hessian, "def hessian(x, y):\n    return [[2*y**3, 6*x*y**2], [6*x*y**2, 6*x**2*y]]")
-    fails(
+    message = fails(
         hessian,
         "def hessian(x, y):\n    return [[2*y**3, 6*x*y], [6*x*y, 6*x**2*y]]",
         "∂²f/∂x∂y is wrong",
     )
-    fails({"value_of": "x**2*y"}, "def f(x, y):\n    return x*y**2\n", "f is wrong", "x**2*y")
+    assert "6*x*y**2" not in message
+    message = fails({"value_of": "x**2*y"}, "def f(x, y):\n    return x*y**2\n", "f is wrong")
+    assert "x**2*y" not in message
     passes(
         {"value_of": "peaks"},
         "from math import exp\ndef f(x, y):\n    return "

@@ -257,3 +257,45 @@ def test_a_function_drawn_alone_has_no_run_to_quote_or_tabulate(tmp_path):
     _, errors = render(tmp_path, QUADRATIC.format(extra="path: none"))
     (error,) = errors
     assert error.startswith("11: ") and "path: none has none" in error
+
+
+def test_a_number_inside_a_formula_is_typeset_as_the_engines(tmp_path):
+    body = NUMBERS + textwrap.dedent(
+        r"""
+        Inline, $x_{15} = {=walk.x[15]:.4f}$ and $f = {=walk.f[-1]:.2e}$.
+
+        $$
+        x_{0} = {=walk.x[0]:g}
+        $$
+
+        \begin{align}
+        s &= {=walk.steps}
+        \end{align}
+        """
+    )
+    path = tmp_path / "a.md"
+    path.write_text(FRONT + textwrap.dedent(body))
+    errors: list = []
+    rendered, more = STAGE.render(read_source(path, errors))
+    assert errors + more == []
+    f = compile_expression("x**2 + 5*x + 6").bind({})
+    walk = descend(f, [-8.0], lr=0.1, steps=15)
+    mantissa, exponent = f"{walk.values[-1]:.2e}".split("e")
+    formulas = [tex for tex, _, _ in rendered.math]
+    assert formulas[0] == f"x_{{15}} = {{{walk.points[15][0]:.4f}}}"
+    assert formulas[1] == f"f = {{{mantissa}\\times 10^{{{int(exponent)}}}}}"
+    assert "x_{0} = {-8}" in formulas[2]
+    assert "s &= {15}" in formulas[3]
+    assert not [tex for tex in formulas if "{=" in tex]
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("$x = {=wlak.x[15]}$", "no demo or iterates fence with id 'wlak'"),
+        ("$x = {= walk.x}$", "not a number from the engine"),
+    ],
+)
+def test_a_number_mistake_inside_a_formula_is_an_error_at_its_line(tmp_path, formula, message):
+    _, errors = render(tmp_path, NUMBERS + f"\nSee {formula}.\n")
+    assert [e for e in errors if e.startswith("18: ") and message in e], errors

@@ -185,7 +185,7 @@ def test_the_sweep_marks_the_stability_bound_where_the_runs_diverge():
         "function": "x**2 + 10*y**2",
         "start": [1.5, 1.5],
         "plots": "sweep",
-        "sweep": {"min": 0.01, "max": 1, "count": 40},
+        "sweep": {"min": 0.01, "max": 1, "count": 40, "steps": 2000},
         "stability": True,
     }
     converged, failed, mark, shade = render_demo(spec)["figures"][0]["data"]
