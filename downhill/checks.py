@@ -25,6 +25,7 @@ from engine.catalogue import formula_of
 from engine.exercises import agrees  # the one meaning of tolerance, shared with exercises
 from engine.expr import Expression, ExpressionError, evaluate_tree, parse, tex_number
 from engine.figures import trajectories
+from engine.fitting import BestLine, best_line
 from engine.spec import suggest
 
 from .data import with_file_data
@@ -673,12 +674,14 @@ class CheckFence:
                 "iterates ('iterates:') or its length ('steps_fewer_than:')",
             )
         dim = len(spec["start"])
-        target = (
-            self.numbers(raw, "ends_near", dim, "the end point") if "ends_near" in raw else None
-        )
+        target, best = self.end_claimed(raw, spec, dim), None
+        if raw.get("ends_near") == "least_squares":
+            best = best_line(spec["fit"])
         shown = []
         for run in trajectories(spec):
-            if target is not None:
+            if best is not None:
+                self.reaches_best_line(run, best, spec["fit"], tolerance)
+            elif target is not None:
                 end = run.points[-1]
                 if not all(agrees(t, e, tolerance) for t, e in zip(target, end, strict=True)):
                     raise Refused(
@@ -702,13 +705,57 @@ class CheckFence:
             shown.append(run.optimizer)
         start = _point(spec["start"])
         said = []
-        if target is not None:
+        if best is not None:
+            what = "least-squares" if best.loss == "mse" else "least-absolute-deviations"
+            said.append(rf"\text{{ ends at the {what} line }} {_point(best.point)}")
+        elif target is not None:
             said.append(rf"\text{{ ends within }} {_tex(tolerance)} \text{{ of }} {_point(target)}")
         if "iterates" in raw:
             said.append(rf"\text{{ passes the {len(raw['iterates'])} iterates claimed}}")
         if "steps_fewer_than" in raw:
             said.append(rf"\text{{ converges in fewer than {raw['steps_fewer_than']} steps}}")
         return rf"\text{{{' and '.join(shown)} from }} {start}" + r"\text{,}".join(said)
+
+    def end_claimed(self, raw: dict[str, Any], spec: dict[str, Any], dim: int) -> Any:
+        """The end point ``ends_near`` claims: a list, a fit's ``{w, b}``, or None (none
+        claimed, or ``least_squares``)."""
+        claim = raw.get("ends_near")
+        if claim is None:
+            return None
+        fitting = spec["fit"] is not None
+        if claim == "least_squares":
+            if not fitting:
+                raise Refused(
+                    ("ends_near",),
+                    "ends_near: least_squares is where a line fit's loss is least; this run "
+                    "descends a function: give the point, e.g. ends_near: [0, 0]",
+                )
+            return None
+        if fitting and isinstance(claim, dict) and set(claim) == {"w", "b"}:
+            raw = {"ends_near": [claim["w"], claim["b"]]}
+        what = "[w, b], {w: …, b: …} or least_squares" if fitting else "the end point"
+        return self.numbers(raw, "ends_near", dim, what)
+
+    @staticmethod
+    def reaches_best_line(run, best: BestLine, fit: dict[str, Any], tolerance: float) -> None:
+        """A fit's run ends at the line its loss is least at (for MAE, where it may not be
+        unique: with the least loss there is)."""
+        w, b = run.points[-1]
+        if best.loss == "mse":
+            close = all(agrees(t, e, tolerance) for t, e in zip(best.point, (w, b), strict=True))
+            missed = f"the least-squares line {_point(best.point)}"
+        else:
+            close = agrees(run.values[-1], best.value, tolerance)
+            missed = (
+                f"a least-absolute-deviations line: its MAE is {_fmt(run.values[-1])}, the "
+                f"least is {_fmt(best.value)} (at {_point(best.point)}, for one)"
+            )
+        if not close:
+            raise Refused(
+                ("ends_near",),
+                f"{run.optimizer} ends at (w, b) = {_point((w, b))} after {run.steps} steps "
+                f"({run.status}), not at {missed}; tolerance is {_fmt(tolerance)}",
+            )
 
     @staticmethod
     def iterates(claimed: Any, run, dim: int, tolerance: float) -> None:

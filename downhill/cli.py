@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--author", required=True, help="your name, for the feed and pages")
     start.add_argument("--description", default="", help="one sentence about the blog")
     start.add_argument(
+        "--language", default="en", help="the language the blog is written in (default: en)"
+    )
+    start.add_argument(
         "--url", default="", help="where it is published, e.g. https://me.github.io/blog/"
     )
     start.add_argument("--keep-samples", action="store_true", help="keep the sample articles")
@@ -337,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.keep_samples,
             args.guide,
             args.force,
+            args.language,
         )
     if args.command == "serve":
         from .serve import serve

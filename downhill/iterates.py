@@ -100,6 +100,21 @@ ROW_KEYS = ("first", "every", "last")
 DEFAULT_COLUMNS = ("k", "x", "gradient", "f")
 FIT_COLUMNS = ("k", "x", "y", "f")
 FIT_LABELS = {"x": "w", "y": "b", "point": "(w, b)", "f": "loss"}  # a fit's names, by default
+# A line fit's quantities by their own names: its point is (w, b), its height the loss.
+FIT_NAMES = {"w": "x", "b": "y", "loss": "f"}
+
+
+def fit_name(name: Any, fitting: bool) -> tuple[Any, str | None]:
+    """``name`` with a fit's own names (w, b, loss) read as the run's (x, y, f), and what
+    is wrong when a function's run is asked for them."""
+    if name not in FIT_NAMES:
+        return name, None
+    if fitting:
+        return FIT_NAMES[name], None
+    return name, (
+        f"{name} is a line fit's ({', '.join(FIT_NAMES)}); this run descends a function: "
+        "quote x, y or f"
+    )
 
 
 def formatted(value: float, spec: str) -> str:
@@ -252,7 +267,13 @@ class IteratesFence:
         if not isinstance(columns, list) or not columns:
             self.fail(at("columns"), f"columns must be a list of: {', '.join(COLUMNS)}")
             return ""
+        columns = list(columns)
         for i, name in enumerate(columns):
+            columns[i], problem = fit_name(name, fitting)
+            if problem:
+                self.fail(at("columns", i), problem)
+                return ""
+            name = columns[i]
             if name not in COLUMNS:
                 self.fail(
                     at("columns", i),
@@ -266,8 +287,8 @@ class IteratesFence:
             if fitting and name in ("gradient", "grad_norm"):
                 self.fail(
                     at("columns", i),
-                    "a line fit's runs record no gradients; show k, x "
-                    "(w), y (b), point, f (the loss) or step",
+                    "a line fit's runs record no gradients; show k, w (or x), b (or y), "
+                    "point, loss (or f) or step",
                 )
                 return ""
         formats = raw.get("format", {})
@@ -276,7 +297,10 @@ class IteratesFence:
             if not isinstance(table, dict):
                 self.fail(at(key), f"{key} maps columns to values, e.g. {{x: .3e}}")
                 return ""
-            for name, value in table.items():
+            for name, value in list(table.items()):
+                if fitting and name in FIT_NAMES:  # format: {w: .3f} is x's
+                    table[FIT_NAMES[name]] = table.pop(name)
+                    name = FIT_NAMES[name]
                 if name not in columns:
                     self.fail(
                         at(key, name),
@@ -412,7 +436,7 @@ NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, 
 ID = re.compile(f"^{NAME}$")
 FENCE_ID = re.compile(rf"^id:[ \t]*['\"]?({NAME})['\"]?[ \t]*$", re.MULTILINE)  # in YAML
 NUMBER = re.compile(
-    r"\{=(?P<id>" + NAME + r")(?:@(?P<optimizer>\w+))?\.(?P<quantity>\w+)"
+    r"\{=(?P<id>" + NAME + r")(?:@(?P<optimizer>[\w-]+))?\.(?P<quantity>\w+)"
     r"(?:\[(?P<index>-?\d+)\])?(?::(?P<format>[^{}\s]+))?\}"
 )
 
@@ -468,11 +492,17 @@ class ArticleNumbers:
                 fail(f"{run_id} leaves {quantity} to the optimizer's default; set it to quote it")
                 return None
             return self.format(float(value), m.group("format") or "g", fail)
+        fitting = self.runs.specs[run_id][0].get("fit") is not None
+        quantity, problem = fit_name(quantity, fitting)
+        if problem:
+            fail(problem)
+            return None
         if quantity not in NUMBERS:
-            every = (*NUMBERS, *SPEC_NUMBERS)
+            every = (*NUMBERS, *FIT_NAMES, *SPEC_NUMBERS)
             fail(
                 f"unknown quantity {quantity!r}{suggest(quantity, every)}; use a run's "
-                f"{', '.join(NUMBERS)}, or a setting: {', '.join(SPEC_NUMBERS)}"
+                f"{', '.join(NUMBERS)} (a line fit's w, b and loss too), or a setting: "
+                f"{', '.join(SPEC_NUMBERS)}"
             )
             return None
         runs = self.runs.of(run_id)

@@ -197,6 +197,17 @@ def article_paths(content: Path, errors: list[ContentError]) -> list[Path]:
 RESERVED_FILES = ("index.html", "feed.xml", "sitemap.xml", "404.html", "robots.txt", "build.json")
 
 
+def read_only_by_drafts(files: list[str], drafts: list[str], published: list[str]) -> set[str]:
+    """Of the content ``files`` (site paths), those that a draft's text names (by path or
+    file name) and no published text does: a draft's data is not published before it."""
+
+    def named(file: str, texts: list[str]) -> bool:
+        name = file.rpartition("/")[2]
+        return any(file in text or name in text for text in texts)
+
+    return {f for f in files if named(f, drafts) and not named(f, published)}
+
+
 def content_files(content: Path, slugs: set[str], errors: list[ContentError]) -> list[str]:
     """The other files of ``content`` (images, data, downloads), as site paths: each is
     published at the same place under the base URL. Markdown, names starting with ``.`` or

@@ -49,6 +49,7 @@ from .read import (
     article_paths,
     content_files,
     read_article,
+    read_only_by_drafts,
     read_source,
     slugify,
     source_from_json,
@@ -468,6 +469,13 @@ def collect(
     pages = {f"{a.slug}/" for a in articles} | {"", "tags/", "feed.xml", "404.html"}
     pages |= {f"tags/{slugify(t)}/" for a in articles for t in a.source.tags}
     files = content_files(config.content, {a.slug for a in articles}, errors)
+    kept = {id(s) for s in published}
+    drafts = [texts[s.path] for s in sources if s is not None and id(s) not in kept]
+    home = config.content / "_index.md"
+    shown = [texts[a.source.path] for a in articles]
+    shown += [home.read_text("utf-8", errors="replace")] if home.is_file() else []
+    unpublished = read_only_by_drafts(files, drafts, shown)
+    files = [f for f in files if f not in unpublished]
     pages |= set(files)
     for article in articles:
         image = article.source.image

@@ -35,12 +35,12 @@ SHIPPED = {
     "mountain-range.md": "46fd08466a68de50ba4e7e5fd0a55f36dd7d2600de96539579e5f3d1314f156c",
     "fitting-a-line.md": "cadb49e646a9942b830e9edb04b38fc592ad170ad691ac0034888f85efa6cece",
     "learning-rates-and-optimizers.md": (
-        "acc7772bf6a84405fa94675f96a6228a9d2244288980b120bec6a46d04f7d043"
+        "b08cd72055419612e2665d9dc1127368262ef15094ca8537197af250b0b2b59b"
     ),
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "ba032ece77a306d3a2cc118de6a207a3bb07816a14b5792a78915a262bd05dc6",
+    "guide.md": "36d78e098a2c72cb0571f62f3b295bcfcfed4a1cca58816c7fa69c4cdf671398",
     "momentum-in-a-notebook.ipynb": (
         "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),
@@ -112,6 +112,7 @@ def start_blog(
     keep_samples: bool = False,
     guide: str = "draft",
     force: bool = False,
+    language: str = "en",
 ) -> int:
     """Write ``content/_index.md`` with the owner's settings; remove the sample articles
     unless ``keep_samples``; keep the guide as a draft (``serve`` shows it, the published
@@ -140,7 +141,12 @@ def start_blog(
             file=sys.stderr,
         )
         return 1
-    settings = {"title": title, "author": author, "description": description or title}
+    settings = {
+        "title": title,
+        "author": author,
+        "description": description or title,
+        "language": language,
+    }
     if url:
         settings["url"] = url
     navigation = {"Tags": "/tags/", "Feed": "/feed.xml"}

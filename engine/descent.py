@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .expr import BoundExpression
-from .optimizers import OPTIMIZERS, SECOND_ORDER, Hyper
+from .optimizers import OPTIMIZERS, SECOND_ORDER, Hyper, SingularHessian
 from .schedules import Schedule
 
 # A value or coordinate beyond these is "exploding": the run is called diverged.
@@ -16,6 +16,7 @@ EXPLODING_COORDINATE = 1e8
 
 CONVERGED, MAX_STEPS, DIVERGED, LEFT_DOMAIN = "converged", "max_steps", "diverged", "left_domain"
 UNDEFINED = "undefined"  # a step landed where f is not defined (a log of a negative number)
+SINGULAR = "singular"  # Newton's method at a singular Hessian: its step is undefined
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ def descend(
     Stops early with status ``converged`` when |f(θₖ) − f(θₖ₋₁)| < tol (the altitude
     barely changes) or ‖∇f(θₖ)‖ < tol (given ``grad_tol``: only when ‖∇f(θₖ)‖ < grad_tol);
     ``diverged`` as soon as a value, gradient or coordinate is non-finite or explodes (that
-    iterate is not recorded), ``undefined`` when
-    f is not defined where a step lands (not recorded either); ``left_domain``
+    iterate is not recorded), ``undefined`` when f is not defined where a step lands (not
+    recorded either), ``singular`` when Newton meets a singular Hessian; ``left_domain``
     when an iterate leaves ``domain`` (recorded, then stop). ``clip=(lo, hi)`` clamps
     every coordinate instead. Otherwise ``max_steps``. The hyper-parameters after
     ``domain`` are those of :class:`~engine.optimizers.Hyper`; ``schedule`` varies ``lr``
@@ -112,6 +113,9 @@ def descend(
             else:
                 step, state = update(g, state, h, hessian_at(*point))  # type: ignore[call-arg]
             new = tuple([p + s for p, s in zip(point, step)])  # noqa: B905 - same length
+        except SingularHessian:
+            status = SINGULAR
+            break
         except (ZeroDivisionError, OverflowError):  # e.g. 0/0 at ε = 0: no finite step
             status = DIVERGED
             break

@@ -37,7 +37,7 @@ from .catalogue import formula_of
 from .cells import CELL_FILE, Stream, plain, run_cell
 from .descent import descend
 from .expr import ExpressionError, Node, compile_cached, evaluate_tree, parse
-from .optimizers import OPTIMIZERS, Hyper
+from .optimizers import OPTIMIZERS, SECOND_ORDER, Hyper
 
 SAMPLES = 64
 SEED = 20261203  # the sample points are the same on every build and in every browser
@@ -348,6 +348,7 @@ STEP_SIGNATURES = {
     "adagrad": ("step(x, g, s)", "(new x, new s)", ("s",)),
     "rmsprop": ("step(x, g, s)", "(new x, new s)", ("s",)),
     "adam": ("step(x, g, m, v, t)", "(new x, new m, new v)", ("m", "v")),
+    "newton": ("step(x, g, H)", "the new x", ()),  # H: f″(x), or [[f_xx, f_xy], [f_yx, f_yy]]
 }
 HYPER_NAMES = ("lr", "momentum", "alpha", "beta1", "beta2", "eps")
 # The grading keys whose value is an expression (the others are runs or a number).
@@ -375,6 +376,13 @@ def _rmsprop_no_root(g: tuple, state: Any, h: Hyper) -> tuple[tuple, Any]:
 
 # Typical mistakes per optimizer: (update, its init, what the reader did, how to fix it).
 MISTAKES: dict[str, list[tuple[str, str]]] = {
+    "newton": [
+        (
+            "gd",
+            "Your step ignores the Hessian: it moves exactly as gradient descent does. "
+            "Solve H·d = g for d and step x ← x − lr·d",
+        ),
+    ],
     "momentum": [
         (
             "gd",
@@ -445,11 +453,13 @@ def _reference_points(spec: dict[str, Any], optimizer: str, ascent: bool = False
     point = tuple(float(c) for c in spec["start"])
     state = init(len(point))
     points = [point]
+    hessian_at = f.hessian_at() if optimizer in SECOND_ORDER else None
     for _ in range(spec["steps"]):
         grad = f.gradient(point)
+        extra = () if hessian_at is None else (hessian_at(*point),)
         try:
-            step, state = update(tuple([-g for g in grad]) if ascent else grad, state, h)
-        except (ZeroDivisionError, OverflowError):
+            step, state = update(tuple([-g for g in grad]) if ascent else grad, state, h, *extra)
+        except ArithmeticError:  # no finite step (0/0, overflow, a singular Hessian)
             break
         point = tuple([p + s for p, s in zip(point, step, strict=True)])
         if not all(math.isfinite(c) for c in point):
@@ -478,12 +488,16 @@ def grade_update(exercise: dict[str, Any], namespace: dict[str, Any]) -> None:
     state = [(0.0,) * dim for _ in state_names]
     points = [point]
     label = OPTIMIZERS[optimizer].label
+    hessian_at = f.hessian_at()
     for t in range(1, spec["steps"] + 1):
         grad = f.gradient(point)
         unpack = (lambda v: v[0]) if dim == 1 else list
         args: list[Any] = [unpack(point), unpack(grad), *(unpack(s) for s in state)]
         if optimizer == "adam":
             args.append(t)
+        if optimizer == "newton":  # H as the reader writes it: a number, or its rows
+            hessian = hessian_at(*point)
+            args.append(hessian[0] if dim == 1 else [list(hessian[:2]), list(hessian[1:])])
         call = f"step (at step {t})"
         try:
             result = fn(*args)

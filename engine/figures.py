@@ -54,6 +54,7 @@ RUN_STYLES = {
     # A neutral grey (4:1 on both backgrounds) with a dash of its own: 3-D charts, which
     # know only the six named dashes, draw it solid, and its marker tells it apart there.
     "newton": ("#767676", "6px,3px,1px,3px", "diamond-open"),
+    "saddle-free-newton": ("#7f7a3a", "2px,2px", "triangle-down-open"),  # olive, 4:1 on both
 }
 PATH_COLORS = {name: colour for name, (colour, _, _) in RUN_STYLES.items()}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"  # the site's UI font
@@ -65,12 +66,14 @@ RUN_WORDS = {  # a run's default legend name, before ", α = …"
     "rmsprop": "RMSprop",
     "adam": "Adam",
     "newton": "Newton's method",
+    "saddle-free-newton": "saddle-free Newton",
 }
 STATUS_WORDS = {
     "converged": "converged",
     "diverged": "diverged",
     "undefined": "left f's domain",
     "left_domain": "left the domain",
+    "singular": "stopped: singular Hessian",
     "max_steps": "stopped after {steps} steps",
 }
 Figure = dict[str, Any]
@@ -480,7 +483,8 @@ def curve(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     }
     data = [line] + [_path_trace(spec, t, y_from_values=True) for t in runs]
     data += _ends(spec, runs, y_from_values=True)
-    return {"data": data, "layout": _tap_sets_start(_layout(spec, "curve", "x", "f(x)"), 1)}
+    layout = _tap_sets_start(_layout(spec, "curve", "x", "f(x)"), 1)
+    return scaled({"data": data, "layout": layout}, spec, {})
 
 
 def contour(spec: dict[str, Any], runs: list[Trajectory], kind: str = "contour") -> Figure:
@@ -649,7 +653,7 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         # decades on a short axis, and those crowd on a phone)
         decades = math.log10(max(values) / min(values))
         layout["yaxis"]["dtick"] = max(1, math.ceil(decades / 4))
-    elif calm and len(calm) < len(values):
+    elif calm and len(calm) < len(values) and spec["scale"]["y"] != "log":
         lo, hi = min(calm), max(calm)
         pad = 0.08 * (hi - lo) or 1.0
         top = hi + pad
@@ -679,7 +683,7 @@ def loss(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
                 f"{t.steps} (f = {last:.4g})<extra></extra>",
             }
         )
-    return {"data": data, "layout": layout}
+    return scaled({"data": data, "layout": layout}, spec, {})
 
 
 NARROW_PANEL = 300  # px per stacked panel of small multiples: title 40, plot 220, ticks 40
@@ -711,6 +715,8 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
     marked = key == "lr" and spec["stability"] and not panels
     where = curvature(spec, runs) if marked else None
     bound = stability_bound(where[1]) if where else None
+    if bound is not None:
+        layout["margin"]["t"] = 62  # three lines of title
     for i, (value, variant) in enumerate(zip(values, spec["panels"], strict=True)):
         variant_runs = trajectories(variant)
         panel_runs.append(variant_runs)
@@ -748,6 +754,7 @@ def multiples(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
             "yref": "paper",
             "x": lo + width / 2,
             "y": 1.0,
+            "xanchor": "center",  # ("auto" anchors a paper annotation by its nearest side)
             "yanchor": "bottom",
             "showarrow": False,
             "font": {"size": 11},  # two lines, as wide as a third of a phone's column
@@ -811,7 +818,7 @@ def _beyond_bound(title: str, rate: float, bound: float) -> str:
     """A panel over lr says which side of the stability bound 2/λ_max its rate is on."""
     side = "above" if rate > bound else "below"
     head, _, tail = title.partition("<br>")
-    return f"{head}, {side} 2/λ_max = {bound:.3g}<br>{tail}"
+    return f"{head}<br>{side} 2/λ_max = {bound:.3g}<br>{tail}"  # (a line each: panels are narrow)
 
 
 def basins(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
@@ -920,8 +927,7 @@ def sweep(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
         )
     data += stability_marks(spec, runs, rates, o["steps"])
     layout = _layout(spec, "sweep", "learning rate α", "steps to converge")
-    layout["xaxis"]["type"] = "log"
-    return {"data": data, "layout": layout}
+    return scaled({"data": data, "layout": layout}, spec, {"x": "log"})
 
 
 def curvature(
@@ -1008,6 +1014,39 @@ NO_END = "no stability bound: the demo's run did not converge, so it has no end 
 def _note_trace(text: str) -> dict[str, Any]:
     """A legend entry that only says something (no data drawn)."""
     return {"type": "scatter", "mode": "none", "name": text, "x": [None], "y": [None]}
+
+
+def scaled(figure: Figure, spec: dict[str, Any], defaults: dict[str, str]) -> Figure:
+    """The author's ``scale: {x, y}`` on a chart's value axes (``defaults``: the chart's own
+    choice for ``auto``, "" for leaving the axis as drawn). A log axis cannot show a value
+    ≤ 0: such points are left out, and a legend entry says how many."""
+    for axis in ("x", "y"):
+        wanted = spec["scale"][axis]
+        wanted = defaults.get(axis, "") if wanted == "auto" else wanted
+        layout = figure["layout"][f"{axis}axis"]
+        if wanted == "linear":
+            layout.pop("type", None)
+            layout.pop("dtick", None)
+        elif wanted == "log":
+            layout.update(type="log", exponentformat="power", automargin=True)
+            layout.pop("range", None)
+            hidden = 0
+            for trace in figure["data"]:
+                values = trace.get(axis)
+                if not isinstance(values, list) or trace.get("mode") == "none":
+                    continue
+                kept = [v if not isinstance(v, int | float) or v > 0 else None for v in values]
+                hidden += sum(
+                    1 for v, k in zip(values, kept, strict=True) if v is not None and k is None
+                )
+                trace[axis] = kept
+            if hidden:
+                figure["data"].append(
+                    _note_trace(
+                        f"{hidden} point(s) at or below 0: not drawn on the log {axis} axis"
+                    )
+                )
+    return figure
 
 
 def _point_words(point: tuple[float, ...]) -> str:

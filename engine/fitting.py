@@ -161,3 +161,61 @@ def least_squares(data: Dataset) -> tuple[float, float]:
     sxy = sum((x - mx) * (y - my) for x, y in zip(data.xs, data.ys, strict=True))
     w = sxy / sxx
     return w, my - w * mx
+
+
+def least_absolute_deviations(data: Dataset) -> tuple[float, float]:
+    """A minimiser of the MAE, exactly: (w, b) of a best line in the L1 sense.
+
+    The MAE is the LP  min Σ tᵢ  s.t. −tᵢ ≤ yᵢ − w xᵢ − b ≤ tᵢ,  one of whose optimal
+    vertices is a line through two data points. For a fixed slope w the best b is a median
+    of the residuals yᵢ − w xᵢ, and g(w) = min_b Σ|yᵢ − w xᵢ − b| is convex and piecewise
+    linear, its kinks at the slopes between two points: a binary search over those sorted
+    slopes finds its minimum (O(n² log n)). The best line need not be unique (then this is
+    one of them, and its MAE the least there is).
+    """
+    n = len(data.xs)
+    pairs = zip(data.xs, data.ys, strict=True)
+    points = sorted(pairs)
+    slopes = sorted(
+        {
+            (y2 - y1) / (x2 - x1)
+            for i, (x1, y1) in enumerate(points)
+            for x2, y2 in points[i + 1 :]
+            if x2 != x1
+        }
+    )
+    if not slopes:  # every x the same: no line's slope is pinned; the flat one through them
+        return 0.0, sorted(data.ys)[(n - 1) // 2]
+
+    def best(w: float) -> tuple[float, float]:
+        residuals = sorted(y - w * x for x, y in points)
+        b = residuals[(n - 1) // 2]
+        return sum(abs(r - b) for r in residuals), b
+
+    lo, hi = 0, len(slopes) - 1
+    while lo < hi:  # g is convex: its minimum is where it stops falling
+        mid = (lo + hi) // 2
+        if best(slopes[mid])[0] <= best(slopes[mid + 1])[0]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return slopes[lo], best(slopes[lo])[1]
+
+
+@dataclass(frozen=True)
+class BestLine:
+    """The line a fit's loss is least at, and that least loss."""
+
+    loss: str
+    point: tuple[float, float]
+    value: float
+
+
+def best_line(fit: dict) -> BestLine:
+    """For a normalized ``fit``: the least-squares line (MSE) or a least-absolute-deviations
+    line (MAE), in the fit's own coordinates (standardized x if it says so)."""
+    data = data_of(fit)
+    finder = least_squares if fit["loss"] == "mse" else least_absolute_deviations
+    w, b = finder(data)
+    value = LOSSES[fit["loss"]][0](w, b, data, range(len(data.xs)))
+    return BestLine(fit["loss"], (w, b), value)

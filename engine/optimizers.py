@@ -154,10 +154,14 @@ def adam_update(g: Vector, state: AdamState, h: Hyper) -> tuple[Vector, AdamStat
     return step, AdamState(t, m, v)
 
 
-# --- Newton's method (damped, with the Hessian's eigenvalues made positive) -------------
+# --- Newton's method, as taught, and saddle-free ------------------------------------------
 class NewtonState(NamedTuple):
     t: int  # steps taken
     modified: tuple[int, ...]  # the steps (1-based) whose Hessian was not positive definite
+
+
+class SingularHessian(ArithmeticError):
+    """H has an eigenvalue of (nearly) zero at the point: the Newton step H⁻¹∇f is undefined."""
 
 
 def symmetric_eigen(
@@ -174,35 +178,60 @@ def newton_init(dim: int) -> NewtonState:
     return NewtonState(0, ())
 
 
+def _eigen(hessian: tuple[float, ...]) -> tuple[tuple[float, ...], tuple[Vector, ...], float]:
+    """H's eigenvalues, unit eigenvectors and δ = 10⁻⁸ max(1, max|λ|), below which an
+    eigenvalue counts as zero."""
+    if len(hessian) == 1:
+        eigen: tuple[float, ...] = (hessian[0],)
+        vectors: tuple[Vector, ...] = ((1.0,),)
+    else:
+        eigen, vectors = symmetric_eigen(*hessian)
+    return eigen, vectors, 1e-8 * max(1.0, *(abs(lam) for lam in eigen))
+
+
+def _newton_step(
+    g: Vector, state: NewtonState, h: Hyper, hessian: tuple[float, ...], saddle_free: bool
+) -> tuple[Vector, NewtonState]:
+    """−η Σ (vᵢ·g / λᵢ) vᵢ over H's eigenpairs (λᵢ as ``saddle_free`` says)."""
+    eigen, vectors, delta = _eigen(hessian)
+    positive = min(eigen) > delta
+    if not saddle_free and min(abs(lam) for lam in eigen) <= delta:
+        raise SingularHessian
+    step = [0.0] * len(g)
+    for lam, v in zip(eigen, vectors):
+        along = sum(vi * gi for vi, gi in zip(v, g)) / (
+            max(abs(lam), delta) if saddle_free else lam
+        )
+        for i, vi in enumerate(v):
+            step[i] -= h.lr * along * vi
+    t = state.t + 1
+    return tuple(step), NewtonState(t, state.modified if positive else (*state.modified, t))
+
+
 def newton_update(
     g: Vector, state: NewtonState, h: Hyper, hessian: tuple[float, ...]
 ) -> tuple[Vector, NewtonState]:
-    """Damped Newton: θ ← θ − η |H|⁻¹ g, with H the exact Hessian at θ (f_xx, or f_xx, f_xy,
-    f_yy) and η the damping (``lr``; 1 is the full Newton step).
+    """Newton's method as the textbooks teach it: θ ← θ − η H⁻¹ g, with H the exact Hessian
+    at θ (f_xx, or f_xx, f_xy, f_yy) and η the damping (``lr``; 1 is the full step).
 
-    |H| = V max(|Λ|, δ) Vᵀ replaces each eigenvalue λ of H by max(|λ|, δ), δ = 10⁻⁸ max(1,
-    max|λ|): where H is positive definite that is H itself; where it is indefinite the step
-    still goes downhill along every eigenvector (Greenstadt's modification, the "saddle-free"
-    Newton of Dauphin et al. 2014) instead of towards the saddle or maximum; a singular H is
-    floored at δ. Such steps are recorded in the state, so the run can say so.
+    Where H is indefinite the step heads for the local model's saddle (or maximum) and is
+    recorded in the state, so the run can say so; where H is singular (an eigenvalue within
+    δ = 10⁻⁸ max(1, max|λ|) of 0) there is no step: SingularHessian.
     """
-    t = state.t + 1
-    if len(g) == 1:
-        (a,) = hessian
-        delta = 1e-8 * max(1.0, abs(a))
-        positive = a > delta
-        step: Vector = (-h.lr * g[0] / max(abs(a), delta),)
-    else:
-        eigen, vectors = symmetric_eigen(*hessian)
-        delta = 1e-8 * max(1.0, abs(eigen[0]), abs(eigen[1]))
-        positive = min(eigen) > delta
-        sx = sy = 0.0
-        for lam, (vx, vy) in zip(eigen, vectors):
-            along = (vx * g[0] + vy * g[1]) / max(abs(lam), delta)
-            sx -= h.lr * along * vx
-            sy -= h.lr * along * vy
-        step = (sx, sy)
-    return step, NewtonState(t, state.modified if positive else (*state.modified, t))
+    return _newton_step(g, state, h, hessian, saddle_free=False)
+
+
+def saddle_free_newton_update(
+    g: Vector, state: NewtonState, h: Hyper, hessian: tuple[float, ...]
+) -> tuple[Vector, NewtonState]:
+    """Saddle-free Newton: θ ← θ − η |H|⁻¹ g, |H| = V max(|Λ|, δ) Vᵀ.
+
+    Each eigenvalue λ of H becomes max(|λ|, δ): where H is positive definite that is Newton
+    itself; where it is indefinite the step still goes downhill along every eigenvector
+    (Greenstadt's modification, the saddle-free Newton of Dauphin et al. 2014); a singular
+    H is floored at δ. Such steps are recorded in the state, so the run can say so.
+    """
+    return _newton_step(g, state, h, hessian, saddle_free=True)
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
@@ -214,5 +243,11 @@ OPTIMIZERS: dict[str, Optimizer] = {
     "adam": Optimizer("adam", "Adam", adam_init, adam_update),
     # Its update takes the Hessian too: descend() passes it (SECOND_ORDER).
     "newton": Optimizer("newton", "Newton", newton_init, newton_update),  # type: ignore[arg-type]
+    "saddle-free-newton": Optimizer(
+        "saddle-free-newton",
+        "Saddle-free Newton",
+        newton_init,
+        saddle_free_newton_update,  # type: ignore[arg-type]
+    ),
 }
-SECOND_ORDER = ("newton",)
+SECOND_ORDER = ("newton", "saddle-free-newton")

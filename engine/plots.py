@@ -44,6 +44,7 @@ PLOTS: dict[str, PlotKind] = {
             (1,),
             figures.curve,
             words.runs_say,
+            keys=("scale",),
         ),
         PlotKind(
             "contour",
@@ -86,6 +87,7 @@ PLOTS: dict[str, PlotKind] = {
             (1, 2, "fit"),
             figures.loss,
             words.race_says,
+            keys=("scale",),
             runs=True,
         ),
         PlotKind(
@@ -102,7 +104,7 @@ PLOTS: dict[str, PlotKind] = {
             (1, 2),
             figures.sweep,
             words.sweep_says,
-            keys=("sweep", "stability"),
+            keys=("sweep", "stability", "scale"),
         ),
         PlotKind(
             "multiples",

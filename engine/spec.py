@@ -147,6 +147,17 @@ CONTOUR_OPTIONS = {
         "the colour scale (auto: log when most of the map lies in its lowest hundredth)",
     ),
 }
+AXIS_SCALES = ("auto", "linear", "log")
+SCALE_OPTIONS = {
+    axis: Option(
+        "auto",
+        lambda v: v in AXIS_SCALES,
+        "auto, linear or log",
+        f"the {axis} axis (auto: the chart's own choice; a value ≤ 0 is not drawn on a log "
+        "axis, and the legend says how many)",
+    )
+    for axis in ("x", "y")
+}
 BASIN_OPTIONS = {
     "samples": whole_option(30, 4, 80, "starts per side"),
     "steps": whole_option(300, 1, MAX_STEPS, "steps each start may take"),
@@ -191,7 +202,9 @@ DEMO_KEYS: dict[str, Key] = {
     "domain": Key("the plotted region, one [low, high] per variable", run=True),
     "start": Key("the first iterate, one number per variable", run=True),
     "optimizer": Key(
-        "gd, momentum, nesterov, adagrad, rmsprop, adam or newton, or a list", run=True
+        "gd, momentum, nesterov, adagrad, rmsprop, adam, newton (H⁻¹∇f, as taught) or "
+        "saddle-free-newton (|H|⁻¹∇f), or a list",
+        run=True,
     ),
     "lr": numeric("learning rate α (Newton's damping)", 0.1, 0.0, 1e3, True),
     "steps": numeric("iterations at most", 50, 0, MAX_STEPS, True, whole=True),
@@ -219,6 +232,9 @@ DEMO_KEYS: dict[str, Key] = {
     "aspect": Key("equal: one unit as long on both axes"),
     "compare": Key("one key and 2–4 values, one panel each"),
     "sweep": Key("the learning rates a sweep tries", options=SWEEP_OPTIONS),
+    "scale": Key(
+        "linear or logarithmic value axes of a loss, sweep or curve chart", options=SCALE_OPTIONS
+    ),
     "stability": Key(
         "mark 2/λ_max from the exact Hessian (on a sweep, and on multiples over lr): true "
         "(at the start), end (where the run ends) or a point [x, y]"
@@ -431,8 +447,26 @@ def _options(raw: Any, key: str, bad: Bad) -> dict[str, Any]:
     return out
 
 
-def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a complete spec (defaults filled, catalogue names resolved) or raise SpecError."""
+def _read_by_a_chart(raw: Mapping[str, Any], plots: list[str], bad: Bad) -> None:
+    """A key that only some plot kinds read (``PlotKind.keys``) needs one of them drawn: else
+    it would change nothing, in silence. (Small multiples draw other kinds' panels.)"""
+    if "multiples" in plots:
+        return
+    for key in raw:
+        readers = [name for name, kind in PLOTS.items() if key in kind.keys]
+        if readers and not set(readers) & set(plots):
+            bad(
+                (key,),
+                f"{key} is read by {', '.join(readers)} charts, and this demo draws "
+                f"{', '.join(plots)}: add one of them to plots, or leave {key} out",
+            )
+
+
+def normalize_spec(raw: Mapping[str, Any], *, panel: bool = False) -> dict[str, Any]:
+    """Return a complete spec (defaults filled, catalogue names resolved) or raise SpecError.
+
+    ``panel``: the spec is one of small multiples' panels, whose keys the whole demo's
+    charts read."""
     issues: list[SpecIssue] = []
 
     def bad(path: tuple[str | int, ...], message: str) -> None:
@@ -581,6 +615,8 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
                 f"{suggest(plot, kinds)}",
             )
     spec["plots"] = [p for p in plot_list if p in kinds] or [kinds[0]]
+    if not panel:
+        _read_by_a_chart(raw, spec["plots"], bad)
     spec["sweep"] = _options(raw.get("sweep"), "sweep", bad)
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
@@ -597,6 +633,7 @@ def normalize_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
         bad(("stability",), "stability needs a function's Hessian; a line fit has none here")
         spec["stability"] = False
     spec["contours"] = _options(raw.get("contours"), "contours", bad)
+    spec["scale"] = _options(raw.get("scale"), "scale", bad)
     spec["aspect"] = raw.get("aspect", "auto")
     if spec["aspect"] not in ASPECTS:
         bad(
@@ -834,7 +871,7 @@ def _compare(
     panels = []
     for i, item in enumerate(values):
         try:
-            panels.append(normalize_spec(compare_variant(raw, spec, key, item)))
+            panels.append(normalize_spec(compare_variant(raw, spec, key, item), panel=True))
         except SpecError as exc:
             own = [issue for issue in exc.issues if issue.path[: len(varied)] == varied]
             for issue in own or exc.issues[:1]:

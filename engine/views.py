@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, UNDEFINED, Trajectory, descend
+from .descent import (
+    CONVERGED,
+    DIVERGED,
+    LEFT_DOMAIN,
+    SINGULAR,
+    UNDEFINED,
+    Trajectory,
+    descend,
+)
 from .expr import BoundExpression
 
 Box = Sequence[Sequence[float]]
@@ -204,7 +212,7 @@ class SweepPoint:
     value: float
 
 
-BROKEN = (DIVERGED, UNDEFINED, LEFT_DOMAIN)
+BROKEN = (DIVERGED, UNDEFINED, LEFT_DOMAIN, SINGULAR)
 DEFAULT_TOL = 1e-8  # a run's tol when its spec leaves it at 0
 
 

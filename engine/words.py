@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, UNDEFINED, Trajectory
+from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, SINGULAR, UNDEFINED, Trajectory
 from .figures import (
     STATUS_WORDS,
     Figure,
@@ -59,6 +59,11 @@ def describe(t: Trajectory, spec: Spec) -> str:
         end = f"(w, b) = {end}"
     if t.status == DIVERGED:
         return f"{name} diverged at step {t.steps + 1} (last finite point {end}, {f} = {value})"
+    if t.status == SINGULAR:
+        return (
+            f"{name} stopped at {end} after {steps_of(t.steps)}: the Hessian there is "
+            f"singular, so Newton's step H⁻¹∇f is undefined ({f} = {value})"
+        )
     if t.status == UNDEFINED:
         return (
             f"{name} stepped out of f's domain at step {t.steps + 1}: f is not defined where "
@@ -86,10 +91,11 @@ def curvature_words(t: Trajectory) -> str:
     count = len(t.modified)
     first = t.modified[0]
     where = f"at step {first}" if count == 1 else f"at {count} steps, first at step {first}"
-    return (
-        f" (the Hessian was not positive definite {where}: there Newton stepped along "
-        "|H|⁻¹∇f, its eigenvalues made positive, so as to go downhill)"
-    )
+    if t.optimizer == "saddle-free-newton":
+        how = "there it stepped along |H|⁻¹∇f, its eigenvalues made positive, so as to go downhill"
+    else:
+        how = "there Newton's step heads for the saddle or maximum of the local quadratic model"
+    return f" (the Hessian was not positive definite {where}: {how})"
 
 
 def run_sentences(spec: Spec, runs: list[Trajectory]) -> list[str]:

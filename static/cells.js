@@ -7,6 +7,7 @@ import { initialValue, linkedValue, saveState, showValue, valueOf } from "./cont
 import { element, openEditor, streamInto } from "./editing.js";
 import { drawFigures, isSolid, loadPlotly3D, solidChartsFailed, withFrame } from "./figures.js";
 import { KeyframeSet, frameFor } from "./keyframes.js";
+import { reachable } from "./scrolling.js";
 import { redrawOnResize } from "./demo.js";
 
 export const MAX_LINKED_CODE = 6000; // characters of edited code a link can carry
@@ -309,6 +310,7 @@ export class Cell {
         : `on line ${line ?? "?"}`;
       box.append(element("pre", "cell-error", `${type} ${where}: ${message}`));
     }
+    reachable(); // a long printed line scrolls in its box: reachable by keyboard too
     this.charts = [...box.querySelectorAll(".demo-chart")];
     this.figures = figuresOf(output);
     const solid = this.figures.some(isSolid);

@@ -3,7 +3,10 @@
 // draw through `drawFigures`, so their charts look and behave the same.
 import { PLOTLY3D, script } from "./config.js";
 
-const PLOT_CONFIG = { responsive: true, displaylogo: false };
+// On a touch screen Plotly's toolbar stays shown, over the legend's first entries (at
+// 360 px it hid one on every chart): there it is left out (a double tap resets the axes).
+const PLOT_CONFIG = { responsive: true, displaylogo: false,
+  displayModeBar: window.matchMedia("(pointer: coarse)").matches ? false : "hover" };
 export const dark = window.matchMedia("(prefers-color-scheme: dark)");
 
 const SOLID = new Set(["surface", "scatter3d", "mesh3d", "cone", "isosurface", "streamtube",

@@ -3,7 +3,8 @@
 // without a mouse can scroll it with the arrow keys.
 const BOXES = ".article pre, .article > table, .table-wrap, .iterates";
 
-function reachable() {
+/** Make each box that scrolls sideways keyboard-reachable (again after new output). */
+export function reachable() {
   for (const box of document.querySelectorAll(BOXES)) {
     const scrolls = box.scrollWidth > box.clientWidth + 1;
     if (scrolls && !box.hasAttribute("tabindex")) {

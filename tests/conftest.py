@@ -153,7 +153,9 @@ def open_empty_editor(page, block: str, edit: str) -> None:
 def draw_every_chart(page) -> None:
     """Bring each chart into view and wait until it is drawn (charts draw as they near)."""
     for chart in page.query_selector_all(".demo-chart"):
-        chart.scroll_into_view_if_needed()
+        # (scrolled by the page itself: Playwright's own scroll first waits for the element
+        # to stand still, which a chart being drawn on a busy machine may not for 30 s)
+        chart.evaluate("(c) => c.scrollIntoView({block: 'nearest'})")
         poll(
             page,
             "() => [...document.querySelectorAll('.demo-chart')]"

@@ -216,6 +216,37 @@ CASES = {
         5,
         "is 0.01 from the exact ∂f/∂x = 3, not below the claimed 0.001",
     ),
+    "a fit at the least-squares line": (
+        """\
+        descend: {fit: {data: [[1, 2], [2, 3], [3, 5], [4, 4]]}, lr: 0.05, steps: 3000}
+        ends_near: least_squares
+        tolerance: 1e-6
+        """,
+        """\
+        descend: {fit: {data: [[1, 2], [2, 3], [3, 5], [4, 4]]}, lr: 0.05, steps: 30}
+        ends_near: least_squares
+        tolerance: 1e-6
+        """,
+        3,
+        "not at the least-squares line (0.8, 1.5)",
+    ),
+    "a fit at its least MAE": (
+        """\
+        descend: {fit: {data: [[1, 2], [2, 3], [3, 5], [4, 4]], loss: mae}, lr: 0.01, steps: 2000}
+        ends_near: least_squares
+        tolerance: 0.01
+        """,
+        """\
+        descend:
+          fit: {data: [[1, 2], [2, 3], [3, 5], [4, 4]], loss: mae}
+          lr: 0.01
+          steps: 5
+        ends_near: least_squares
+        tolerance: 0.01
+        """,
+        6,
+        "not at a least-absolute-deviations line: its MAE is",
+    ),
     "ends near": (
         """\
         descend: {function: booth, start: [-5, -5], lr: 0.02, steps: 2000}

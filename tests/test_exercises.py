@@ -387,3 +387,30 @@ def test_the_default_starter_is_the_signature_to_fill_in():
     )
     assert starter_for(normalize_exercise({"answer": 0.5})) == ""  # typed: no code
     assert starter_for(normalize_exercise({"expression": "x*y"})) == ""
+
+
+NEWTON = {
+    "update": {
+        "optimizer": "newton",
+        "lr": 0.5,
+        "function": "x**2 + x*y + 2*y**2 + 0.1*x**4",
+        "start": [1, 1],
+        "steps": 6,
+    }
+}
+
+
+def test_a_newton_step_takes_the_hessian_and_forgetting_it_is_named():
+    passes(
+        NEWTON,
+        "import numpy as np\ndef step(x, g, H):\n"
+        "    return np.asarray(x) - 0.5 * np.linalg.solve(np.asarray(H), np.asarray(g))\n",
+    )
+    fails(
+        NEWTON,
+        "def step(x, g, H):\n    return [x[0] - 0.5 * g[0], x[1] - 0.5 * g[1]]\n",
+        "ignores the Hessian",
+    )
+    one = {"update": {**NEWTON["update"], "function": "x**4", "start": [1]}}
+    passes(one, "def step(x, g, H):\n    return x - 0.5 * g / H\n")
+    fails(one, "def step(x, g, H):\n    return x + 0.5 * g / H\n", "goes uphill")

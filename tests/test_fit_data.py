@@ -150,3 +150,53 @@ def test_tables_prose_numbers_and_multiples_work_on_the_authors_data(tmp_path):
         }
     )
     assert len(panels["figures"]) == 1 and "MSE" in json.dumps(panels["figures"][0]).upper()
+
+
+def test_a_fits_numbers_go_by_their_own_names_w_b_and_loss(tmp_path):
+    body = (
+        "Slope {=d.w:.3f}, intercept {=d.b[-1]:.3f}, loss {=d.loss:.4f}; the same as "
+        "{=d.x:.3f}, {=d.y:.3f}, {=d.f:.4f}.\n\n```demo\nid: d\n"
+        "fit: {data: [[1, 2], [2, 3], [3, 5]]}\nlr: 0.05\nsteps: 100\nplots: fit\n```\n\n"
+        "```iterates\nfrom: d\ncolumns: [k, w, b, loss]\nformat: {w: .2f}\nrows: {last: 1}\n```\n"
+    )
+    site = build(tmp_path, body)
+    page = (site / "a" / "index.html").read_text()
+    numbers = re.findall(r'<span class="engine-number"[^>]*>([^<]*)</span>', page)
+    assert numbers[:3] == numbers[3:] and len(numbers) == 6
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "k w b loss" in text and f"100 {float(numbers[0]):.2f} " in text
+
+
+def test_a_functions_run_has_no_w(tmp_path):
+    from .test_iterates import NUMBERS, render
+
+    _, errors = render(tmp_path, NUMBERS.replace("{=walk.steps}", "{=walk.w}"))
+    assert [e for e in errors if e.startswith("7: ") and "w is a line fit's" in e], errors
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_least_absolute_deviations_line_is_the_lps_optimum(seed):
+    from scipy.optimize import linprog
+
+    from engine.fitting import Dataset, least_absolute_deviations, least_squares
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 60))
+    xs = rng.integers(-5, 6, n).astype(float) if seed % 2 else rng.normal(0, 2, n)  # ties too
+    ys = 1.5 * xs - 2 + rng.standard_cauchy(n)
+    w, b = least_absolute_deviations(Dataset(tuple(xs), tuple(ys)))
+    # min Σt  s.t.  −t ≤ y − w x − b ≤ t, over (w, b, t): HiGHS, an independent solver
+    ones, eye = np.ones((n, 1)), np.eye(n)
+    a_ub = np.block([[-xs[:, None], -ones, -eye], [xs[:, None], ones, -eye]])
+    lp = linprog(
+        np.r_[0, 0, np.ones(n)],
+        A_ub=a_ub,
+        b_ub=np.r_[-ys, ys],
+        bounds=[(None, None)] * 2 + [(0, None)] * n,
+        method="highs",
+    )
+    assert lp.status == 0
+    assert np.abs(ys - w * xs - b).sum() == pytest.approx(lp.fun, rel=1e-9, abs=1e-9)
+    assert least_squares(Dataset(tuple(xs), tuple(ys))) == pytest.approx(
+        tuple(np.polyfit(xs, ys, 1)), rel=1e-9
+    )

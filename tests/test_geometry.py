@@ -7,6 +7,8 @@ DOM: the page width covers it."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from downhill.site import BuildConfig, build_site
@@ -58,6 +60,7 @@ PARTS = """() => [...document.querySelectorAll('.demo')].map((demo) => {
 }).flat()"""
 
 SLACK = 1.0  # px: boxes that only touch are apart
+TITLE_GAP = 6.0  # px between two panels' titles side by side (touching, they read as one)
 
 
 def overlap(a: list[float], b: list[float]) -> bool:
@@ -92,6 +95,14 @@ def problems_of(chart: dict) -> list[str]:
                 found.append(
                     f"{where}: {a['kind']} {a['text']!r} overlaps {b['kind']} {b['text']!r}"
                 )
+    titles = sorted((p["box"] for p in parts if p["kind"] == "panel title"), key=lambda b: b[0])
+    for a, b in itertools.pairwise(titles):  # side by side: apart enough to read as two
+        if min(a[3], b[3]) > max(a[1], b[1]) and b[0] - a[2] < TITLE_GAP:
+            found.append(f"{where}: panel titles {a} and {b} are {b[0] - a[2]:.0f} px apart")
+    for box in titles:  # each over its own panel's middle
+        middle = (box[0] + box[2]) / 2
+        if chart["area"] and min(abs(middle - (p[0] + p[2]) / 2) for p in chart["area"]) > 3:
+            found.append(f"{where}: the panel title at {box} is over no panel's middle")
     if chart["area"]:  # the plot areas together use the chart's box (not a squeezed half)
         left, top = min(a[0] for a in chart["area"]), min(a[1] for a in chart["area"])
         right, bottom = max(a[2] for a in chart["area"]), max(a[3] for a in chart["area"])
@@ -157,12 +168,18 @@ date: 2026-12-03
 def descend(f, x, rate=0.1, steps=100):  # {comment}
     return x
 ```
+
+```python run
+for k in range(3):
+    print(f"{{k:3d}} {{k:16.10f}} {{2 * k:16.10f}} {{3 * k:16.10f}} {{4 * k:16.10f}}")
+```
 """.format(rest="8.000000 | 9.000000 | 10.000000", comment="a long comment, wrapped at phone width")
 
 
 def test_wide_tables_and_code_scroll_in_their_own_box_at_phone_width(browser, tmp_path):
     """Issue 24: an 11-column table and a long line of code scroll sideways in their own box
-    (the page does not), the code is not wrapped, and a keyboard can reach both boxes."""
+    (the page does not), the code is not wrapped, and a keyboard can reach both boxes; so
+    does a cell's printed table (issue 34), its numbers never wrapped mid-line."""
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "wide.md").write_text(WIDE)
     build_site(BuildConfig(content=tmp_path / "content", out=tmp_path / "site", cache=None))
@@ -173,7 +190,7 @@ def test_wide_tables_and_code_scroll_in_their_own_box_at_phone_width(browser, tm
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/wide/")
         page.wait_for_load_state("load")
         boxes = page.evaluate(
-            """() => ['.article > table', '.article pre'].map((s) => {
+            """() => ['.article > table', '.article pre', '.cell-stdout'].map((s) => {
               const box = document.querySelector(s);
               const line = parseFloat(getComputedStyle(box).lineHeight);
               return {scroll: box.scrollWidth, client: box.clientWidth, tab: box.tabIndex,
@@ -191,4 +208,32 @@ def test_wide_tables_and_code_scroll_in_their_own_box_at_phone_width(browser, tm
     for box in boxes:
         assert box["scroll"] > box["client"] and box["tab"] == 0, box
     assert boxes[1]["lines"] < 2.5, f"the listing's two lines wrapped: {boxes[1]}"
+    assert boxes[2]["lines"] < 3.5, f"the printed table's three lines wrapped: {boxes[2]}"
     assert boxes[0]["shadows"] == 4, "the table has math's edge shadows (two covers, two shadows)"
+
+
+def test_on_a_phone_no_toolbar_covers_a_legend(browser, site_url):
+    """Issue 34: at 360 px on a touch screen, Plotly's toolbar hid the first legend entry of
+    every chart with a legend."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/learning-rates-and-optimizers/")
+        draw_every_chart(page)
+        overlaps = page.evaluate(
+            """() => {
+              const box = (e) => e.getBoundingClientRect();
+              const meet = (a, b) => a.left < b.right && b.left < a.right &&
+                a.top < b.bottom && b.top < a.bottom && a.width > 0 && b.width > 0;
+              const legends = [...document.querySelectorAll('.demo-chart .legend')];
+              const bars = [...document.querySelectorAll('.demo-chart .modebar')]
+                .filter((b) => getComputedStyle(b).opacity !== '0');
+              return {legends: legends.length,
+                      hits: legends.filter((l) => bars.some((b) => meet(box(l), box(b)))).length};
+            }"""
+        )
+    finally:
+        context.close()
+    assert overlaps["legends"] > 3 and overlaps["hits"] == 0, overlaps

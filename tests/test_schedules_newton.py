@@ -13,7 +13,7 @@ from engine import SpecError, render_demo
 from engine.descent import descend
 from engine.expr import compile_expression
 from engine.figures import trajectories
-from engine.optimizers import Hyper, newton_update
+from engine.optimizers import Hyper, SingularHessian, newton_update, saddle_free_newton_update
 from engine.schedules import Schedule
 from engine.spec import normalize_spec
 
@@ -103,9 +103,27 @@ def rosenbrock_hessian(x: float, y: float) -> np.ndarray:
     return np.array([[2 - 400 * (y - x * x) + 800 * x * x, -400 * x], [-400 * x, 200.0]])
 
 
-def test_damped_newton_on_rosenbrock_is_numpys_and_indefinite_steps_go_downhill():
+def test_newton_as_taught_is_numpys_solve_and_is_drawn_to_a_saddle():
     f = compile_expression("(1 - x)**2 + 100*(y - x**2)**2").bind()
-    run = descend(f, (-1.2, 1.0), "newton", 0.5, 80)
+    run = descend(f, (-1.2, 1.0), "newton", 1.0, 20)
+    for k, (p, q) in enumerate(zip(run.points, run.points[1:], strict=False)):
+        step = -np.linalg.solve(rosenbrock_hessian(*p), np.array(f.gradient(p)))
+        assert np.allclose(np.subtract(q, p), step, rtol=1e-7, atol=1e-12), k
+    assert math.dist(run.points[-1], (1, 1)) < 1e-9
+    # The classic lesson: on a saddle, one full Newton step lands on the saddle point.
+    saddle = compile_expression("x**2 - y**2").bind()
+    run = descend(saddle, (1.0, 0.1), "newton", 1.0, 3)
+    assert np.allclose(run.points[1], (0.0, 0.0), atol=1e-15)
+    assert run.modified == (1, 2, 3) and run.points[-1] == run.points[1]  # and stays there
+    # Where H is singular there is no Newton step: the run stops and says so.
+    flat = compile_expression("x**2 + y**4").bind()
+    run = descend(flat, (1.0, 0.0), "newton", 1.0, 5)
+    assert run.status == "singular" and run.steps == 0
+
+
+def test_saddle_free_newton_on_rosenbrock_is_numpys_and_indefinite_steps_go_downhill():
+    f = compile_expression("(1 - x)**2 + 100*(y - x**2)**2").bind()
+    run = descend(f, (-1.2, 1.0), "saddle-free-newton", 0.5, 80)
     for k, (p, q) in enumerate(zip(run.points, run.points[1:], strict=False)):
         g = np.array(f.gradient(p))
         lam, vectors = np.linalg.eigh(rosenbrock_hessian(*p))
@@ -117,7 +135,7 @@ def test_damped_newton_on_rosenbrock_is_numpys_and_indefinite_steps_go_downhill(
     assert math.dist(run.points[-1], (1, 1)) < 1e-6
     # On a saddle, plain Newton jumps to the saddle point; this one leaves it downhill.
     saddle = compile_expression("x**2 - y**2").bind()
-    run = descend(saddle, (1.0, 0.1), "newton", 1.0, 3)
+    run = descend(saddle, (1.0, 0.1), "saddle-free-newton", 1.0, 3)
     assert run.modified == (1, 2, 3)
     assert all(b < a for a, b in zip(run.values, run.values[1:], strict=False))
 
@@ -125,7 +143,11 @@ def test_damped_newton_on_rosenbrock_is_numpys_and_indefinite_steps_go_downhill(
 def test_newton_in_one_dimension_and_on_a_flat_hessian():
     step, state = newton_update((4.0,), newton_init_state(), Hyper(1.0), (2.0,))
     assert step == (-2.0,) and state.modified == ()
-    step, state = newton_update((4.0,), newton_init_state(), Hyper(1.0), (0.0,))
+    step, state = newton_update((4.0,), newton_init_state(), Hyper(1.0), (-2.0,))
+    assert step == (2.0,) and state.modified == (1,)  # towards the maximum, and said
+    with pytest.raises(SingularHessian):
+        newton_update((4.0,), newton_init_state(), Hyper(1.0), (0.0,))
+    step, state = saddle_free_newton_update((4.0,), newton_init_state(), Hyper(1.0), (0.0,))
     assert step == (-4e8,) and state.modified == (1,)  # floored at δ, and said
 
 
@@ -228,10 +250,10 @@ def test_panels_over_the_rate_say_which_side_of_the_bound_they_are():
         "stability": True,
     }
     titles = [a["text"] for a in render_demo(spec)["figures"][0]["layout"]["annotations"]]
-    heads = [t.split("<br>")[0] for t in titles]
+    heads = [t.split("<br>")[:2] for t in titles]  # a line each, for narrow panels
     assert heads == [
-        "α = 0.05, below 2/λ_max = 0.1",
-        "α = 0.09, below 2/λ_max = 0.1",
-        "α = 0.15, above 2/λ_max = 0.1",
+        ["α = 0.05", "below 2/λ_max = 0.1"],
+        ["α = 0.09", "below 2/λ_max = 0.1"],
+        ["α = 0.15", "above 2/λ_max = 0.1"],
     ]
     assert titles[2].endswith("diverged") and not titles[0].endswith("diverged")

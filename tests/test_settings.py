@@ -165,7 +165,9 @@ def test_start_blog_makes_the_repository_an_owners_blog(tmp_path, guide):
     assert built.returncode == 0, built.stderr
     assert "built 1 article(s)" in built.stdout
     assert not (out / "guide").exists()  # a draft: the published site leaves it out
+    assert not (out / "data" / "anscombe.csv").exists()  # and the data only it reads
     page = (out / "first-note" / "index.html").read_text()
+    assert '<html lang="en"' in page and "language: " in (content / "_index.md").read_text()
     assert '<meta name="author" content="Ada: Lovelace">' in page
     assert "<title>On momentum · Notes on descent</title>" in page
     assert "https://ada.example.org/notes/first-note/" in (out / "feed.xml").read_text()
@@ -173,6 +175,7 @@ def test_start_blog_makes_the_repository_an_owners_blog(tmp_path, guide):
         drafts = run("--content", str(content), "--out", str(tmp_path / "d"), "--drafts")
         assert drafts.returncode == 0, drafts.stderr
         assert (tmp_path / "d" / "guide" / "index.html").exists()
+        assert (tmp_path / "d" / "data" / "anscombe.csv").exists()
 
 
 def test_start_blog_refuses_a_url_that_is_not_one(tmp_path):
