@@ -242,6 +242,17 @@ class IteratesFence:
         def at(*path: str | int) -> int:
             return line_of(lines, tuple(path), fence_line)
 
+        run_keys = (*RUN_KEYS, "path")  # (path: none is said to leave a table no run)
+        for name in raw:
+            if name not in TABLE_KEYS and name not in run_keys:
+                every = (*run_keys, *TABLE_KEYS)
+                self.fail(
+                    at(name),
+                    f"unknown key {name!r}{suggest(str(name), every)} (an iterates fence takes "
+                    f"the run's keys: {', '.join(run_keys)}; and the table's: "
+                    f"{', '.join(TABLE_KEYS)})",
+                )
+                return ""
         demo_keys = self.runs.expanded({k: v for k, v in raw.items() if k not in TABLE_KEYS})
         if "from" in raw:  # a demo's run, with this fence's keys on top
             try:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .expr import BoundExpression
-from .optimizers import OPTIMIZERS, SECOND_ORDER, Hyper, SingularHessian
+from .optimizers import OPTIMIZERS, SECOND_ORDER, Hyper, SingularHessian, clipped
 from .schedules import Schedule
 
 # A value or coordinate beyond these is "exploding": the run is called diverged.
@@ -71,6 +71,7 @@ def descend(
     eps: float | None = None,
     schedule: Schedule | None = None,
     grad_tol: float | None = None,
+    clip_norm: float | None = None,
 ) -> Trajectory:
     """Run ``steps`` iterations of ``optimizer`` from ``start`` on ``f``.
 
@@ -82,7 +83,8 @@ def descend(
     when an iterate leaves ``domain`` (recorded, then stop). ``clip=(lo, hi)`` clamps
     every coordinate instead. Otherwise ``max_steps``. The hyper-parameters after
     ``domain`` are those of :class:`~engine.optimizers.Hyper`; ``schedule`` varies ``lr``
-    from step to step (engine.schedules). Newton's method is given the exact Hessian.
+    from step to step (engine.schedules); ``clip_norm`` scales each gradient to that length
+    at most before the step (optimizers.clipped). Newton's method is given the exact Hessian.
     """
     opt = OPTIMIZERS[optimizer]
     update = opt.update
@@ -108,6 +110,8 @@ def descend(
             h = Hyper(schedule.rate(lr, k), momentum, alpha, beta1, beta2, eps)  # type: ignore[union-attr]
         try:
             g = tuple([-g for g in grad]) if ascent else grad
+            if clip_norm is not None:
+                g = clipped(g, clip_norm)
             if hessian_at is None:
                 step, state = update(g, state, h)
             else:

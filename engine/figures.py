@@ -8,6 +8,7 @@ domain, so a slider that moves only the start or the rate does not resample them
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -232,6 +233,7 @@ def trajectories(spec: dict[str, Any]) -> list[Trajectory]:
             ascent=spec["ascent"],
             clip=tuple(spec["clip"]) if spec["clip"] else None,
             schedule=schedule_of(spec),
+            clip_norm=spec["clip_norm"],
             **_hyper(spec),
         )
         for name in spec["optimizer"]
@@ -252,6 +254,7 @@ def _fit_run(spec: dict[str, Any], optimizer: str) -> Trajectory:
         optimizer,
         Hyper(spec["lr"], **_hyper(spec)),
         schedule_of(spec),
+        spec["clip_norm"],
     )
     return Trajectory(optimizer, result.params, result.losses, [], result.status)
 
@@ -799,6 +802,13 @@ def _panel_title(key: str, value: Any, run: Trajectory) -> str:
         compared = f"{tail}₀ = {value:g}"
     elif key == "fit.loss":
         compared = str(value).upper()
+    elif key == "schedule":
+        constants = ", ".join(f"{k} {v:g}" for k, v in value.items() if k != "kind")
+        compared = f"{value['kind']} schedule" + (f"<br>{constants}" if constants else "")
+    elif key == "warmup":
+        compared = f"{value}-step warm-up" if value else "no warm-up"
+    elif key == "clip_norm":
+        compared = f"gradient clipped to {value:g}"
     elif key == "fit.method":
         compared = f"{value} descent"
     elif key == "clip":
@@ -811,7 +821,7 @@ def _panel_title(key: str, value: Any, run: Trajectory) -> str:
             f"{symbol} = {value:g}" if isinstance(value, int | float) else f"{symbol} = {value}"
         )
     status = STATUS_WORDS[run.status].format(steps=run.steps)
-    return f"{compared.replace('-', '−')}<br>{status}"
+    return f"{re.sub(r'-(?=[0-9.])', '−', compared)}<br>{status}"  # a minus sign
 
 
 def _beyond_bound(title: str, rate: float, bound: float) -> str:
@@ -1148,26 +1158,39 @@ def landscape(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
 
 
 def weight(spec: dict[str, Any], runs: list[Trajectory]) -> Figure:
-    """MSE and MAE as functions of the weight alone, the intercept held at its best value."""
+    """MSE and MAE as functions of the weight alone, the intercept held at its best value:
+    each on an axis of its own (MSE left, MAE right), since MSE grows as the square of
+    what MAE grows as, and on one axis MAE would look flat."""
     data_set = dataset(spec)
     _, b_best = least_squares(data_set)
     (w0, w1), _ = spec["domain"]
     ws = linspace(w0, w1, CURVE_SAMPLES)
     everything = range(len(data_set.xs))
     data = []
-    for name, color in (("mse", "#1f77b4"), ("mae", "#ff7f0e")):
+    for name, color, axis in (("mse", "#0072B2", "y"), ("mae", "#D55E00", "y2")):
         value = FIT_LOSSES[name][0]
+        side = "left" if axis == "y" else "right"
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": name.upper(),
+                "name": f"{name.upper()} ({side} axis)",
                 "x": ws,
                 "y": [value(w, b_best, data_set, everything) for w in ws],
+                "yaxis": axis,
                 "line": {"color": color, "width": 2 + (name == spec["fit"]["loss"])},
             }
         )
-    layout = _layout(spec, "weight", "weight w", f"loss at b = {b_best:.3g}")
+    layout = _layout(spec, "weight", "weight w", f"MSE at b = {b_best:.3g}")
+    layout["yaxis"]["title"]["font"] = {"color": "#0072B2"}
+    layout["yaxis2"] = {
+        "title": {"text": "MAE", "font": {"color": "#D55E00"}},
+        "overlaying": "y",
+        "side": "right",
+        "showgrid": False,
+        "automargin": True,  # room for its tick labels and title, however wide
+    }
+    layout["margin"]["r"] = 60
     return {"data": data, "layout": layout}
 
 

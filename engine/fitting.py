@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .optimizers import OPTIMIZERS, Hyper
+from .optimizers import OPTIMIZERS, Hyper, clipped
 from .schedules import Schedule
 
 
@@ -112,6 +112,7 @@ def fit_line(
     optimizer: str = "gd",
     hyper: Hyper | None = None,
     schedule: Schedule | None = None,
+    clip_norm: float | None = None,
 ) -> Fit:
     """Descend on the loss with full batches, shuffled mini-batches, or single samples.
 
@@ -142,7 +143,8 @@ def fit_line(
                 order = everything[:]
                 rng.shuffle(order)
             batch, order = order[:size], order[size:]
-        step, state = opt.update(gradient(w, b, data, batch), state, h)
+        g = gradient(w, b, data, batch)
+        step, state = opt.update(g if clip_norm is None else clipped(g, clip_norm), state, h)
         w, b = w + step[0], b + step[1]
         current = value(w, b, data, everything)
         if not (math.isfinite(current) and abs(current) < 1e15):

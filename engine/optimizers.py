@@ -154,6 +154,13 @@ def adam_update(g: Vector, state: AdamState, h: Hyper) -> tuple[Vector, AdamStat
     return step, AdamState(t, m, v)
 
 
+def clipped(g: Vector, max_norm: float) -> Vector:
+    """Gradient clipping by norm, as ``torch.nn.utils.clip_grad_norm_``:
+    g ← g · min(1, c / (‖g‖ + 10⁻⁶)), c = ``max_norm``."""
+    coef = max_norm / (math.hypot(*g) + 1e-6)
+    return tuple([gi * coef for gi in g]) if coef < 1.0 else g
+
+
 # --- Newton's method, as taught, and saddle-free ------------------------------------------
 class NewtonState(NamedTuple):
     t: int  # steps taken

@@ -219,6 +219,14 @@ DEMO_KEYS: dict[str, Key] = {
     ),
     "ascent": Key("true: climb instead of descend", run=True),
     "clip": Key("[low, high]: clamp every coordinate of every iterate", run=True),
+    "clip_norm": numeric(
+        "scale each gradient to this length at most, as torch.nn.utils.clip_grad_norm_ does",
+        None,
+        0.0,
+        1e6,
+        True,
+        lo_open=True,
+    ),
     "schedule": Key(
         "a learning-rate schedule with torch's names: {kind: step, step_size, gamma}, "
         "{kind: exponential, gamma} or {kind: cosine, T_max, eta_min}",
@@ -816,7 +824,7 @@ def _labels(
     return out
 
 
-RUN_NUMBERS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps")
+RUN_NUMBERS = ("lr", "steps", "tol", "momentum", "alpha", "beta1", "beta2", "eps", "clip_norm")
 MAX_COMPARE = 4
 NOT_VARIED = ("compare", "plots", "controls", "labels", "title", "id", "caption", "show_source")
 
@@ -828,6 +836,9 @@ def comparable(spec: dict[str, Any]) -> list[str]:
     keys += [f"params.{name}" for name in spec["params"]]
     if spec["fit"] is not None:
         keys += [f"fit.{key}" for key in FIT_OPTIONS if key != "landscape"]
+    keys += ["schedule", "warmup"]
+    if spec.get("schedule"):  # its constants, as a control sets them: schedule.gamma
+        keys += [f"schedule.{name}" for name in SCHEDULE_CONSTANTS[spec["schedule"]["kind"]]]
     return keys
 
 
@@ -839,7 +850,7 @@ def compare_variant(raw: Mapping[str, Any], spec: dict[str, Any], key: str, valu
     if head == "start" and tail:
         out["start"] = list(spec["start"])
         out["start"]["xy".index(tail)] = value
-    elif head in ("params", "fit") and tail:
+    elif head in ("params", "fit", "schedule") and tail:
         out[head] = {**spec[head], tail: value}
     else:
         out[key] = value

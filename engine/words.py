@@ -255,9 +255,14 @@ def weight_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]
     for trace in figure["data"]:
         ys = [(y, x) for x, y in zip(trace["x"], trace["y"], strict=True) if y is not None]
         if ys:
-            parts.append(f"{trace['name']} is least at w = {number(min(ys)[1])}")
+            loss = trace["name"].split(" (")[0]
+            parts.append(f"{loss} is least at w = {number(min(ys)[1])}")
     _, b_best = least_squares(dataset(spec))
-    return [f"With b held at {number(b_best)}, " + " and ".join(parts) + "."]
+    return [
+        f"With b held at {number(b_best)}, "
+        + " and ".join(parts)
+        + " (each on an axis of its own: MSE left, MAE right)."
+    ]
 
 
 def summary(spec: Spec, said: list[list[str]]) -> str:

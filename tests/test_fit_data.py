@@ -200,3 +200,17 @@ def test_the_least_absolute_deviations_line_is_the_lps_optimum(seed):
     assert least_squares(Dataset(tuple(xs), tuple(ys))) == pytest.approx(
         tuple(np.polyfit(xs, ys, 1)), rel=1e-9
     )
+
+
+def test_a_fits_gradient_is_clipped_by_norm_as_torch_clips():
+    from engine.fitting import Dataset, fit_line
+
+    xs, ys = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 3.0, 5.0, 4.0])
+    run = fit_line(Dataset(tuple(xs), tuple(ys)), lr=0.1, steps=20, clip_norm=0.5)
+    w = b = 0.0
+    for k in range(20):  # full-batch MSE descent, the gradient scaled to 0.5 at most
+        r = w * xs + b - ys
+        g = np.array([np.mean(2 * r * xs), np.mean(2 * r)])
+        g *= min(1.0, 0.5 / (np.linalg.norm(g) + 1e-6))
+        w, b = w - 0.1 * g[0], b - 0.1 * g[1]
+        assert run.params[k + 1] == pytest.approx((w, b), rel=1e-12, abs=1e-15)

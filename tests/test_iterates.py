@@ -299,3 +299,11 @@ def test_a_number_inside_a_formula_is_typeset_as_the_engines(tmp_path):
 def test_a_number_mistake_inside_a_formula_is_an_error_at_its_line(tmp_path, formula, message):
     _, errors = render(tmp_path, NUMBERS + f"\nSee {formula}.\n")
     assert [e for e in errors if e.startswith("18: ") and message in e], errors
+
+
+def test_an_unknown_key_lists_the_iterates_fences_own_keys(tmp_path):
+    _, errors = render(tmp_path, QUADRATIC.format(extra="colums: [k, x]"))
+    (error,) = errors
+    assert error.startswith("11: iterates: unknown key 'colums'; did you mean 'columns'?"), error
+    assert "and the table's: columns, rows" in error and "from" in error
+    assert "plots" not in error and "controls" not in error  # a table draws no chart

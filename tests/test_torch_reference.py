@@ -51,7 +51,13 @@ STEPS = 30
 
 
 def torch_run(
-    function, start, optimizer: str, lr: float, schedule: dict | None = None, warmup: int = 0
+    function,
+    start,
+    optimizer: str,
+    lr: float,
+    schedule: dict | None = None,
+    warmup: int = 0,
+    clip_norm: float | None = None,
 ) -> np.ndarray:
     """The iterates of torch's own loop: step the optimizer, then the scheduler."""
     theta = torch.tensor(start, dtype=torch.float64, requires_grad=True)
@@ -70,6 +76,8 @@ def torch_run(
     for _ in range(STEPS):
         opt.zero_grad()
         function(theta[0], theta[1]).backward()
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_([theta], clip_norm)
         opt.step()
         for s in schedulers:
             s.step()
@@ -112,6 +120,17 @@ def test_a_warm_up_alone_is_torchs_linear_ramp():
     expression, in_torch, start, lr = FUNCTIONS["bowl"]
     ours = engine_run(expression, start, "gd", lr, warmup=8)
     same(ours, torch_run(in_torch, start, "gd", lr, warmup=8))
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("function", ["rosenbrock", "wavy"])
+def test_clipping_by_norm_is_torchs_clip_grad_norm(optimizer, function):
+    expression, in_torch, start, lr = FUNCTIONS[function]
+    lr = lr * 20  # a rate at which unclipped steps would be large: the clip bites
+    ours = engine_run(expression, start, optimizer, lr, clip_norm=1.0)
+    same(ours, torch_run(in_torch, start, optimizer, lr, clip_norm=1.0))
+    with pytest.raises(AssertionError):  # and it changed the run
+        same(ours, torch_run(in_torch, start, optimizer, lr))
 
 
 def test_the_reference_can_tell_schedules_apart():

@@ -459,3 +459,61 @@ def test_maps_of_the_domain_say_a_click_sets_the_start():
     assert curve["layout"]["meta"]["tap"] == {"x": ["start", 0]}
     (landscape,) = render_demo({"fit": True, "plots": "landscape"})["figures"]
     assert landscape["layout"]["meta"]["tap"] == taps  # a fit starts at (w, b)
+
+
+def test_mse_and_mae_against_the_weight_each_have_their_own_axis():
+    result = render_demo({"fit": {"loss": "mae"}, "plots": ["weight"]})
+    figure = result["figures"][0]
+    mse, mae = figure["data"]
+    assert (mse.get("yaxis"), mae["yaxis"]) == ("y", "y2")
+    assert figure["layout"]["yaxis2"]["overlaying"] == "y"
+    assert figure["layout"]["yaxis2"]["side"] == "right"
+    # on one axis MAE's range would be a sliver of MSE's: here each fills its own
+    assert (max(mae["y"]) - min(mae["y"])) < 0.5 * (max(mse["y"]) - min(mse["y"]))
+    assert "(left axis)" in mse["name"] and "(right axis)" in mae["name"]
+    assert "each on an axis of its own: MSE left, MAE right" in result["summary"]
+
+
+@pytest.mark.parametrize(
+    ("compare", "extra", "titles"),
+    [
+        (
+            {"schedule": [{"kind": "step", "step_size": 5, "gamma": 0.5}, {"kind": "cosine"}]},
+            {},
+            ["step schedule<br>step_size 5, gamma 0.5", "cosine schedule"],
+        ),
+        ({"warmup": [0, 5]}, {}, ["no warm-up", "5-step warm-up"]),
+        (
+            {"schedule.gamma": [0.5, 0.9]},
+            {"schedule": {"kind": "exponential", "gamma": 0.7}},
+            ["gamma = 0.5", "gamma = 0.9"],
+        ),
+        ({"clip_norm": [0.5, 2]}, {}, ["gradient clipped to 0.5", "gradient clipped to 2"]),
+    ],
+)
+def test_compare_varies_schedules_warm_up_and_clipping(compare, extra, titles):
+    spec = {"function": "x**2 + 10*y**2", "start": [1.5, 1.2], "lr": 0.05, "steps": 30}
+    result = render_demo({**spec, **extra, "plots": ["multiples"], "compare": compare})
+    shown = [a["text"].rsplit("<br>", 1)[0] for a in result["figures"][0]["layout"]["annotations"]]
+    assert shown == titles
+    ((key, values),) = compare.items()
+    for panel, value in zip(result["figures"][0]["data"][1::2], values, strict=False):
+        assert panel["meta"][key] == value
+    # each panel is the engine's run with that value, as a demo of its own would draw it
+    for value in values:
+        variant = {**spec, **extra}
+        if key == "schedule.gamma":
+            variant["schedule"] = {**variant["schedule"], "gamma": value}
+        else:
+            variant[key] = value
+        own = render_demo({**variant, "plots": ["contour"]})["runs"][0]
+        assert own["end"] in [r["end"] for r in _panel_runs({**spec, **extra}, compare)]
+
+
+def _panel_runs(spec: dict, compare: dict) -> list[dict]:
+    from engine.figures import multiples, trajectories
+    from engine.spec import normalize_spec
+
+    full = normalize_spec({**spec, "plots": ["multiples"], "compare": compare})
+    figure = multiples(full, trajectories(full))
+    return [{"end": list(runs[0].points[-1])} for runs in figure["panel_runs"]]
