@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.catalogue import CATALOGUE
 from engine.optimizers import OPTIMIZERS
-from engine.spec import NUMBERS, SCHEDULE_NUMBERS
+from engine.spec import NUMBERS, PER_OPTIMIZER, SCHEDULE_NUMBERS
 
 FIT_SLIDERS = ("points", "noise", "seed", "batch_size", "w", "b")
 FIT_SELECTS = {"loss": ("mse", "mae"), "method": ("batch", "minibatch", "stochastic")}
@@ -82,6 +82,16 @@ class Control:
         return self.step
 
 
+def own_settings(spec: dict[str, Any]) -> list[str]:
+    """The sliders of settings a demo gives per optimizer: ``lr.adam`` for ``lr: {adam: …}``."""
+    return [
+        f"{key}.{name}"
+        for name, own in spec.get("per_optimizer", {}).items()
+        for key in own
+        if key in PER_OPTIMIZER and key in NUMBERS
+    ]
+
+
 def spec_path(name: str) -> list[str | int]:
     """``start.y`` → ``["start", 1]``; ``params.a`` → ``["params", "a"]``; ``lr`` → ``["lr"]``."""
     parts: list[str | int] = []
@@ -111,7 +121,9 @@ def _limit_problem(name: str, lo: float, hi: float) -> str | None:
     """Why a slider from ``lo`` to ``hi`` cannot set ``name``, or None: it would reach
     values the key does not allow (a numeric key's own range), or numbers too large to
     step through (a start or a parameter)."""
-    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name)
+    key, _, optimizer = name.partition(".")
+    own = NUMBERS.get(key) if key in PER_OPTIMIZER and optimizer in OPTIMIZERS else None
+    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name) or own
     if number is not None:
         if not number.allows(hi):
             return f"max {hi:g} is outside {name}'s range: {name} must be {number.allowed}"
@@ -150,6 +162,7 @@ def build_controls(
     sliders += fit_sliders
     if spec.get("schedule"):  # a schedule's constants (schedule.gamma, …)
         sliders += [f"schedule.{k}" for k in spec["schedule"] if k != "kind"]
+    sliders += own_settings(spec)  # lr.adam, where a race gives each optimizer its own
     known = [*sliders, "optimizer", "function", *fit_selects, "play"]
     controls: list[Control] = []
     for name, options in declared.items():
@@ -255,8 +268,12 @@ def _slider(
 ) -> Control | None:
     path = spec_path(name)
     node: Any = spec
-    for part in path:
-        node = node[part] if node is not None else None
+    key, _, optimizer = name.partition(".")
+    if optimizer in spec.get("per_optimizer", {}):  # lr.adam: that run's own rate
+        node = spec["per_optimizer"][optimizer].get(key)
+    else:
+        for part in path:
+            node = node[part] if node is not None else None
     value = node
     if name == "eps" and value is None:
         value = 1e-8
@@ -286,7 +303,9 @@ def _slider(
             )
         )
         return None
-    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name)
+    key, _, optimizer = name.partition(".")
+    own = NUMBERS.get(key) if key in PER_OPTIMIZER and optimizer in OPTIMIZERS else None
+    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name) or own
     whole = name in ("fit.points", "fit.seed", "fit.batch_size") or (
         number is not None and number.whole
     )

@@ -124,6 +124,17 @@ class DemoFence:
                 )
             )
             return ""
+        for key in ("caption", "title", "labels"):  # text drawn as it is, never Markdown
+            if "{=" in json.dumps(raw.get(key), ensure_ascii=False):
+                self.errors.append(
+                    ContentError(
+                        self.path,
+                        line_of(lines, (key,), fence_line),
+                        f"demo: {key} holds an engine number ({{=…}}), which only the prose "
+                        "fills in; write it in a sentence beside the demo instead",
+                    )
+                )
+                return ""
         count = len(self.errors)
         raw = self.runs.expanded(raw)
         raw = with_file_data(raw, self.path, self.errors, line_of(lines, ("fit", "data"), first))

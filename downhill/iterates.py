@@ -35,7 +35,7 @@ from markdown.util import AtomicString
 
 from engine import SpecError, normalize_spec
 from engine.descent import Trajectory
-from engine.figures import RUN_WORDS, STATUS_WORDS, trajectories
+from engine.figures import RUN_WORDS, STATUS_WORDS, settings_of, trajectories
 from engine.spec import NUMBERS as SPEC_NUMBER_TABLE
 from engine.spec import RUN_KEYS, suggest
 
@@ -497,8 +497,13 @@ class ArticleNumbers:
                 f"{suggest(run_id, self.runs.specs)} (ids here: {known})"
             )
             return None
-        if quantity in SPEC_NUMBERS and not m.group("index") and not m.group("optimizer"):
-            value = self.runs.specs[run_id][0].get(quantity)
+        if quantity in SPEC_NUMBERS and not m.group("index"):
+            spec = self.runs.specs[run_id][0]
+            wanted = m.group("optimizer")
+            if wanted is not None and wanted not in spec["optimizer"]:
+                fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(spec['optimizer'])}")
+                return None
+            value = settings_of(spec, wanted).get(quantity) if wanted else spec.get(quantity)
             if value is None:
                 fail(f"{run_id} leaves {quantity} to the optimizer's default; set it to quote it")
                 return None

@@ -90,7 +90,24 @@ def run_line(optimizer: str, **extra: Any) -> dict[str, Any]:
 def run_name(spec: dict[str, Any], optimizer: str) -> str:
     """A run's legend name: the author's (``labels.runs``), else e.g. "Adam, α = 0.1"."""
     named = spec["labels"]["runs"].get(optimizer)
-    return named or f"{RUN_WORDS[optimizer]}, α = {spec['lr']:g}"
+    own = settings_of(spec, optimizer)
+    return named or f"{RUN_WORDS[optimizer]}, α = {own['lr']:g}" + _own_settings(spec, optimizer)
+
+
+def _own_settings(spec: dict[str, Any], optimizer: str) -> str:
+    """A run's settings of its own besides α, for its legend name: ", μ = 0.95"."""
+    own = spec.get("per_optimizer", {}).get(optimizer, {})
+    said = []
+    for key, value in own.items():
+        if key == "lr":
+            continue
+        if key == "schedule":
+            said.append(f"{value['kind']} schedule" if value else "no schedule")
+        elif key == "warmup":
+            said.append(f"{value}-step warm-up")
+        else:
+            said.append(f"{COMPARED_SYMBOLS.get(key, key)} = {value:g}")
+    return "".join(f", {s}" for s in said)
 
 
 def schedule_words(spec: dict[str, Any]) -> str:
@@ -209,6 +226,12 @@ def _domain_key(spec: dict[str, Any]) -> tuple:
 
 
 # --- runs -----------------------------------------------------------------------------
+def settings_of(spec: dict[str, Any], optimizer: str) -> dict[str, Any]:
+    """The spec as ``optimizer``'s run sees it: its own settings (``lr: {adam: 0.05}``)
+    over the demo's."""
+    return {**spec, **spec.get("per_optimizer", {}).get(optimizer, {})}
+
+
 def _hyper(spec: dict[str, Any]) -> dict[str, Any]:
     keys = ("momentum", "alpha", "beta1", "beta2", "eps")
     return {k: spec[k] for k in keys}
@@ -222,25 +245,28 @@ def trajectories(spec: dict[str, Any]) -> list[Trajectory]:
     if spec["fit"] is not None:
         return [_fit_run(spec, name) for name in spec["optimizer"]]
     f = bound_function(spec)
-    return [
-        descend(
-            f,
-            spec["start"],
-            optimizer=name,
-            lr=spec["lr"],
-            steps=spec["steps"],
-            tol=spec["tol"],
-            ascent=spec["ascent"],
-            clip=tuple(spec["clip"]) if spec["clip"] else None,
-            schedule=schedule_of(spec),
-            clip_norm=spec["clip_norm"],
-            **_hyper(spec),
-        )
-        for name in spec["optimizer"]
-    ]
+    return [_run(f, settings_of(spec, name), name) for name in spec["optimizer"]]
+
+
+def _run(f: BoundExpression, spec: dict[str, Any], optimizer: str) -> Trajectory:
+    """One optimizer's run, with its own settings (``spec`` is ``settings_of`` it)."""
+    return descend(
+        f,
+        spec["start"],
+        optimizer=optimizer,
+        lr=spec["lr"],
+        steps=spec["steps"],
+        tol=spec["tol"],
+        ascent=spec["ascent"],
+        clip=tuple(spec["clip"]) if spec["clip"] else None,
+        schedule=schedule_of(spec),
+        clip_norm=spec["clip_norm"],
+        **_hyper(spec),
+    )
 
 
 def _fit_run(spec: dict[str, Any], optimizer: str) -> Trajectory:
+    spec = settings_of(spec, optimizer)
     fit = spec["fit"]
     result = fit_line(
         dataset(spec),

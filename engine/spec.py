@@ -455,6 +455,36 @@ def _options(raw: Any, key: str, bad: Bad) -> dict[str, Any]:
     return out
 
 
+# The settings a race may give each optimizer its own of: ``lr: {gd: 0.01, adam: 0.1}``.
+PER_OPTIMIZER = ("lr", "momentum", "alpha", "beta1", "beta2", "eps", "clip_norm", "warmup")
+
+
+def _as_number(value: Any, number: Number) -> Any:
+    return value if number.whole or value is None else float(value)
+
+
+def _per_optimizer(
+    key: str, value: Mapping, optimizers: list[str], bad: Bad, problem: Callable[..., Any]
+) -> dict[str, Any]:
+    """A setting given per optimizer (``lr: {gd: 0.01, adam: 0.1}``), each value checked as
+    the key's own; an optimizer the demo does not run is an error."""
+    out = {}
+    for name, own in value.items():
+        if name not in optimizers:
+            bad(
+                (key, name),
+                f"{key}.{name}: {name!r} is not an optimizer of this demo (it runs "
+                f"{', '.join(optimizers)}){suggest(str(name), optimizers)}",
+            )
+            continue
+        wrong = problem(f"{key}.{name}", own)
+        if wrong:
+            bad((key, name), wrong)
+            continue
+        out[name] = own
+    return out
+
+
 def _read_by_a_chart(raw: Mapping[str, Any], plots: list[str], bad: Bad) -> None:
     """A key that only some plot kinds read (``PlotKind.keys``) needs one of them drawn: else
     it would change nothing, in silence. (Small multiples draw other kinds' panels.)"""
@@ -579,8 +609,14 @@ def normalize_spec(raw: Mapping[str, Any], *, panel: bool = False) -> dict[str, 
             )
     known = [n for n in names if isinstance(n, str) and n in OPTIMIZERS]
     spec["optimizer"] = list(dict.fromkeys(known)) or ["gd"]
+    spec["per_optimizer"] = {name: {} for name in spec["optimizer"]}
     for key, number in NUMBERS.items():
         value = raw.get(key, number.default)
+        if key in PER_OPTIMIZER and isinstance(value, Mapping):
+            own = _per_optimizer(key, value, spec["optimizer"], bad, number.problem)
+            for name, own_value in own.items():
+                spec["per_optimizer"][name][key] = _as_number(own_value, number)
+            value = number.default  # what an optimizer the mapping leaves out runs with
         if value is None and number.default is None:
             spec[key] = None
             continue
@@ -588,7 +624,7 @@ def normalize_spec(raw: Mapping[str, Any], *, panel: bool = False) -> dict[str, 
         if problem:
             bad((key,), problem)
             value = number.default
-        spec[key] = value if number.whole or value is None else float(value)
+        spec[key] = _as_number(value, number)
     ascent = raw.get("ascent", False)
     if not isinstance(ascent, bool):
         bad(("ascent",), "ascent must be true or false")
@@ -604,7 +640,20 @@ def normalize_spec(raw: Mapping[str, Any], *, panel: bool = False) -> dict[str, 
         bad(("clip",), "clip must be [low, high] with low < high")
         clip = None
     spec["clip"] = [float(c) for c in clip] if clip else None
-    spec["schedule"] = _schedule(raw.get("schedule"), bad)
+    schedule = raw.get("schedule")
+    if (  # a schedule per optimizer: {gd: {kind: step, …}, adam: {kind: cosine, …}}
+        isinstance(schedule, Mapping)
+        and schedule
+        and "kind" not in schedule
+        and all(name in OPTIMIZERS for name in schedule)
+    ):
+        for name, own in schedule.items():
+            if name not in spec["optimizer"]:
+                bad(("schedule", name), f"schedule.{name}: {name!r} is not run by this demo")
+                continue
+            spec["per_optimizer"][name]["schedule"] = _schedule(own, bad)
+        schedule = None
+    spec["schedule"] = _schedule(schedule, bad)
     second = [n for n in spec["optimizer"] if n in SECOND_ORDER]
     if second and kind == "fit":
         bad(("optimizer",), "Newton's method needs a function's Hessian; a line fit has none here")

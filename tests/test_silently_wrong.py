@@ -367,3 +367,8 @@ def test_a_site_url_that_is_no_address_is_an_error_at_its_line(tmp_path, url, wo
     (content / "_index.md").write_text(f"---\ntitle: Blog\nurl: '{url}'\n---\n")
     errors = build_errors(tmp_path, FRONT + "Text.\n")
     assert [e for e in errors if e.startswith("3: ") and words in e], errors
+
+
+def test_an_engine_number_in_a_caption_is_an_error_not_source_text(tmp_path):
+    errors = build_errors(tmp_path, demo("id: d\ncaption: 'Ends at {=d.x:.3f}'\n"))
+    assert [e for e in errors if e.startswith("12: demo: caption holds an engine number")], errors
