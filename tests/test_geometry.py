@@ -155,6 +155,17 @@ def test_every_article_is_laid_out_cleanly(browser, site_url, slug, width):
     assert not found, "\n".join(found)
 
 
+@pytest.mark.parametrize("width", [768, 1024])
+def test_an_articles_panel_titles_hold_between_phone_and_laptop(browser, site_url, width):
+    """Issue 34: multiples' titles ran together at tablet widths; the article with small
+    multiples, with its own titles, at the two widths the article test above leaves out."""
+    widths, charts = measured(browser, f"{site_url}/learning-rates-and-optimizers/", width)
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    assert any(p["kind"] == "panel title" for chart in charts for p in chart["parts"])
+    found = [problem for chart in charts for problem in problems_of(chart)]
+    assert not found, "\n".join(found)
+
+
 WIDE = """---
 title: Wide things
 date: 2026-12-03
