@@ -53,6 +53,8 @@ class Control:
     options: list[str] = field(default_factory=list)
     interval: int = 120  # ms between frames when playing
     whole: bool = False  # a whole-number key: a log slider's value is rounded
+    labels: list[str] = field(default_factory=list)  # a select's words per option, if not its own
+    json: bool = False  # a select whose options are JSON values (a schedule), not names
 
     @property
     def path_json(self) -> str:
@@ -163,7 +165,7 @@ def build_controls(
     if spec.get("schedule"):  # a schedule's constants (schedule.gamma, …)
         sliders += [f"schedule.{k}" for k in spec["schedule"] if k != "kind"]
     sliders += own_settings(spec)  # lr.adam, where a race gives each optimizer its own
-    known = [*sliders, "optimizer", "function", *fit_selects, "play"]
+    known = [*sliders, "optimizer", "function", "schedule", *fit_selects, "play"]
     controls: list[Control] = []
     for name, options in declared.items():
         where: tuple[str | int, ...] = ("controls", name)
@@ -184,7 +186,9 @@ def build_controls(
             continue
         if name == "play":
             kind = "play"
-        elif name in ("optimizer", "function", *fit_selects) and options.get("type") != "text":
+        elif name in ("optimizer", "function", "schedule", *fit_selects) and (
+            options.get("type") != "text"
+        ):
             kind = "select"
         elif name == "function":
             kind = "text"
@@ -239,6 +243,8 @@ def _select(
         )
         return None
     path = spec_path(name)
+    if name == "schedule":
+        return _schedule_select(choices, spec, label, where, problems)
     if name == "optimizer":
         allowed, what, current = OPTIMIZERS, "optimizer", spec["optimizer"][0]
     elif name == "function":
@@ -256,6 +262,59 @@ def _select(
         )
         return None
     return Control(name, "select", label, path, current, options=[str(c) for c in choices])
+
+
+def _schedule_select(
+    choices: list, spec: dict[str, Any], label: str, where: tuple, problems: list
+) -> Control | None:
+    """``schedule: {options: [none, {kind: step, …}, {kind: cosine, …}]}``: each option a
+    whole schedule (its constants with it), checked as the demo's own would be."""
+    from engine import SpecError, normalize_spec
+
+    values: list[Any] = []
+    for i, choice in enumerate(choices):
+        value = None if choice in (None, "none") else choice
+        try:
+            value = normalize_spec({"function": "x**2", "start": [1], "schedule": value})[
+                "schedule"
+            ]
+        except SpecError as exc:
+            issue = exc.issues[0]
+            problems.append(((*where, "options", i), f"schedule option {i + 1}: {issue.message}"))
+            continue
+        values.append(value)
+    if len(values) < len(choices):
+        return None
+    texts = [schedule_json(v) for v in values]
+    current = schedule_json(spec.get("schedule"))
+    if current not in texts:
+        problems.append(
+            ((*where, "options"), "the demo's own schedule is not among the options; add it")
+        )
+        return None
+    return Control(
+        "schedule",
+        "select",
+        label,
+        ["schedule"],
+        current,
+        options=texts,
+        labels=[schedule_label(v) for v in values],
+        json=True,
+    )
+
+
+def schedule_json(value: Any) -> str:
+    """A schedule as a select's option value: canonical JSON (``null`` for none)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def schedule_label(value: Any) -> str:
+    """A schedule in words for its option: "cosine, T_max 40"; "constant" for none."""
+    if not value:
+        return "constant"
+    constants = ", ".join(f"{k} {v:g}" for k, v in value.items() if k != "kind")
+    return value["kind"] + (f", {constants}" if constants else "")
 
 
 def _slider(

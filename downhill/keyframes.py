@@ -228,7 +228,11 @@ def keyframes(
         elif control.kind == "select":
             exact[control.name] = True
             table[control.name] = [
-                (option, _with(built_raw, control.path, option)) for option in control.options
+                (
+                    option,
+                    _with(built_raw, control.path, json.loads(option) if control.json else option),
+                )
+                for option in control.options
             ]
     if not table:
         return None

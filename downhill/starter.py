@@ -40,7 +40,7 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "1588d1939ac0d0c33583b7fa878aef752bf8cd9b7e95ab66c02ba5b8021e8c6e",
+    "guide.md": "a8e67614b5fcd949dded53919be03c8123d6f6d3d1aed1eeef817c141af476d2",
     "momentum-in-a-notebook.ipynb": (
         "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),

@@ -20,6 +20,8 @@ export function valueOf(input) {
     const value = Number((10 ** raw).toPrecision(4));
     return input.dataset.whole ? Math.round(value) : value;
   }
+  // a select of whole values (a schedule with its constants), not of names
+  if (input.dataset.json !== undefined) return JSON.parse(input.value);
   return input.value;
 }
 

@@ -87,8 +87,8 @@ def blocks_of(site: Path) -> list[Block]:
 def control_of(name: str, attrs: dict[str, str]) -> Control:
     """The control as the page's script reads its element (spec_value needs its scale)."""
     path = json.loads(attrs["data-path"])
-    if attrs["tag"] == "select":
-        return Control(name, "select", name, path, "")
+    if attrs["tag"] == "select":  # (data-json: its options are JSON values, a schedule)
+        return Control(name, "select", name, path, "", json="data-json" in attrs)
     return Control(
         name,
         "range",
@@ -113,7 +113,10 @@ def states(block: Block, site: Path) -> list[tuple[str, Any, int]]:
         ]
         picked = {kept[round(s * (len(kept) - 1))] for s in SAMPLE} if kept else set()
         for position, frame in sorted(picked, key=lambda pf: pf[1]):
-            value = position if control.kind == "select" else spec_value(control, position)
+            if control.kind == "select":
+                value = json.loads(position) if control.json else position
+            else:
+                value = spec_value(control, position)
             out.append((name, value, frame))
     return out
 

@@ -109,3 +109,49 @@ def test_the_prose_quotes_a_runs_own_setting(tmp_path):
     numbers = re.findall(r'<span class="engine-number"[^>]*>([^<]*)</span>', html)
     ends = render_demo({**RACE, "optimizer": ["gd", "adam"], "lr": {"gd": 0.001, "adam": 0.05}})
     assert numbers == ["0.05", f"{ends['runs'][1]['end'][0]:.3f}".replace("-", "−"), "0.001"]
+
+
+SCHEDULES = {
+    "function": "x**2 + 10*y**2",
+    "start": [1.5, 1.2],
+    "lr": 0.09,
+    "steps": 40,
+    "schedule": {"kind": "cosine", "T_max": 40},
+    "controls": {
+        "schedule": {
+            "options": [
+                "none",
+                {"kind": "step", "step_size": 10, "gamma": 0.5},
+                {"kind": "cosine", "T_max": 40},
+            ]
+        }
+    },
+}
+
+
+def test_a_select_of_whole_schedules_and_its_keyframes():
+    spec = normalize_spec(SCHEDULES)
+    (control,), problems = build_controls(SCHEDULES["controls"], spec)
+    assert problems == [] and control.json and control.path == ["schedule"]
+    assert control.labels == [
+        "constant",
+        "step, step_size 10, gamma 0.5",
+        "cosine, T_max 40, eta_min 0",
+    ]
+    assert control.value == control.options[2]  # the demo's own schedule, normalized
+    frames = json.loads(keyframes(SCHEDULES, render_demo(SCHEDULES), [control]).text)
+    entry = frames["controls"]["schedule"]
+    step = frames["frames"][entry["frames"][1]]
+    expected = render_demo(
+        {**SCHEDULES, "schedule": {"kind": "step", "step_size": 10, "gamma": 0.5}}
+    )
+    assert step["summary"] == expected["summary"]
+    constant = frames["frames"][entry["frames"][0]]
+    assert constant["summary"] == render_demo({**SCHEDULES, "schedule": None})["summary"]
+
+
+def test_a_schedule_option_the_engine_refuses_is_an_error_at_it():
+    raw = {**SCHEDULES, "controls": {"schedule": {"options": ["none", {"kind": "cosin"}]}}}
+    _, problems = build_controls(raw["controls"], normalize_spec({**raw, "controls": {}}))
+    (path, message), *_ = problems
+    assert path == ("controls", "schedule", "options", 1) and "did you mean 'cosine'" in message
