@@ -73,7 +73,10 @@ def test_every_frame_is_the_engines_answer(article, raw):
         for name, entry in document["controls"].items():
             control = by_name[name]
             for position, number in zip(entry["positions"], entry["frames"], strict=True):
-                value = position if control.kind == "select" else spec_value(control, position)
+                if control.kind == "select":  # a schedule select's options are JSON
+                    value = json.loads(position) if control.json else position
+                else:
+                    value = spec_value(control, position)
                 spec = with_value(raw, control.path, value)
                 want = json.loads(to_json(render_demo(spec)))
                 frame = None if number is None else document["frames"][number]
