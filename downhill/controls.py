@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.catalogue import CATALOGUE
 from engine.optimizers import OPTIMIZERS
-from engine.spec import NUMBERS, PER_OPTIMIZER, SCHEDULE_NUMBERS
+from engine.spec import NUMBERS, PER_OPTIMIZER, SCHEDULE_NUMBERS, Number
 
 FIT_SLIDERS = ("points", "noise", "seed", "batch_size", "w", "b")
 FIT_SELECTS = {"loss": ("mse", "mae"), "method": ("batch", "minibatch", "stochastic")}
@@ -119,13 +119,19 @@ MAX_SLIDER_POSITIONS = 1_000_000
 SLIDER_BOUND = 1e9  # a start or parameter slider's ends at most this far from 0
 
 
+def number_of(name: str) -> Number | None:
+    """The numeric key a slider sets, with its range: ``lr``, ``schedule.gamma``, or a run's
+    own setting (``lr.adam`` is an ``lr``); None for a start or a parameter."""
+    key, _, optimizer = name.partition(".")
+    own = NUMBERS.get(key) if key in PER_OPTIMIZER and optimizer in OPTIMIZERS else None
+    return NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name) or own
+
+
 def _limit_problem(name: str, lo: float, hi: float) -> str | None:
     """Why a slider from ``lo`` to ``hi`` cannot set ``name``, or None: it would reach
     values the key does not allow (a numeric key's own range), or numbers too large to
     step through (a start or a parameter)."""
-    key, _, optimizer = name.partition(".")
-    own = NUMBERS.get(key) if key in PER_OPTIMIZER and optimizer in OPTIMIZERS else None
-    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name) or own
+    number = number_of(name)
     if number is not None:
         if not number.allows(hi):
             return f"max {hi:g} is outside {name}'s range: {name} must be {number.allowed}"
@@ -362,9 +368,7 @@ def _slider(
             )
         )
         return None
-    key, _, optimizer = name.partition(".")
-    own = NUMBERS.get(key) if key in PER_OPTIMIZER and optimizer in OPTIMIZERS else None
-    number = NUMBERS.get(name) or SCHEDULE_NUMBERS.get(name) or own
+    number = number_of(name)
     whole = name in ("fit.points", "fit.seed", "fit.batch_size") or (
         number is not None and number.whole
     )

@@ -497,19 +497,17 @@ class ArticleNumbers:
                 f"{suggest(run_id, self.runs.specs)} (ids here: {known})"
             )
             return None
+        spec, wanted = self.runs.specs[run_id][0], m.group("optimizer")
+        if wanted is not None and wanted not in spec["optimizer"]:
+            fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(spec['optimizer'])}")
+            return None
         if quantity in SPEC_NUMBERS and not m.group("index"):
-            spec = self.runs.specs[run_id][0]
-            wanted = m.group("optimizer")
-            if wanted is not None and wanted not in spec["optimizer"]:
-                fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(spec['optimizer'])}")
-                return None
             value = settings_of(spec, wanted).get(quantity) if wanted else spec.get(quantity)
             if value is None:
                 fail(f"{run_id} leaves {quantity} to the optimizer's default; set it to quote it")
                 return None
             return self.format(float(value), m.group("format") or "g", fail)
-        fitting = self.runs.specs[run_id][0].get("fit") is not None
-        quantity, problem = fit_name(quantity, fitting)
+        quantity, problem = fit_name(quantity, spec.get("fit") is not None)
         if problem:
             fail(problem)
             return None
@@ -526,12 +524,8 @@ class ArticleNumbers:
             fail(f"{run_id} draws its function alone (path: none): it has no run to quote")
             return None
         names = [r.optimizer for r in runs]
-        wanted = m.group("optimizer")
         if wanted is None and len(runs) > 1:
             fail(f"{run_id} has several runs; name one, e.g. {{={run_id}@{names[0]}.{quantity}}}")
-            return None
-        if wanted is not None and wanted not in names:
-            fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(names)}")
             return None
         run = runs[names.index(wanted)] if wanted else runs[0]
         wanted_format = m.group("format") or ""
@@ -575,7 +569,7 @@ class ArticleNumbers:
 
         def number(m: re.Match[str]) -> str:
             text = self.number(m)
-            return "" if text is None else "{" + tex_number(text) + "}"
+            return "" if text is None else "{" + formatted_tex(text) + "}"
 
         filled = NUMBER.sub(number, tex)
         for m in MALFORMED.finditer(filled):
@@ -618,15 +612,16 @@ def malformed(text: str) -> str:
     )
 
 
-def tex_number(text: str) -> str:
-    """A number as :func:`formatted` writes it, as TeX writes it in a formula."""
+def formatted_tex(text: str) -> str:
+    """A number as :func:`formatted` wrote it (the author's format kept: digits, commas, %),
+    as TeX writes it in a formula (engine.expr.tex_number writes a float of its own)."""
     text = text.replace("−", "-")
     if text.lstrip("-") == "∞":
         return text.replace("∞", "\\infty")
     found = re.fullmatch(r"(.*?)[eE]([+-]?\d+)(%?)", text)
     if found and re.search(r"\d", found.group(1)):
         mantissa, exponent, percent = found.groups()
-        power = f"{tex_number(mantissa)}\\times 10^{{{int(exponent)}}}"
+        power = f"{formatted_tex(mantissa)}\\times 10^{{{int(exponent)}}}"
         return power + ("\\%" if percent else "")
     if not re.fullmatch(r"[-+ ]*[\d.,_]*%?", text):
         return f"\\text{{{text}}}"  # nan, or a format of the author's own

@@ -471,9 +471,8 @@ def collect(
     files = content_files(config.content, {a.slug for a in articles}, errors)
     kept = {id(s) for s in published}
     drafts = [texts[s.path] for s in sources if s is not None and id(s) not in kept]
-    home = config.content / "_index.md"
-    shown = [texts[a.source.path] for a in articles]
-    shown += [home.read_text("utf-8", errors="replace")] if home.is_file() else []
+    # what the published site shows: its articles, and the home page (read once, as index)
+    shown = [texts[a.source.path] for a in articles] + [index.intro, repr(index.settings)]
     unpublished = read_only_by_drafts(files, drafts, shown)
     files = [f for f in files if f not in unpublished]
     pages |= set(files)

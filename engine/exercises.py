@@ -31,6 +31,7 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .catalogue import formula_of
@@ -255,16 +256,21 @@ EXACT: dict[str, Callable[[Node, int], list[tuple[str, Node]]]] = {
 def graded_points(exercise: dict[str, Any]) -> list[tuple[tuple[float, ...], tuple]]:
     """The sample points an expression kind grades at, with the exact results there: the
     points of its domain where every exact result is defined."""
-    key = exercise["kind"]
-    tree, dim = _expression(exercise[key], key)
+    key, domain = exercise["kind"], exercise.get("domain")
+    return list(_graded(key, exercise[key], tuple(map(tuple, domain)) if domain else None))
+
+
+@lru_cache(maxsize=64)  # a Check grades at them, then counts them for its praise
+def _graded(key: str, text: str, domain: tuple | None) -> tuple:
+    tree, dim = _expression(text, key)
     parts = EXACT[key](tree, dim)
     out = []
-    for point in sample_points(dim, tree, exercise.get("domain")):
+    for point in sample_points(dim, tree, list(domain) if domain else None):
         env = dict(zip(VARIABLES, point, strict=False))
         values = tuple(evaluate_tree(node, env) for _, node in parts)
         if all(math.isfinite(v) for v in values):
             out.append((point, values))
-    return out
+    return tuple(out)
 
 
 def _signature(name: str, dim: int) -> str:
@@ -488,14 +494,14 @@ def grade_update(exercise: dict[str, Any], namespace: dict[str, Any]) -> None:
     state = [(0.0,) * dim for _ in state_names]
     points = [point]
     label = OPTIMIZERS[optimizer].label
-    hessian_at = f.hessian_at()
+    hessian_at = f.hessian_at() if optimizer == "newton" else None  # (compiled if needed)
     for t in range(1, spec["steps"] + 1):
         grad = f.gradient(point)
         unpack = (lambda v: v[0]) if dim == 1 else list
         args: list[Any] = [unpack(point), unpack(grad), *(unpack(s) for s in state)]
         if optimizer == "adam":
             args.append(t)
-        if optimizer == "newton":  # H as the reader writes it: a number, or its rows
+        if hessian_at is not None:  # H as the reader writes it: a number, or its rows
             hessian = hessian_at(*point)
             args.append(hessian[0] if dim == 1 else [list(hessian[:2]), list(hessian[1:])])
         call = f"step (at step {t})"

@@ -97,17 +97,24 @@ def run_name(spec: dict[str, Any], optimizer: str) -> str:
 def _own_settings(spec: dict[str, Any], optimizer: str) -> str:
     """A run's settings of its own besides α, for its legend name: ", μ = 0.95"."""
     own = spec.get("per_optimizer", {}).get(optimizer, {})
-    said = []
-    for key, value in own.items():
-        if key == "lr":
-            continue
-        if key == "schedule":
-            said.append(f"{value['kind']} schedule" if value else "no schedule")
-        elif key == "warmup":
-            said.append(f"{value}-step warm-up")
-        else:
-            said.append(f"{COMPARED_SYMBOLS.get(key, key)} = {value:g}")
-    return "".join(f", {s}" for s in said)
+    return "".join(f", {setting_words(k, v)}" for k, v in own.items() if k != "lr")
+
+
+def setting_words(key: str, value: Any, constants: bool = False) -> str:
+    """A run setting in words, as a legend or a panel's title says it: "μ = 0.95",
+    "cosine schedule" (``constants``: with its constants on a line below), "5-step warm-up",
+    "gradient clipped to 1"."""
+    if key == "schedule":
+        if not value:
+            return "no schedule"
+        named = ", ".join(f"{k} {v:g}" for k, v in value.items() if k != "kind")
+        return f"{value['kind']} schedule" + (f"<br>{named}" if constants and named else "")
+    if key == "warmup":
+        return f"{value}-step warm-up" if value else "no warm-up"
+    if key == "clip_norm":
+        return f"gradient clipped to {value:g}"
+    symbol = COMPARED_SYMBOLS.get(key, key.partition(".")[2] or key)
+    return f"{symbol} = {value:g}" if isinstance(value, int | float) else f"{symbol} = {value}"
 
 
 def schedule_words(spec: dict[str, Any]) -> str:
@@ -828,13 +835,6 @@ def _panel_title(key: str, value: Any, run: Trajectory) -> str:
         compared = f"{tail}₀ = {value:g}"
     elif key == "fit.loss":
         compared = str(value).upper()
-    elif key == "schedule":
-        constants = ", ".join(f"{k} {v:g}" for k, v in value.items() if k != "kind")
-        compared = f"{value['kind']} schedule" + (f"<br>{constants}" if constants else "")
-    elif key == "warmup":
-        compared = f"{value}-step warm-up" if value else "no warm-up"
-    elif key == "clip_norm":
-        compared = f"gradient clipped to {value:g}"
     elif key == "fit.method":
         compared = f"{value} descent"
     elif key == "clip":
@@ -842,10 +842,7 @@ def _panel_title(key: str, value: Any, run: Trajectory) -> str:
     elif key == "ascent":
         compared = "ascent" if value else "descent"
     else:
-        symbol = COMPARED_SYMBOLS.get(key, tail or key)
-        compared = (
-            f"{symbol} = {value:g}" if isinstance(value, int | float) else f"{symbol} = {value}"
-        )
+        compared = setting_words(key, value, constants=True)
     status = STATUS_WORDS[run.status].format(steps=run.steps)
     return f"{re.sub(r'-(?=[0-9.])', '−', compared)}<br>{status}"  # a minus sign
 

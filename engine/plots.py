@@ -160,6 +160,12 @@ def kinds_for(demo: int | str) -> tuple[str, ...]:
     return (default, *(n for n, kind in PLOTS.items() if demo in kind.demos and n != default))
 
 
+def read_by(key: str) -> list[str]:
+    """The plot kinds that read spec key ``key`` (their ``keys``); [] for a key every kind
+    reads."""
+    return [name for name, kind in PLOTS.items() if key in kind.keys]
+
+
 def plot_reference() -> str:
     """The guide's table of plot kinds, from :data:`PLOTS`."""
     rows = ["| plot | draws | for | its own keys | labels |", "| --- | --- | --- | --- | --- |"]

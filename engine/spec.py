@@ -19,7 +19,7 @@ from .catalogue import CATALOGUE
 from .expr import ExpressionError, compile_cached
 from .fitting import LOSSES, METHODS
 from .optimizers import OPTIMIZERS, SECOND_ORDER
-from .plots import PLOTS, kinds_for
+from .plots import PLOTS, kinds_for, read_by
 from .schedules import KINDS as SCHEDULES
 
 PLOT_KINDS = {demo: kinds_for(demo) for demo in (1, 2, "fit")}  # what each sort can draw
@@ -287,7 +287,7 @@ def key_rows() -> list[dict[str, Any]]:
     its default, the values it allows, what it means and which plots read it."""
     rows = []
     for name, key in DEMO_KEYS.items():
-        plots = key.plots or ", ".join(p for p, kind in PLOTS.items() if name in kind.keys)
+        plots = key.plots or ", ".join(read_by(name))
         number = key.number
         allowed = number.allowed if number else ""
         rows.append(_key_row(name, number.default if number else None, key.meaning, allowed, plots))
@@ -491,7 +491,7 @@ def _read_by_a_chart(raw: Mapping[str, Any], plots: list[str], bad: Bad) -> None
     if "multiples" in plots:
         return
     for key in raw:
-        readers = [name for name, kind in PLOTS.items() if key in kind.keys]
+        readers = read_by(key)
         if readers and not set(readers) & set(plots):
             bad(
                 (key,),

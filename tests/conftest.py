@@ -6,6 +6,8 @@ import http.server
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,19 @@ def serve_folder(folder: Path, base_url: str = "/"):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), site_handler(folder, base_url))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+@contextmanager
+def built_and_served(content: Path, out: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """Build ``content`` (no cache) into ``out`` (``site`` beside it unless given) and serve
+    it here: (the site's folder, its address); the server ends with the block."""
+    out = out or content.parent / "site"
+    build_site(BuildConfig(content=content, out=out, cache=None))
+    server = serve_folder(out)
+    try:
+        yield out, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from downhill.site import BuildConfig, build_site
 from engine.cells import run_cell
 
-from .conftest import open_empty_editor, poll, press_run, serve_folder
+from .conftest import built_and_served, open_empty_editor, poll, press_run, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -387,10 +387,8 @@ def hidden_site(tmp_path_factory):
         "---\ntitle: Quiet\ndate: 2026-12-01\n---\n\n```python run\n#| id: quiet\n"
         "#| hide_output: true\nx = 6 * 7\nprint('hidden', x)\n```\n"
     )
-    build_site(BuildConfig(content=content, out=root / "site", cache=None))
-    site = serve_folder(root / "site")
-    yield f"http://127.0.0.1:{site.server_address[1]}"
-    site.shutdown()
+    with built_and_served(content) as (_, url):
+        yield url
 
 
 def test_a_hidden_output_stays_hidden_when_a_reader_runs_it_but_an_error_shows(page, hidden_site):

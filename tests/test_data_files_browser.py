@@ -12,7 +12,7 @@ import pytest
 from downhill.errors import BuildFailed
 from downhill.site import BuildConfig, build_site
 
-from .conftest import press_run, serve_folder
+from .conftest import built_and_served, press_run
 
 pytestmark = pytest.mark.browser
 
@@ -48,11 +48,8 @@ def scores_site(tmp_path_factory):
     (content / "data" / "notes.txt").write_text("read with its folder\n")
     (content / "unused.csv").write_text("x\n1\n")  # named by no cell
     (content / "scores.md").write_text(ARTICLE)
-    out = content.parent / "site"
-    build_site(BuildConfig(content=content, out=out, cache=None))
-    server = serve_folder(out)
-    yield out, f"http://127.0.0.1:{server.server_address[1]}/scores/"
-    server.shutdown()
+    with built_and_served(content) as (out, url):
+        yield out, f"{url}/scores/"
 
 
 def test_a_cell_reads_its_data_file_in_the_browser(page, scores_site):

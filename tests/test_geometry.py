@@ -13,7 +13,7 @@ import pytest
 
 from downhill.site import BuildConfig, build_site
 
-from .conftest import ARTICLES, ROOT, draw_every_chart, serve_folder
+from .conftest import ARTICLES, ROOT, built_and_served, draw_every_chart, serve_folder
 
 # Boxes of the parts of every chart, relative to the chart, as [left, top, right, bottom].
 PARTS = """() => [...document.querySelectorAll('.demo')].map((demo) => {
@@ -70,10 +70,8 @@ def overlap(a: list[float], b: list[float]) -> bool:
 @pytest.fixture(scope="module")
 def kinds_url(tmp_path_factory):
     out = tmp_path_factory.mktemp("kinds") / "site"
-    build_site(BuildConfig(content=ROOT / "tests" / "fixtures" / "kinds", out=out, cache=None))
-    server = serve_folder(out)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with built_and_served(ROOT / "tests" / "fixtures" / "kinds", out) as (_, url):
+        yield url
 
 
 def problems_of(chart: dict) -> list[str]:

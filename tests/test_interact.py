@@ -25,7 +25,7 @@ from engine.widgets import (
     widget_for,
 )
 
-from .conftest import poll, serve_folder
+from .conftest import built_and_served, poll
 
 
 @pytest.mark.parametrize(
@@ -168,11 +168,8 @@ def interact_site(tmp_path_factory):
     content = tmp_path_factory.mktemp("interact") / "content"
     content.mkdir()
     (content / "interact.md").write_text(ARTICLE)
-    out = content.parent / "site"
-    build_site(BuildConfig(content=content, out=out, cache=None))
-    server = serve_folder(out)
-    yield out, f"http://127.0.0.1:{server.server_address[1]}/interact/"
-    server.shutdown()
+    with built_and_served(content) as (out, url):
+        yield out, f"{url}/interact/"
 
 
 def test_the_page_has_the_control_and_its_keyframes(interact_site):

@@ -13,9 +13,7 @@ import time
 
 import pytest
 
-from downhill.site import BuildConfig, build_site
-
-from .conftest import poll, press_run, serve_folder
+from .conftest import built_and_served, poll, press_run
 
 pytestmark = pytest.mark.browser
 
@@ -69,11 +67,8 @@ def strangers_site(tmp_path_factory):
     content = tmp_path_factory.mktemp("strangers") / "content"
     content.mkdir()
     (content / "strangers.md").write_text(ARTICLE)
-    out = content.parent / "site"
-    build_site(BuildConfig(content=content, out=out, cache=None))
-    server = serve_folder(out)
-    yield f"http://127.0.0.1:{server.server_address[1]}/strangers/"
-    server.shutdown()
+    with built_and_served(content) as (_, url):
+        yield f"{url}/strangers/"
 
 
 class Counting(http.server.BaseHTTPRequestHandler):

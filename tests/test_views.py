@@ -111,10 +111,10 @@ SPECS = {
 def for_plot(spec: dict, plot: str) -> dict:
     """``spec`` drawn as ``plot``, less the keys only other plot kinds read (a key no drawn
     chart reads is an error)."""
-    from engine.plots import PLOTS
+    from engine.plots import read_by
 
     def read(key: str) -> bool:
-        readers = [name for name, kind in PLOTS.items() if key in kind.keys]
+        readers = read_by(key)
         return not readers or plot in readers or plot == "multiples"
 
     return {**{k: v for k, v in spec.items() if read(k)}, "plots": [plot]}
@@ -483,6 +483,7 @@ def test_mse_and_mae_against_the_weight_each_have_their_own_axis():
             ["step schedule<br>step_size 5, gamma 0.5", "cosine schedule"],
         ),
         ({"warmup": [0, 5]}, {}, ["no warm-up", "5-step warm-up"]),
+        ({"schedule": [None, {"kind": "cosine"}]}, {}, ["no schedule", "cosine schedule"]),
         (
             {"schedule.gamma": [0.5, 0.9]},
             {"schedule": {"kind": "exponential", "gamma": 0.7}},
