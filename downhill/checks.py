@@ -26,7 +26,7 @@ from engine.exercises import agrees  # the one meaning of tolerance, shared with
 from engine.expr import Expression, ExpressionError, evaluate_tree, parse, tex_number
 from engine.figures import trajectories
 from engine.fitting import BestLine, best_line
-from engine.spec import suggest
+from engine.schema import suggest
 
 from .data import with_file_data
 from .errors import ContentError

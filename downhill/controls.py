@@ -8,6 +8,7 @@
       optimizer: {options: [gd, momentum, adam]}                    # select
       function: {options: [peaks, himmelblau]}                      # select
       function: {type: text}                                        # a reader types f
+      schedule.kind: {options: [none, step, cosine]}                # select of schedules
       play: {}                                                      # play/pause, step, reset
 
 Problems are reported as (key path, message) pairs for the builder to place on a line.
@@ -22,8 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalogue import CATALOGUE
+from engine.keys import NUMBERS, PER_OPTIMIZER, SCHEDULE_CONSTANTS, SCHEDULE_NUMBERS
 from engine.optimizers import OPTIMIZERS
-from engine.spec import NUMBERS, PER_OPTIMIZER, SCHEDULE_NUMBERS, Number
+from engine.schema import Number
 
 FIT_SLIDERS = ("points", "noise", "seed", "batch_size", "w", "b")
 FIT_SELECTS = {"loss": ("mse", "mae"), "method": ("batch", "minibatch", "stochastic")}
@@ -171,7 +173,8 @@ def build_controls(
     if spec.get("schedule"):  # a schedule's constants (schedule.gamma, …)
         sliders += [f"schedule.{k}" for k in spec["schedule"] if k != "kind"]
     sliders += own_settings(spec)  # lr.adam, where a race gives each optimizer its own
-    known = [*sliders, "optimizer", "function", "schedule", *fit_selects, "play"]
+    selects = ["optimizer", "function", "schedule", "schedule.kind", *fit_selects]
+    known = [*sliders, *selects, "play"]
     controls: list[Control] = []
     for name, options in declared.items():
         where: tuple[str | int, ...] = ("controls", name)
@@ -192,9 +195,7 @@ def build_controls(
             continue
         if name == "play":
             kind = "play"
-        elif name in ("optimizer", "function", "schedule", *fit_selects) and (
-            options.get("type") != "text"
-        ):
+        elif name in selects and options.get("type") != "text":
             kind = "select"
         elif name == "function":
             kind = "text"
@@ -231,7 +232,32 @@ def build_controls(
             control = _slider(name, options, spec, label, where, problems)
             if control:
                 controls.append(control)
+    problems += _constants_offered(controls)
     return controls, problems
+
+
+def _constants_offered(controls: list[Control]) -> list[tuple[tuple[str | int, ...], str]]:
+    """A slider on a schedule's constant (``schedule.gamma``) needs that constant in every
+    schedule a select offers: else, once the reader picks one without it, the slider would
+    set a constant that schedule refuses."""
+    problems = []
+    for select in (c for c in controls if c.json):
+        schedules = [json.loads(option) for option in select.options]
+        for slider in controls:
+            constant = slider.name.removeprefix("schedule.")
+            if slider.kind != "range" or constant == slider.name:
+                continue
+            lacking = [s["kind"] if s else "none" for s in schedules if constant not in (s or {})]
+            if lacking:
+                problems.append(
+                    (
+                        ("controls", slider.name),
+                        f"the {select.name} select offers {', '.join(lacking)}, which has no "
+                        f"{constant}: drop the {slider.name} slider, or offer only schedules "
+                        f"with {constant}",
+                    )
+                )
+    return problems
 
 
 def _select(
@@ -251,6 +277,8 @@ def _select(
     path = spec_path(name)
     if name == "schedule":
         return _schedule_select(choices, spec, label, where, problems)
+    if name == "schedule.kind":
+        return _kind_select(choices, spec, label, where, problems)
     if name == "optimizer":
         allowed, what, current = OPTIMIZERS, "optimizer", spec["optimizer"][0]
     elif name == "function":
@@ -270,8 +298,41 @@ def _select(
     return Control(name, "select", label, path, current, options=[str(c) for c in choices])
 
 
-def _schedule_select(
+def _kind_select(
     choices: list, spec: dict[str, Any], label: str, where: tuple, problems: list
+) -> Control | None:
+    """``schedule.kind: {options: [none, step, cosine]}``: a select of schedule kinds, each
+    with its constants: the demo's own for its own kind, the kind's defaults for another
+    (the option's words say which). It sets the whole schedule, as a ``schedule`` select."""
+    own = spec.get("schedule") or {}
+    schedules: list[Any] = []
+    for i, kind in enumerate(choices):
+        if kind in (None, "none") or kind == own.get("kind"):
+            schedules.append(own if kind == own.get("kind") else None)
+        elif kind in SCHEDULE_CONSTANTS:
+            constants = SCHEDULE_CONSTANTS[kind].items()
+            schedules.append({"kind": kind, **{name: c.default for name, c in constants}})
+        else:
+            kinds = ["none", *SCHEDULE_CONSTANTS]
+            problems.append(
+                (
+                    (*where, "options", i),
+                    f"unknown schedule kind {kind!r}{_hint(kind, kinds)} "
+                    f"(one of {', '.join(kinds)})",
+                )
+            )
+    if len(schedules) < len(choices):
+        return None
+    return _schedule_select(schedules, spec, label, where, problems, "schedule.kind")
+
+
+def _schedule_select(
+    choices: list,
+    spec: dict[str, Any],
+    label: str,
+    where: tuple,
+    problems: list,
+    name: str = "schedule",
 ) -> Control | None:
     """``schedule: {options: [none, {kind: step, …}, {kind: cosine, …}]}``: each option a
     whole schedule (its constants with it), checked as the demo's own would be."""
@@ -294,12 +355,14 @@ def _schedule_select(
     texts = [schedule_json(v) for v in values]
     current = schedule_json(spec.get("schedule"))
     if current not in texts:
+        own = (spec.get("schedule") or {}).get("kind", "none")
+        what = f"kind {own!r}" if name == "schedule.kind" else "schedule"
         problems.append(
-            ((*where, "options"), "the demo's own schedule is not among the options; add it")
+            ((*where, "options"), f"the demo's own {what} is not among the options; add it")
         )
         return None
     return Control(
-        "schedule",
+        name,
         "select",
         label,
         ["schedule"],

@@ -16,7 +16,8 @@ import math
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.spec import MAX_DATA_POINTS, suggest
+from engine.keys import MAX_DATA_POINTS
+from engine.schema import suggest
 
 from .errors import ContentError
 from .read import file_problem

@@ -28,7 +28,7 @@ from engine.exercises import (
     normalize_exercise,
 )
 from engine.expr import parse
-from engine.spec import suggest
+from engine.schema import suggest
 
 from .cell_output import code_html
 from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel

@@ -36,8 +36,9 @@ from markdown.util import AtomicString
 from engine import SpecError, normalize_spec
 from engine.descent import Trajectory
 from engine.figures import RUN_WORDS, STATUS_WORDS, settings_of, trajectories
-from engine.spec import NUMBERS as SPEC_NUMBER_TABLE
-from engine.spec import RUN_KEYS, suggest
+from engine.keys import NUMBERS as SPEC_NUMBER_TABLE
+from engine.keys import RUN_KEYS
+from engine.schema import suggest
 
 from .errors import ContentError
 from .fences import FenceLocator, TextLocator, guarded, source_shown

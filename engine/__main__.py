@@ -11,9 +11,10 @@ from .api import to_json
 from .catalogue import CATALOGUE, formula_of
 from .descent import descend
 from .expr import BoundExpression, ExpressionError, compile_expression
+from .keys import MAX_STEPS, key_rows
 from .optimizers import OPTIMIZERS
 from .plots import PLOTS
-from .spec import MAX_STEPS, SpecError, key_rows, normalize_spec
+from .spec import SpecError, normalize_spec
 
 
 class UsageError(Exception):

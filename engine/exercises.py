@@ -759,7 +759,7 @@ def _run(raw: Any, key: str, allowed: tuple[str, ...], needs: tuple[str, ...]) -
         raise ExerciseError((key,), f"{key} must be a mapping with {', '.join(needs)}")
     for name in raw:
         if name not in allowed:
-            from .spec import suggest
+            from .schema import suggest
 
             raise ExerciseError(
                 (key, str(name)),
@@ -793,7 +793,7 @@ def _run(raw: Any, key: str, allowed: tuple[str, ...], needs: tuple[str, ...]) -
     if "optimizer" in raw:
         known = STEP_SIGNATURES if key == "update" else OPTIMIZERS
         if raw["optimizer"] not in known:
-            from .spec import suggest
+            from .schema import suggest
 
             raise ExerciseError(
                 (key, "optimizer"),

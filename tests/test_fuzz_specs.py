@@ -22,8 +22,8 @@ from engine import SpecError, normalize_spec, render_demo, render_json
 from engine.api import to_json
 from engine.budget import BUDGET, units
 from engine.catalogue import CATALOGUE
+from engine.keys import ALL_PLOT_KINDS, KEYS, NUMBERS
 from engine.optimizers import OPTIMIZERS
-from engine.spec import ALL_PLOT_KINDS, KEYS, NUMBERS
 
 EXAMPLES = 10_000
 

@@ -18,7 +18,7 @@ from downhill.iterates import ArticleNumbers, EngineNumbersExtension, Runs
 from downhill.keyframes import slider_positions, spec_value
 from downhill.mathjax import MathJax, typeset
 from engine import normalize_spec
-from engine.spec import NUMBERS
+from engine.keys import NUMBERS
 
 from .conftest import ROOT
 from .test_fuzz_specs import EXAMPLES, _fuzz_settings, near

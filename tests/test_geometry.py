@@ -13,7 +13,15 @@ import pytest
 
 from downhill.site import BuildConfig, build_site
 
-from .conftest import ARTICLES, ROOT, built_and_served, draw_every_chart, serve_folder
+from .conftest import (
+    ARTICLES,
+    ROOT,
+    built_and_served,
+    content_articles,
+    draw_every_chart,
+    poll,
+    serve_folder,
+)
 
 # Boxes of the parts of every chart, relative to the chart, as [left, top, right, bottom].
 PARTS = """() => [...document.querySelectorAll('.demo')].map((demo) => {
@@ -116,16 +124,29 @@ def problems_of(chart: dict) -> list[str]:
     return found
 
 
-def measured(browser, url: str, width: int, scheme: str = "light") -> tuple[list, list]:
-    """The page's [scroll width, window width] and the parts of every chart, all drawn."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+DARK_DRAWN = """() => [...document.querySelectorAll('.demo-chart')].every((chart) => {
+  const tick = chart.querySelector('.xtick text');  // a 3-D chart draws its ticks in WebGL
+  return !tick || getComputedStyle(tick).fill === 'rgb(216, 216, 216)';
+})"""
+
+
+def measured(browser, url: str, width: int, schemes=("light",)) -> list[tuple[list, list]]:
+    """For each colour scheme in turn, switched in place on one load of the page: its
+    [scroll width, window width] and the parts of every chart, all drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=schemes[0])
     try:
         page = context.new_page()
         page.goto(url)
-        draw_every_chart(page)
-        page.wait_for_timeout(300)
-        widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-        return widths, page.evaluate(PARTS)
+        out = []
+        for scheme in schemes:
+            if scheme != schemes[0]:
+                page.emulate_media(color_scheme=scheme)
+                poll(page, DARK_DRAWN if scheme == "dark" else "() => true")
+            draw_every_chart(page)
+            page.wait_for_timeout(300)
+            widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+            out.append((widths, page.evaluate(PARTS)))
+        return out
     finally:
         context.close()
 
@@ -133,31 +154,40 @@ def measured(browser, url: str, width: int, scheme: str = "light") -> tuple[list
 WIDTHS = [360, 768, 1024, 1280]  # a phone, a tablet upright and on its side, a laptop
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width, scheme):
-    widths, charts = measured(browser, f"{kinds_url}/every-kind/", width, scheme)
-    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
-    assert len(charts) == 18  # 14 demos; the race draws 2 charts, the fit 4
-    found = [problem for chart in charts for problem in problems_of(chart)]
-    assert not found, "\n".join(found)
+def test_every_plot_kind_is_laid_out_cleanly(browser, kinds_url, width):
+    """Light and dark on one load: the page switches its charts' colours in place."""
+    for scheme, (widths, charts) in zip(
+        ("light", "dark"),
+        measured(browser, f"{kinds_url}/every-kind/", width, ("light", "dark")),
+        strict=True,
+    ):
+        assert widths[0] <= widths[1], f"{scheme}: the page scrolls sideways: {widths}"
+        assert len(charts) == 18  # 14 demos; the race draws 2 charts, the fit 4
+        found = [f"{scheme}: {problem}" for chart in charts for problem in problems_of(chart)]
+        assert not found, "\n".join(found)
 
 
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("slug", ARTICLES)
 def test_every_article_is_laid_out_cleanly(browser, site_url, slug, width):
     """The same checks on the articles' own charts (the schemes differ only in colour)."""
-    widths, charts = measured(browser, f"{site_url}/{slug}/", width)
+    [(widths, charts)] = measured(browser, f"{site_url}/{slug}/", width)
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
     found = [problem for chart in charts for problem in problems_of(chart)]
     assert not found, "\n".join(found)
 
 
+# The articles with small multiples, whose panel titles are the articles' own words.
+WITH_PANELS = [p.stem for p in content_articles() if "multiples" in p.read_text("utf-8")]
+
+
 @pytest.mark.parametrize("width", [768, 1024])
-def test_an_articles_panel_titles_hold_between_phone_and_laptop(browser, site_url, width):
-    """Issue 34: multiples' titles ran together at tablet widths; the article with small
+@pytest.mark.parametrize("slug", WITH_PANELS)
+def test_an_articles_panel_titles_hold_between_phone_and_laptop(browser, site_url, slug, width):
+    """Issue 34: multiples' titles ran together at tablet widths; each article with small
     multiples, with its own titles, at the two widths the article test above leaves out."""
-    widths, charts = measured(browser, f"{site_url}/learning-rates-and-optimizers/", width)
+    [(widths, charts)] = measured(browser, f"{site_url}/{slug}/", width)
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
     assert any(p["kind"] == "panel title" for chart in charts for p in chart["parts"])
     found = [problem for chart in charts for problem in problems_of(chart)]

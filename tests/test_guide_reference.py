@@ -11,10 +11,10 @@ from downhill.config import ROOT
 from downhill.exercises import KEYS
 from downhill.settings import SETTING_NAMES, settings_reference
 from engine.exercises import KINDS
+from engine.keys import DEMO_KEYS as DEMO_KEYS_TABLE
+from engine.keys import KEYS as DEMO_KEYS
+from engine.keys import key_reference
 from engine.plots import PLOTS, plot_reference
-from engine.spec import DEMO_KEYS as DEMO_KEYS_TABLE
-from engine.spec import KEYS as DEMO_KEYS
-from engine.spec import key_reference
 
 GUIDE = (ROOT / "content" / "guide.md").read_text()
 
@@ -54,7 +54,7 @@ def table_from(heading: str) -> str:
 
 
 def test_the_guides_key_reference_is_the_engines_table():
-    """Regenerate the guide's table with engine.spec.key_reference() when a key changes."""
+    """Regenerate the guide's table with engine.keys.key_reference() when a key changes."""
     assert table_from("| key | default | what it sets | plots |") == key_reference()
     names = [row.split("`")[1] for row in key_reference().splitlines()[2:]]
     assert [name for name in names if "." not in name] == list(DEMO_KEYS)

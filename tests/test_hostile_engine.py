@@ -12,7 +12,7 @@ import pytest
 from engine import SpecError, normalize_spec, render_demo, render_json
 from engine.budget import BUDGET, units
 from engine.expr import MAX_DERIVED_DEPTH, ExpressionError, compile_expression, depth
-from engine.spec import NUMBERS
+from engine.keys import NUMBERS
 
 from .conftest import ROOT
 

@@ -155,3 +155,62 @@ def test_a_schedule_option_the_engine_refuses_is_an_error_at_it():
     _, problems = build_controls(raw["controls"], normalize_spec({**raw, "controls": {}}))
     (path, message), *_ = problems
     assert path == ("controls", "schedule", "options", 1) and "did you mean 'cosine'" in message
+
+
+def test_a_select_of_schedule_kinds_and_its_keyframes():
+    """``schedule.kind`` offers kinds: the demo's own with its constants, another with its
+    defaults; each option sets the whole schedule, and its keyframe is a run with it."""
+    raw = {**SCHEDULES, "controls": {"schedule.kind": {"options": ["none", "step", "cosine"]}}}
+    (control,), problems = build_controls(raw["controls"], normalize_spec(raw))
+    assert problems == [] and control.json and control.path == ["schedule"]
+    assert control.name == "schedule.kind"
+    assert control.labels == [
+        "constant",
+        "step, step_size 10, gamma 0.5",
+        "cosine, T_max 40, eta_min 0",
+    ]
+    frames = json.loads(keyframes(raw, render_demo(raw), [control]).text)
+    step = frames["frames"][frames["controls"]["schedule.kind"]["frames"][1]]
+    expected = {**raw, "schedule": {"kind": "step", "step_size": 10, "gamma": 0.5}}
+    assert step["summary"] == render_demo(expected)["summary"]
+
+
+def test_a_kind_select_names_a_wrong_kind_and_wants_the_demos_own():
+    raw = {**SCHEDULES, "controls": {"schedule.kind": {"options": ["none", "stpe"]}}}
+    _, problems = build_controls(raw["controls"], normalize_spec({**raw, "controls": {}}))
+    assert problems == [
+        (
+            ("controls", "schedule.kind", "options", 1),
+            "unknown schedule kind 'stpe'; did you mean 'step'? "
+            "(one of none, step, exponential, cosine)",
+        )
+    ]
+    raw = {**SCHEDULES, "controls": {"schedule.kind": {"options": ["none", "step"]}}}
+    _, problems = build_controls(raw["controls"], normalize_spec({**raw, "controls": {}}))
+    assert problems == [
+        (
+            ("controls", "schedule.kind", "options"),
+            "the demo's own kind 'cosine' is not among the options; add it",
+        )
+    ]
+
+
+def test_a_constants_slider_needs_its_constant_in_every_schedule_offered():
+    raw = {
+        **SCHEDULES,
+        "schedule": {"kind": "step", "step_size": 10, "gamma": 0.5},
+        "controls": {
+            "schedule.kind": {"options": ["step", "exponential", "cosine"]},
+            "schedule.gamma": {"min": 0.1, "max": 0.9},
+        },
+    }
+    _, problems = build_controls(raw["controls"], normalize_spec({**raw, "controls": {}}))
+    assert problems == [
+        (
+            ("controls", "schedule.gamma"),
+            "the schedule.kind select offers cosine, which has no gamma: drop the "
+            "schedule.gamma slider, or offer only schedules with gamma",
+        )
+    ]
+    both = {**raw["controls"], "schedule.kind": {"options": ["step", "exponential"]}}
+    assert build_controls(both, normalize_spec({**raw, "controls": {}}))[1] == []

@@ -29,7 +29,7 @@ CASES = [
 ]
 # Every figure kind, for a 1-D function, a 2-D function and a line fit.
 CASES += [
-    f"from engine.spec import PLOT_KINDS\n"
+    f"from engine.keys import PLOT_KINDS\n"
     f"spec = {spec!r}\n"
     f"result = api.render_demo(dict(spec, plots=list(PLOT_KINDS[{kind!r}])))"
     for kind, spec in SPECS.items()
@@ -123,8 +123,9 @@ ENGINE_IMPORTS = """
 import sys
 before = set(sys.modules)
 import engine, engine.api, engine.budget, engine.catalogue, engine.descent, engine.expr
-import engine.figures, engine.fitting, engine.optimizers, engine.spec, engine.views
-from engine.spec import PLOT_KINDS
+import engine.figures, engine.fitting, engine.keys, engine.optimizers, engine.schema, engine.spec
+import engine.views
+from engine.keys import PLOT_KINDS
 for kind, spec in SPECS.items():
     engine.render_demo(dict(spec, plots=list(PLOT_KINDS[kind])))
 engine.render_json("not json")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from engine import SpecError
-from engine.spec import KEYS, normalize_spec
+from engine.keys import DEMO_KEYS, KEYS
+from engine.spec import normalize_spec
 
 
 @pytest.mark.parametrize(
@@ -36,3 +37,55 @@ def test_a_key_like_no_other_lists_the_keys():
     message = refused.value.issues[0].message
     assert message.startswith("unknown key 'zzz' (a demo's keys are: function, params, ")
     assert all(key in message for key in KEYS)
+
+
+# A value no row of the table allows, for each kind of row.
+NOT_ALLOWED = {"true or false": "yes", "text": 12}
+PLAIN_KEYS = [name for name, key in DEMO_KEYS.items() if key.value is not None]
+
+
+@pytest.mark.parametrize("key", PLAIN_KEYS)
+def test_a_key_checked_on_its_own_is_checked_by_its_row(key):
+    """The table, not code, says what each such key allows: a value its row refuses is an
+    error at the key, in the row's own words, and the demo runs with the row's default."""
+    row = DEMO_KEYS[key].value
+    value = NOT_ALLOWED.get(row.allowed, {"not": "allowed"})
+    assert not row.check(value)
+    with pytest.raises(SpecError) as refused:
+        normalize_spec({"function": "x**2 + y**2", "plots": ["contour", "sweep"], key: value})
+    [issue] = [i for i in refused.value.issues if i.path == (key,)]
+    assert issue.message == f"{key} must be {row.allowed}, got {value!r}"
+    assert row.check(row.default)
+    assert key in normalize_spec({"function": "x**2"}) or not DEMO_KEYS[key].kept
+
+
+def test_a_named_value_gets_the_name_it_means():
+    with pytest.raises(SpecError) as refused:
+        normalize_spec({"function": "x**2", "path": "line"})
+    assert refused.value.issues[0].message.endswith("; did you mean 'lines'?")
+
+
+@pytest.mark.parametrize("table", ["fit", "sweep", "basins", "contours", "scale"])
+def test_an_unknown_option_of_a_nested_table_lists_its_options(table):
+    spec = {"fit": {}} if table == "fit" else {"function": "x**2 + y**2"}
+    spec["plots"] = "multiples" if table != "fit" else "fit"
+    spec["compare"] = {"lr": [0.1, 0.2]}
+    spec[table] = {**spec.get(table, {}), "qqqq": 1}
+    with pytest.raises(SpecError) as refused:
+        normalize_spec(spec)
+    [issue] = [i for i in refused.value.issues if i.path == (table, "qqqq")]
+    options = ", ".join(DEMO_KEYS[table].options)
+    assert issue.message == f"unknown {table} option 'qqqq' ({table} takes {options})"
+
+
+def test_scale_on_a_race_points_at_its_colour_scale():
+    with pytest.raises(SpecError) as refused:
+        normalize_spec(
+            {
+                "function": "x**2 + y**2",
+                "optimizer": ["gd", "adam"],
+                "plots": "race",
+                "scale": {"y": "log"},
+            }
+        )
+    assert "'contours: {scale: log}'" in refused.value.issues[0].message

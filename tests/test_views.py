@@ -10,7 +10,8 @@ import pytest
 from engine import CATALOGUE, compile_expression, render_demo
 from engine.figures import RUN_STYLES, RUN_WORDS, _grid, grid, trajectories
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
-from engine.spec import PLOT_KINDS, SpecError, compare_variant, normalize_spec
+from engine.keys import PLOT_KINDS
+from engine.spec import SpecError, compare_variant, normalize_spec
 from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
 
 

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from engine import compile_expression, descend, render_demo
+from engine.keys import PLOT_KINDS
 from engine.plots import PLOTS, kinds_for
-from engine.spec import PLOT_KINDS, normalize_spec
+from engine.spec import normalize_spec
 from engine.words import number
 
 ROOT = Path(__file__).resolve().parents[1]
