@@ -24,8 +24,8 @@ from engine import SpecError, compile_expression, normalize_spec
 from engine.catalogue import formula_of
 from engine.exercises import agrees  # the one meaning of tolerance, shared with exercises
 from engine.expr import Expression, ExpressionError, evaluate_tree, parse, tex_number
-from engine.figures import trajectories
 from engine.fitting import BestLine, best_line
+from engine.runs import trajectories
 from engine.schema import suggest
 
 from .data import with_file_data

@@ -17,7 +17,7 @@ import jinja2
 
 from engine import SpecError, normalize_spec, render_demo
 from engine.api import clean, to_json
-from engine.figures import STATUS_WORDS
+from engine.names import STATUS_WORDS
 from engine.views import DEFAULT_TOL, ended_settled, settled_below
 
 from .controls import Control, build_controls

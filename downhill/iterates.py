@@ -34,11 +34,12 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 
 from engine import SpecError, normalize_spec
-from engine.descent import Trajectory
-from engine.figures import RUN_WORDS, STATUS_WORDS, settings_of, trajectories
 from engine.keys import NUMBERS as SPEC_NUMBER_TABLE
 from engine.keys import RUN_KEYS
+from engine.names import RUN_WORDS, STATUS_WORDS, settings_of
+from engine.runs import trajectories
 from engine.schema import suggest
+from engine.trajectory import Trajectory
 
 from .errors import ContentError
 from .fences import FenceLocator, TextLocator, guarded, source_shown

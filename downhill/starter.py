@@ -40,7 +40,7 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "0b5cc61b573bd2f5affcb902129dbef96529467fcd046078dda1ad11d1654a0f",
+    "guide.md": "615f4da637dbd1ead35eede814bcdc734e25b6a1b1ae7fba045d50da72e05921",
     "momentum-in-a-notebook.ipynb": (
         "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),

@@ -2,10 +2,11 @@
 
 from .api import render_demo, render_json
 from .catalogue import CATALOGUE
-from .descent import Trajectory, descend
+from .descent import descend
 from .expr import Expression, ExpressionError, compile_expression, parse
 from .optimizers import OPTIMIZERS
 from .spec import SpecError, normalize_spec
+from .trajectory import Trajectory
 
 __all__ = [
     "CATALOGUE",

@@ -6,8 +6,9 @@ import json
 import math
 from typing import Any
 
-from .figures import trajectories, with_legend_room
+from .drawing import with_legend_room
 from .plots import PLOTS
+from .runs import compute
 from .spec import SpecError, normalize_spec
 from .words import summary
 
@@ -18,12 +19,10 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     Returns ``{"figures": [...], "runs": [...], "summary": str}``, or raises SpecError.
     """
     spec = normalize_spec(raw_spec)
-    paths = trajectories(spec)
-    figures = [with_legend_room(PLOTS[kind].figure(spec, paths)) for kind in spec["plots"]]
+    computed = compute(spec)  # spec → runs → figures → words
     kinds = [PLOTS[kind] for kind in spec["plots"]]
-    said = [kind.says(spec, paths, f) for kind, f in zip(kinds, figures, strict=True)]
-    for figure in figures:
-        figure.pop("panel_runs", None)  # multiples' runs, for its sentences only
+    figures = [with_legend_room(kind.figure(spec, computed)) for kind in kinds]
+    said = [kind.says(spec, computed, f) for kind, f in zip(kinds, figures, strict=True)]
     runs = [
         {
             "optimizer": t.optimizer,
@@ -33,7 +32,7 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
             "value": t.values[-1],
             "grad_norm": math.hypot(*t.gradients[-1]) if t.gradients else None,
         }
-        for t in paths
+        for t in computed.trajectories
     ]
     return {
         "figures": figures,

@@ -155,7 +155,7 @@ def display(value: Any) -> dict[str, Any]:
     if hasattr(value, "tolist") and getattr(value, "ndim", 0) == 2:
         value = value.tolist()
     if isinstance(value, dict) and isinstance(value.get("data"), list | tuple):
-        from .figures import themed_figure
+        from .drawing import themed_figure
 
         return {"figure": themed_figure(plain(value))}
     if isinstance(value, dict) and ("function" in value or "fit" in value):

@@ -36,7 +36,6 @@ class Hyper:
 
 class Optimizer(NamedTuple):
     name: str
-    label: str
     init: Callable[[int], tuple]
     update: Callable[[Vector, tuple, Hyper], tuple[Vector, tuple]]
 
@@ -242,17 +241,16 @@ def saddle_free_newton_update(
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    "gd": Optimizer("gd", "GD", gd_init, gd_update),
-    "momentum": Optimizer("momentum", "Momentum", momentum_init, momentum_update),
-    "nesterov": Optimizer("nesterov", "Nesterov", momentum_init, nesterov_update),
-    "adagrad": Optimizer("adagrad", "Adagrad", adagrad_init, adagrad_update),
-    "rmsprop": Optimizer("rmsprop", "RMSprop", rmsprop_init, rmsprop_update),
-    "adam": Optimizer("adam", "Adam", adam_init, adam_update),
+    "gd": Optimizer("gd", gd_init, gd_update),
+    "momentum": Optimizer("momentum", momentum_init, momentum_update),
+    "nesterov": Optimizer("nesterov", momentum_init, nesterov_update),
+    "adagrad": Optimizer("adagrad", adagrad_init, adagrad_update),
+    "rmsprop": Optimizer("rmsprop", rmsprop_init, rmsprop_update),
+    "adam": Optimizer("adam", adam_init, adam_update),
     # Its update takes the Hessian too: descend() passes it (SECOND_ORDER).
-    "newton": Optimizer("newton", "Newton", newton_init, newton_update),  # type: ignore[arg-type]
+    "newton": Optimizer("newton", newton_init, newton_update),  # type: ignore[arg-type]
     "saddle-free-newton": Optimizer(
         "saddle-free-newton",
-        "Saddle-free Newton",
         newton_init,
         saddle_free_newton_update,  # type: ignore[arg-type]
     ),

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import figures, words
-from .descent import Trajectory
+from . import figures, fit_figures, words
+
+if TYPE_CHECKING:
+    from .runs import Runs
 
 Spec = dict[str, Any]
 AXES = ("x", "y")
@@ -20,19 +22,21 @@ class PlotKind:
     """One kind of chart.
 
     ``demos`` says what it can draw: 1 and 2 (a function of one or two variables) and
-    "fit" (a line fit). ``keys`` are the spec keys only this kind reads. ``runs``: a chart
-    that is nothing without a run (``path: none`` is refused). ``says`` states what the
-    chart shows, in sentences, from the spec, the runs and the figure drawn.
+    "fit" (a line fit). ``needs`` names what :func:`engine.runs.compute` computes for it
+    besides the runs (``engine.runs.NEEDS``); ``figure`` draws it from those and ``says``
+    states what it shows, in sentences. ``keys`` are the spec keys only this kind reads.
+    ``runs``: a chart that is nothing without a run (``path: none`` is refused).
     """
 
     name: str
     meaning: str
     demos: tuple[int | str, ...]
-    figure: Callable[[Spec, list[Trajectory]], figures.Figure]
-    says: Callable[[Spec, list[Trajectory], figures.Figure], list[str]]
+    figure: Callable[[Spec, Runs], figures.Figure]
+    says: Callable[[Spec, Runs, figures.Figure], list[str]]
     labels: tuple[str, ...] = AXES
     keys: tuple[str, ...] = ()
     runs: bool = False
+    needs: tuple[str, ...] = ()
 
 
 PLOTS: dict[str, PlotKind] = {
@@ -45,6 +49,7 @@ PLOTS: dict[str, PlotKind] = {
             figures.curve,
             words.runs_say,
             keys=("scale",),
+            needs=("curve",),
         ),
         PlotKind(
             "contour",
@@ -54,6 +59,7 @@ PLOTS: dict[str, PlotKind] = {
             words.runs_say,
             (*AXES, "colorbar"),
             ("contours", "aspect"),
+            needs=("grid",),
         ),
         PlotKind(
             "surface",
@@ -62,6 +68,7 @@ PLOTS: dict[str, PlotKind] = {
             figures.surface,
             words.runs_say,
             (*AXES, "z"),
+            needs=("surface",),
         ),
         PlotKind(
             "field",
@@ -70,6 +77,7 @@ PLOTS: dict[str, PlotKind] = {
             figures.field,
             words.runs_say,
             keys=("arrows", "arrow_length", "contours"),
+            needs=("grid", "arrows"),
         ),
         PlotKind(
             "race",
@@ -80,6 +88,7 @@ PLOTS: dict[str, PlotKind] = {
             (*AXES, "colorbar"),
             ("contours", "aspect"),
             runs=True,
+            needs=("grid",),
         ),
         PlotKind(
             "loss",
@@ -97,6 +106,7 @@ PLOTS: dict[str, PlotKind] = {
             figures.basins,
             words.basins_says,
             keys=("basins",),
+            needs=("basins",),
         ),
         PlotKind(
             "sweep",
@@ -105,6 +115,7 @@ PLOTS: dict[str, PlotKind] = {
             figures.sweep,
             words.sweep_says,
             keys=("sweep", "stability", "scale"),
+            needs=("sweep", "stability"),
         ),
         PlotKind(
             "multiples",
@@ -115,6 +126,7 @@ PLOTS: dict[str, PlotKind] = {
             (*AXES, "panels"),
             ("compare", "stability"),
             runs=True,
+            needs=("panels", "stability"),
         ),
         PlotKind(
             "directional",
@@ -123,35 +135,45 @@ PLOTS: dict[str, PlotKind] = {
             figures.directional,
             words.directional_says,
             keys=("angle",),
+            needs=("directional",),
         ),
         PlotKind(
             "fit",
             "the data and each run's fitted line",
             ("fit",),
-            figures.fit,
+            fit_figures.fit,
             words.fit_says,
+            needs=("fit",),
         ),
         PlotKind(
             "landscape",
             "the loss over (w, b), with each run's path",
             ("fit",),
-            figures.landscape,
+            fit_figures.landscape,
             words.runs_say,
             (*AXES, "colorbar"),
             ("contours",),
+            needs=("landscape",),
         ),
         PlotKind(
             "weight",
             "MSE and MAE against the weight, the bias held at its best",
             ("fit",),
-            figures.weight,
+            fit_figures.weight,
             words.weight_says,
+            needs=("fit", "weights"),
         ),
     )
 }
 
 
 DEFAULT_PLOT = {1: "curve", 2: "contour", "fit": "fit"}
+
+
+def panel_kind(spec: Spec) -> str:
+    """What each panel of small multiples draws: a fit's loss landscape, a curve, or a
+    contour map."""
+    return "landscape" if spec["fit"] else "curve" if spec["dim"] == 1 else "contour"
 
 
 def kinds_for(demo: int | str) -> tuple[str, ...]:

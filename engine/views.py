@@ -7,16 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .descent import (
-    CONVERGED,
-    DIVERGED,
-    LEFT_DOMAIN,
-    SINGULAR,
-    UNDEFINED,
-    Trajectory,
-    descend,
-)
+from .descent import descend
 from .expr import BoundExpression
+from .trajectory import CONVERGED, DIVERGED, LEFT_DOMAIN, SINGULAR, UNDEFINED, Trajectory
 
 Box = Sequence[Sequence[float]]
 

@@ -9,19 +9,14 @@ and the reader's worker all call :func:`engine.api.render_demo`, so they say the
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .descent import CONVERGED, DIVERGED, LEFT_DOMAIN, SINGULAR, UNDEFINED, Trajectory
-from .figures import (
-    STATUS_WORDS,
-    Figure,
-    bound_function,
-    dataset,
-    fit_axis_titles,
-    schedule_words,
-)
-from .fitting import least_squares
-from .optimizers import OPTIMIZERS
+from .drawing import Figure
+from .names import STATUS_WORDS, fit_axis_titles, schedule_words, short_name
+from .trajectory import CONVERGED, DIVERGED, LEFT_DOMAIN, SINGULAR, UNDEFINED, Trajectory
+
+if TYPE_CHECKING:
+    from .runs import Runs
 
 Spec = dict[str, Any]
 
@@ -45,7 +40,7 @@ def runner(spec: Spec, optimizer: str) -> str:
     named = spec["labels"]["runs"].get(optimizer)
     if named:
         return named
-    label = OPTIMIZERS[optimizer].label
+    label = short_name(optimizer)
     if spec.get("ascent"):
         return "Gradient ascent" if optimizer == "gd" else f"{label} (ascent)"
     return label
@@ -117,17 +112,17 @@ def ranking(spec: Spec, runs: list[Trajectory]) -> list[str]:
     return [f"{runner(spec, best.optimizer)} ends {where}, at {number(best.values[-1])}."]
 
 
-def runs_say(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def runs_say(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """A chart of the runs themselves: where each ended."""
-    return run_sentences(spec, runs)
+    return run_sentences(spec, runs.trajectories)
 
 
-def race_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def race_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """A race or a loss chart: each run's end, and which ends lowest."""
-    return run_sentences(spec, runs) + ranking(spec, runs)
+    return run_sentences(spec, runs.trajectories) + ranking(spec, runs.trajectories)
 
 
-def sweep_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def sweep_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """Per optimizer: the rates that converge, the fastest, and where divergence starts,
     read from the sweep's own traces; then the stability bound, if drawn."""
     o = spec["sweep"]
@@ -170,14 +165,13 @@ def sweep_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
     return out
 
 
-def multiples_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def multiples_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """Each panel's runs by the panel's own title, then which panel ends lowest."""
     ((_, values),) = spec["compare"].items()
     titles = [a["text"] for a in figure["layout"]["annotations"]]
     out, ends = [], []
-    for title, variant, panel_runs in zip(
-        titles, spec["panels"], figure["panel_runs"], strict=True
-    ):
+    for title, variant, panel in zip(titles, spec["panels"], runs.panels, strict=True):
+        panel_runs = panel.trajectories
         head = title.split("<br>")[0]
         out.append(f"{head}: " + "; ".join(describe(t, variant) for t in panel_runs) + ".")
         finished = [t.values[-1] for t in panel_runs if t.status != DIVERGED]
@@ -189,10 +183,10 @@ def multiples_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[s
     return out
 
 
-def directional_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def directional_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """The directional derivative's largest and smallest values and their directions."""
     start = spec["start"]
-    gx, gy = bound_function(spec).gradient(start)
+    gx, gy = runs.directional.gradient
     norm = math.hypot(gx, gy)
     marked = next(t for t in figure["data"] if t["name"] == "θ")
     theta, value = marked["x"][0], marked["y"][0]
@@ -207,7 +201,7 @@ def directional_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list
     ]
 
 
-def basins_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def basins_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """How many minima the starts reach, and what share of the grid reaches each."""
     heat = next(t for t in figure["data"] if t["type"] == "heatmap")
     minima = next(t for t in figure["data"] if t.get("name") == "minima")
@@ -230,13 +224,13 @@ def basins_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]
     return [text + "."]
 
 
-def fit_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def fit_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """Each run's line, and the least-squares line it is measured against."""
-    w_best, b_best = least_squares(dataset(spec))
+    w_best, b_best = runs.fit.best_line
     loss = spec["fit"]["loss"].upper()
     x = "z" if spec["fit"]["standardize"] else "x"  # the standard score of x, as the axis says
     out = []
-    for t in runs:
+    for t in runs.trajectories:
         w, b = t.points[-1]
         status = "" if t.status == "max_steps" else f" ({STATUS_WORDS[t.status]})"
         out.append(
@@ -245,11 +239,11 @@ def fit_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
         )
     out.append(f"The least-squares line is ŷ = {number(w_best)}{x} + {number(b_best)}.")
     if spec["fit"]["standardize"]:
-        out.append(f"Here z = {fit_axis_titles(spec)[0]}, x standardized.")
+        out.append(f"Here z = {fit_axis_titles(spec, runs.fit.standardized)[0]}, x standardized.")
     return [s.replace("+ −", "− ") for s in out]
 
 
-def weight_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]:
+def weight_says(spec: Spec, runs: Runs, figure: Figure) -> list[str]:
     """Where each loss drawn against the weight is least."""
     parts = []
     for trace in figure["data"]:
@@ -257,7 +251,7 @@ def weight_says(spec: Spec, runs: list[Trajectory], figure: Figure) -> list[str]
         if ys:
             loss = trace["name"].split(" (")[0]
             parts.append(f"{loss} is least at w = {number(min(ys)[1])}")
-    _, b_best = least_squares(dataset(spec))
+    _, b_best = runs.fit.best_line
     return [
         f"With b held at {number(b_best)}, "
         + " and ".join(parts)

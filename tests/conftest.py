@@ -105,6 +105,18 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_collection_modifyitems(items):
+    """A test that opens Chromium is a browser test and one that boots Pyodide under Node a
+    node test, whichever file it is in: ``-m "not browser and not webkit"`` is the quick
+    loop."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "browser" in used:
+            item.add_marker(pytest.mark.browser)
+        if "node" in used:
+            item.add_marker(pytest.mark.node)
+
+
 def pytest_configure(config):
     from hypothesis import HealthCheck, settings
 
@@ -163,6 +175,28 @@ def open_empty_editor(page, block: str, edit: str) -> None:
     page.click(f"#{block} .cm-content")
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
+
+
+# Every chart drawn in a colour scheme: its tick labels in the dark axis colour, or not.
+DRAWN_IN = """(dark) => [...document.querySelectorAll('.demo-chart')].every((chart) => {
+  const tick = chart.querySelector('.xtick text');  // a 3-D chart draws its ticks in WebGL
+  return !tick || (getComputedStyle(tick).fill === 'rgb(216, 216, 216)') === dark;
+})"""
+
+
+def switch_scheme(page, scheme: str) -> None:
+    """Switch the page's colour scheme in place and wait until every chart is redrawn in it
+    (the page redraws on the change), rather than loading the page again."""
+    if page.evaluate("() => matchMedia('(prefers-color-scheme: dark)').matches") == (
+        scheme == "dark"
+    ):
+        return
+    page.emulate_media(color_scheme=scheme)
+    dark = scheme == "dark"
+    deadline = time.monotonic() + 60
+    while not page.evaluate(DRAWN_IN, dark):
+        assert time.monotonic() < deadline, f"the charts were not redrawn in the {scheme} scheme"
+        time.sleep(0.05)
 
 
 def draw_every_chart(page) -> None:

@@ -8,6 +8,7 @@ DOM: the page width covers it."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -19,8 +20,8 @@ from .conftest import (
     built_and_served,
     content_articles,
     draw_every_chart,
-    poll,
     serve_folder,
+    switch_scheme,
 )
 
 # Boxes of the parts of every chart, relative to the chart, as [left, top, right, bottom].
@@ -124,10 +125,18 @@ def problems_of(chart: dict) -> list[str]:
     return found
 
 
-DARK_DRAWN = """() => [...document.querySelectorAll('.demo-chart')].every((chart) => {
-  const tick = chart.querySelector('.xtick text');  // a 3-D chart draws its ticks in WebGL
-  return !tick || getComputedStyle(tick).fill === 'rgb(216, 216, 216)';
-})"""
+def settled_parts(page, timeout: float = 60.0) -> list:
+    """The charts' parts once two measurements 0.1 s apart agree (a chart laid out again
+    after a late font or a resize has moved nothing since)."""
+    deadline = time.monotonic() + timeout
+    parts = page.evaluate(PARTS)
+    while True:
+        time.sleep(0.1)
+        again = page.evaluate(PARTS)
+        if again == parts:
+            return parts
+        assert time.monotonic() < deadline, "the charts never stopped moving"
+        parts = again
 
 
 def measured(browser, url: str, width: int, schemes=("light",)) -> list[tuple[list, list]]:
@@ -139,13 +148,10 @@ def measured(browser, url: str, width: int, schemes=("light",)) -> list[tuple[li
         page.goto(url)
         out = []
         for scheme in schemes:
-            if scheme != schemes[0]:
-                page.emulate_media(color_scheme=scheme)
-                poll(page, DARK_DRAWN if scheme == "dark" else "() => true")
+            switch_scheme(page, scheme)
             draw_every_chart(page)
-            page.wait_for_timeout(300)
             widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-            out.append((widths, page.evaluate(PARTS)))
+            out.append((widths, settled_parts(page)))
         return out
     finally:
         context.close()

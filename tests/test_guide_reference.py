@@ -10,7 +10,7 @@ from downhill.cells import OPTIONS
 from downhill.config import ROOT
 from downhill.exercises import KEYS
 from downhill.settings import SETTING_NAMES, settings_reference
-from engine.exercises import KINDS
+from engine.exercises import KINDS, STEP_SIGNATURES, kind_reference
 from engine.keys import DEMO_KEYS as DEMO_KEYS_TABLE
 from engine.keys import KEYS as DEMO_KEYS
 from engine.keys import key_reference
@@ -45,6 +45,9 @@ def test_the_exercise_tables_are_the_keys_and_the_kinds():
         name: [key.meaning + (" (required)" if key.required else "")] for name, key in KEYS.items()
     }
     assert list(table_after("| grading key | the reader writes |")) == list(KINDS)
+    assert table_from("| grading key | the reader writes |") == kind_reference()
+    signatures = {signature for signature, _, _ in STEP_SIGNATURES.values()}
+    assert all(f"`{signature}`" in GUIDE for signature in signatures)
 
 
 def table_from(heading: str) -> str:

@@ -49,11 +49,10 @@ def text_of(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-@pytest.fixture(scope="module")
-def content_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("math") / "site"
-    build_site(BuildConfig(out=out, cache=None))
-    return out
+@pytest.fixture(scope="session")
+def content_site(built_site):
+    """The repository's site, as the session built it once for every suite."""
+    return built_site
 
 
 @pytest.mark.parametrize("slug", ARTICLES)

@@ -124,6 +124,7 @@ import sys
 before = set(sys.modules)
 import engine, engine.api, engine.budget, engine.catalogue, engine.descent, engine.expr
 import engine.figures, engine.fitting, engine.keys, engine.optimizers, engine.schema, engine.spec
+import engine.runs, engine.names, engine.drawing, engine.fit_figures, engine.trajectory
 import engine.views
 from engine.keys import PLOT_KINDS
 for kind, spec in SPECS.items():

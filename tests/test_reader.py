@@ -345,7 +345,7 @@ def test_readable_at_360_pixels(browser, site_url, tmp_path: Path):
     page = context.new_page()
     page.goto(f"{site_url}/mountain-range/")
     page.evaluate("document.querySelector('.demo').scrollIntoView()")
-    time.sleep(1.5)
+    poll(page, "() => document.querySelector('.demo .main-svg')")
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     page.screenshot(path=str(tmp_path / "360.png"))
     context.close()

@@ -12,8 +12,8 @@ import pytest
 from engine import SpecError, render_demo
 from engine.descent import descend
 from engine.expr import compile_expression
-from engine.figures import trajectories
 from engine.optimizers import Hyper, SingularHessian, newton_update, saddle_free_newton_update
+from engine.runs import trajectories
 from engine.schedules import Schedule
 from engine.spec import normalize_spec
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.figures import trajectories
+from engine.runs import trajectories
 from engine.spec import normalize_spec
 
 torch = pytest.importorskip("torch")  # in the test extras: scripts/setup --test installs it

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from engine import CATALOGUE, compile_expression, render_demo
-from engine.figures import RUN_STYLES, RUN_WORDS, _grid, grid, trajectories
+from engine.drawing import RUN_STYLES
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
 from engine.keys import PLOT_KINDS
+from engine.names import RUN_WORDS
+from engine.runs import _grid, grid, trajectories
 from engine.spec import SpecError, compare_variant, normalize_spec
 from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
 
@@ -513,9 +515,8 @@ def test_compare_varies_schedules_warm_up_and_clipping(compare, extra, titles):
 
 
 def _panel_runs(spec: dict, compare: dict) -> list[dict]:
-    from engine.figures import multiples, trajectories
+    from engine.runs import compute
     from engine.spec import normalize_spec
 
     full = normalize_spec({**spec, "plots": ["multiples"], "compare": compare})
-    figure = multiples(full, trajectories(full))
-    return [{"end": list(runs[0].points[-1])} for runs in figure["panel_runs"]]
+    return [{"end": list(panel.trajectories[0].points[-1])} for panel in compute(full).panels]
