@@ -22,18 +22,11 @@ limit); the fence's formatter then writes each cell's code, output and controls.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
-import os
-import select
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +41,7 @@ from engine.cells import (
     figures_of,
     too_large,
 )
+from engine.schema import Field, flag, text
 
 from .cache import write_whole
 from .cell_controls import cell_controls, hint, interact_controls
@@ -58,36 +52,58 @@ from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
 from .iterates import ID
+from .kernel_client import (
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    MEMORY_LIMIT,
+    data_files,
+    run_article_cells,
+)
 from .keyframes import Keyframes, KeyframeStore
-from .read import ARTICLE_KINDS, file_problem
 from .runnable import browser_problems, packages_needed, pyodide_packages, string_literals
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
-DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
-MAX_TIMEOUT = 300
-MEMORY_LIMIT = 2 << 30  # bytes of address space for an article's cells (numpy needs ~0.5 GiB)
+
+def _timeout(value: Any) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_TIMEOUT
+    )
 
 
-@dataclass(frozen=True)
-class Option:
-    """One ``#|`` option: its default and what it means (the guide's reference)."""
-
-    default: Any
-    meaning: str
+def _alt(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(a, str) for a in value)
+    )
 
 
-OPTIONS: dict[str, Option] = {
-    "id": Option(None, "the cell's id: its anchor, and its name in links and errors"),
-    "caption": Option(None, "a caption under the cell (Markdown is not rendered)"),
-    "hide_code": Option(False, "show only the output (the reader can still open the code)"),
-    "hide_output": Option(False, "run the cell but show no output (its names still count)"),
-    "editable": Option(True, "false: the reader cannot edit or run it in the browser"),
-    "timeout": Option(DEFAULT_TIMEOUT, f"seconds the cell may run (at most {MAX_TIMEOUT})"),
-    "controls": Option(None, "sliders and selects bound to the cell's top-level names"),
-    "keyframes": Option(True, "false: the controls answer only once the runtime is ready"),
-    "show_source": Option(False, "print the cell's Markdown source under it (for guides)"),
-    "alt": Option(
+# A cell's ``#|`` options, one row each: default, allowed values, meaning (the guide's
+# table). ``controls`` has its own table (cell_controls).
+OPTIONS: dict[str, Field] = {
+    "id": Field(
         None,
+        lambda v: v is None or (isinstance(v, str) and bool(ID.match(v))),
+        "letters, digits, - and _, starting with a letter",
+        "the cell's id: its anchor, and its name in links and errors",
+    ),
+    "caption": text("a caption under the cell (Markdown is not rendered)"),
+    "hide_code": flag(False, "show only the output (the reader can still open the code)"),
+    "hide_output": flag(False, "run the cell but show no output (its names still count)"),
+    "editable": flag(True, "false: the reader cannot edit or run it in the browser"),
+    "timeout": Field(
+        DEFAULT_TIMEOUT,
+        _timeout,
+        f"a number of seconds above 0, at most {MAX_TIMEOUT}",
+        f"seconds the cell may run (at most {MAX_TIMEOUT})",
+    ),
+    "controls": Field(
+        None, lambda v: True, "a mapping", "sliders and selects bound to the cell's top-level names"
+    ),
+    "keyframes": flag(True, "false: the controls answer only once the runtime is ready"),
+    "show_source": flag(False, "print the cell's Markdown source under it (for guides)"),
+    "alt": Field(
+        None,
+        lambda v: v is None or _alt(v),
+        "text, or a list of texts (one per figure)",
         "words for screen readers for its figures: one text, or a list (one per figure); "
         "by default from their titles and axis labels",
     ),
@@ -156,29 +172,11 @@ def read_cell(
     if not isinstance(options, dict):
         errors.append(ContentError(path, first, "cell: '#|' lines must be 'key: value' options"))
         return None
-    for key in options:
+    for key, value in options.items():
         if key not in OPTIONS:
             bad((key,), f"unknown option {key!r}{hint(str(key), OPTIONS)}")
-    for key in ("hide_code", "hide_output", "editable", "keyframes", "show_source"):
-        if key in options and not isinstance(options[key], bool):
-            bad((key,), f"{key} must be true or false")
-    timeout = options.get("timeout", DEFAULT_TIMEOUT)
-    if (
-        not isinstance(timeout, int | float)
-        or isinstance(timeout, bool)
-        or not 0 < timeout <= MAX_TIMEOUT
-    ):
-        bad(("timeout",), f"timeout must be a number of seconds above 0, at most {MAX_TIMEOUT}")
-    cell_id = options.get("id")
-    if cell_id is not None and not (isinstance(cell_id, str) and ID.match(cell_id)):
-        bad(("id",), f"id {cell_id!r} must be letters, digits, - and _, starting with a letter")
-    if "caption" in options and not isinstance(options["caption"], str):
-        bad(("caption",), "caption must be text")
-    alt = options.get("alt")
-    if alt is not None and not (
-        isinstance(alt, str) or (isinstance(alt, list) and all(isinstance(a, str) for a in alt))
-    ):
-        bad(("alt",), "alt must be text, or a list of texts (one per figure)")
+        elif problem := OPTIONS[key].problem(key, value):
+            bad((key,), problem)
     controls, choices = cell_controls(options.get("controls"), code, lines, bad)
     first_code_line = site.line + len(yaml_text.split("\n")) if yaml_text.strip() else site.line
     interact_controls(
@@ -209,176 +207,6 @@ def read_cell(
         choices,
         packages_needed(code, pyodide_packages(lock)),
     )
-
-
-class CellTimeout(Exception):
-    """A cell that did not answer: past its time limit (``slow``), or its Python ended."""
-
-    def __init__(self, message: str, slow: bool = False) -> None:
-        super().__init__(message)
-        self.slow = slow
-
-
-def ended(code: int | None) -> str:
-    """Why the kernel's process ended, from its exit code, in words."""
-    if code == -signal.SIGKILL:
-        return (
-            "stopped: its Python was killed, most likely for memory (a cell may use "
-            f"{MEMORY_LIMIT / 2**30:g} GiB): use less"
-        )
-    if code is not None and code < 0:
-        return f"stopped: its Python ended by signal {signal.Signals(-code).name}"
-    return f"stopped: its Python exited with code {code}"
-
-
-class Kernel:
-    """An article's cells' child process (downhill/kernel.py), started on first use."""
-
-    def __init__(self, cwd: Path) -> None:
-        self.cwd = cwd
-        self.process: subprocess.Popen | None = None
-
-    def run(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        if self.process is None:
-            env = {
-                **os.environ,
-                "OPENBLAS_NUM_THREADS": "1",
-                "PYTHONHASHSEED": "0",
-                "PYTHONPATH": os.pathsep.join(
-                    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-                ),
-            }
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "downhill.kernel", str(MEMORY_LIMIT)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self.cwd,
-                env=env,
-                process_group=0,  # the kernel and all its cells start, ended together
-            )
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write((json.dumps(request) + "\n").encode())
-        self.process.stdin.flush()
-        reply = self.reply(timeout, f"did not finish within its time limit of {timeout:g} s")
-        if "ran" in reply:  # an interact cell: its keyframes follow, on their own budget
-            reply = self.reply(
-                FRAMES_LIMIT,
-                f"ran in {reply['ran']:.1f} s, but its controls' keyframes did not finish "
-                f"within their own limit of {FRAMES_LIMIT} s",
-            )
-        return reply
-
-    def reply(self, seconds: float, late: str) -> dict[str, Any]:
-        """The kernel's next reply, or CellTimeout: ``late`` past ``seconds``, or why the
-        kernel ended."""
-        assert self.process is not None and self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
-        line = self.process.stdout.readline() if ready else b""
-        if line:
-            return json.loads(line)
-        code = self.process.poll() if ready else None
-        if ready and code is None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                code = self.process.wait(5)
-        self.close()
-        if not ready:
-            raise CellTimeout(late, slow=True)
-        raise CellTimeout(ended(code))
-
-    def close(self) -> None:
-        """End the kernel's whole process group: the kernel, its guard, whatever cells
-        started (the kernel is reaped after, so its group id cannot be reused meanwhile)."""
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            for stream in (self.process.stdin, self.process.stdout):
-                if stream:
-                    stream.close()
-            self.process = None
-
-
-FRAMES_LIMIT = 35  # seconds more for an interact cell's keyframes (the kernel's 30, and slack)
-
-
-MAX_DATA_BYTES = 256 << 20  # of content files copied into the cells' working folder
-
-
-class TooMuchData(Exception):
-    """content/ holds more files than the cells' working folder takes a copy of."""
-
-
-def data_files(content: Path) -> list[Path]:
-    """The content folder's files an article may read (a cell, a fit): every regular file
-    but the articles (Markdown, and the notebooks at its top), inside content/ once links
-    are followed (a link out of it is never read)."""
-    root = content.resolve()
-    return [
-        path
-        for path in sorted(content.rglob("*"))
-        if path.suffix != ".md"
-        and not (path.suffix in ARTICLE_KINDS and path.parent == content)
-        and path.is_file()
-        and file_problem(path, root) is None
-    ]
-
-
-@contextlib.contextmanager
-def working_folder(content: Path) -> Iterator[Path]:
-    """A scratch folder holding copies of ``content``'s data files, removed afterwards: a
-    cell reads them by the same relative paths, and what it writes stays out of content/."""
-    with tempfile.TemporaryDirectory(prefix="downhill-cells-") as scratch:
-        total = 0
-        for path in data_files(content):
-            total += path.stat().st_size
-            if total > MAX_DATA_BYTES:
-                raise TooMuchData(
-                    f"cells run on a copy of content/'s files besides the articles, and it "
-                    f"holds more than {MAX_DATA_BYTES >> 20} MB of them; move what no article "
-                    "reads out of content/"
-                )
-            target = Path(scratch) / path.relative_to(content)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-        yield Path(scratch)
-
-
-def run_article_cells(cells: list[Cell], content: Path) -> list[dict[str, Any]]:
-    """Run ``cells`` in order in one kernel, in a scratch copy of ``content``'s data files;
-    a result per cell: ``{"output", "keyframes"}``, or ``{"timeout": message}``; cells
-    after a failed one are not run (None)."""
-    try:
-        with working_folder(content) as scratch:
-            return _run_in(cells, scratch)
-    except TooMuchData as exc:
-        return [{"refused": str(exc)}] + [None] * (len(cells) - 1)
-
-
-def _run_in(cells: list[Cell], cwd: Path) -> list[dict[str, Any]]:
-    results: list[dict[str, Any] | None] = [None] * len(cells)
-    kernel = Kernel(cwd)
-    try:
-        for k, cell in enumerate(cells):
-            interact = None
-            if cell.controls and cell.options.get("keyframes", True):
-                interact = {
-                    "controls": [c.__dict__ for c in cell.controls],
-                    "values": {c.name: c.value for c in cell.controls},
-                    "choices": cell.choices,
-                }
-            request = {"source": cell.source, "filename": cell.filename, "interact": interact}
-            try:
-                reply = kernel.run(request, cell.options.get("timeout", DEFAULT_TIMEOUT))
-            except CellTimeout as exc:
-                results[k] = {"timeout": str(exc), "slow": exc.slow}
-                break
-            results[k] = reply
-            if reply["output"]["error"]:
-                break
-    finally:
-        kernel.close()
-    return results  # type: ignore[return-value]
 
 
 def exception_message(cell: Cell, cells: list[Cell], error: dict[str, Any]) -> tuple[int, str]:

@@ -31,11 +31,11 @@ from engine.expr import parse
 from engine.schema import suggest
 
 from .cell_output import code_html
-from .cells import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
 from .iterates import ID, Runs
+from .kernel_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
 from .yamlmap import FenceYAMLError, line_of, load_fence
 
 

@@ -16,7 +16,7 @@ import gzip
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -214,10 +214,34 @@ def keyframes(
     """The keyframes of a demo (None when it has no slider or select); ``render`` computes
     a state's figures and summary, ``work`` is one state's cost in the compute budget's
     units (estimated from the spec when not given)."""
-    built = result["figures"]
-    cleaned = clean(built)
-    built_raw = json.loads(to_json(raw))
-    table: dict[str, list[tuple[Any, dict]]] = {}  # control → [(position, spec)]
+    computed = _Frames(json.loads(to_json(raw)), result["figures"], render, work)
+    table, exact = _positions(computed.built_raw, controls)
+    if not table:
+        return None
+    computed.price(table)
+    coarse = _thin_to_work(table, exact, computed)
+    if not table:
+        return None
+    numbered = {
+        name: [(p, computed.frame_of(spec)) for p, spec in rows] for name, rows in table.items()
+    }
+    fitted = _fit_budget(numbered, computed.frames, exact, coarse)
+    if fitted is None:
+        return None
+    text, size = fitted
+    first = _first_document(numbered, computed.frames) if size > FIRST_BUDGET else ""
+    return Keyframes(text, size, len(computed.frames), tuple(coarse), first)
+
+
+Rows = list[tuple[Any, dict]]  # a control's positions, each with the spec it sets
+
+
+def _positions(
+    built_raw: dict[str, Any], controls: list[Control]
+) -> tuple[dict[str, Rows], dict[str, bool]]:
+    """Each control's positions (a slider's, thinned to its budget; a select's options)
+    with the spec at each, and whether a slider kept every position it has."""
+    table: dict[str, Rows] = {}
     exact: dict[str, bool] = {}
     for control in controls:
         if control.kind == "range":
@@ -234,95 +258,123 @@ def keyframes(
                 )
                 for option in control.options
             ]
-    if not table:
-        return None
-    frames: list[dict] = []
-    index: dict[str, int] = {}  # spec as JSON → frame number
+    return table, exact
 
-    def frame_of(spec: dict) -> int | None:
-        if spec == built_raw:
+
+@dataclass
+class _Frames:
+    """The frames computed so far, one per distinct spec (the built state is none: the page
+    has it), and what computing each position costs in the compute budget's units."""
+
+    built_raw: dict[str, Any]
+    built: list
+    render: Callable[[dict], dict]
+    work: float | None
+    frames: list[dict] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)  # spec as JSON → frame number
+    costs: dict[int, float] = field(default_factory=dict)  # id(spec) → its cost
+
+    def __post_init__(self) -> None:
+        self.cleaned = clean(self.built)
+
+    def frame_of(self, spec: dict) -> int | None:
+        if spec == self.built_raw:
             return None
         key = json.dumps(spec, sort_keys=True)
-        if key not in index:
-            index[key] = len(frames)
-            frames.append(_frame(spec, built, cleaned, render))
-        return index[key]
+        if key not in self.index:
+            self.index[key] = len(self.frames)
+            self.frames.append(_frame(spec, self.built, self.cleaned, self.render))
+        return self.index[key]
 
-    # What each position costs to compute, in the compute budget's units: a steps slider's
-    # far end costs a hundred times its built value.
-    def cost_of(spec: dict) -> float:
-        if work is not None:
-            return work
+    def cost_of(self, spec: dict) -> float:
+        """What a position costs (a steps slider's far end costs a hundred times its built
+        value)."""
+        if self.work is not None:
+            return self.work
         try:
             return units(normalize_spec(spec))[0]
         except Exception:  # a position the engine refuses costs nothing to answer
             return 0.0
 
-    # A control whose two ends cost what the built spec costs (a rate, a start) costs that
-    # at every position; only one that changes the work (steps, points) is counted through.
-    # (Counting every position of every control would normalize thousands of specs.)
-    built_cost = cost_of(built_raw)
-    costs: dict[int, float] = {}
-    for rows in table.values():
-        ends = (cost_of(rows[0][1]), cost_of(rows[-1][1]))
-        for _, spec in rows:
-            costs[id(spec)] = built_cost if ends == (built_cost, built_cost) else cost_of(spec)
+    def price(self, table: dict[str, Rows]) -> None:
+        """Cost every position. A control whose two ends cost what the built spec costs (a
+        rate, a start) costs that at every position; only one that changes the work (steps,
+        points) is counted through (counting every position of every control would
+        normalize thousands of specs)."""
+        built_cost = self.cost_of(self.built_raw)
+        for rows in table.values():
+            ends = (self.cost_of(rows[0][1]), self.cost_of(rows[-1][1]))
+            same = ends == (built_cost, built_cost)
+            for _, spec in rows:
+                self.costs[id(spec)] = built_cost if same else self.cost_of(spec)
 
-    def cost(spec: dict) -> float:
-        return costs[id(spec)]
+    def cost(self, spec: dict) -> float:
+        return self.costs[id(spec)]
 
-    def kept(rows: list, stride: int) -> list:
-        return [
-            r
-            for k, r in enumerate(rows)
-            if k % stride == 0 or k == len(rows) - 1 or r[1] == built_raw
-        ]
 
-    # Estimate a frame's compressed size from a few cheap ones, then compute only as many
-    # positions as the budgets can hold (a 2000-step race of five optimizers must not cost
-    # 300 frames).
+def _kept(rows: Rows, stride: int, built_raw: dict) -> Rows:
+    return [
+        r for k, r in enumerate(rows) if k % stride == 0 or k == len(rows) - 1 or r[1] == built_raw
+    ]
+
+
+def _thin_to_work(table: dict[str, Rows], exact: dict[str, bool], computed: _Frames) -> list[str]:
+    """Keep only as many positions as the budgets can hold (a 2000-step race of five
+    optimizers must not cost 300 frames), estimating a frame's compressed size from a few
+    cheap ones; drop the costliest controls whose very ends cost too much. Returns the
+    controls thinned or dropped."""
     everything = [spec for rows in table.values() for _, spec in rows]
-    cheap = [spec for spec in everything if cost(spec) <= WORK / 10] or everything[:1]
+    cheap = [spec for spec in everything if computed.cost(spec) <= WORK / 10] or everything[:1]
     sample = [
-        f for f in (frame_of(spec) for spec in cheap[:: max(1, len(cheap) // 6)]) if f is not None
+        f
+        for f in (computed.frame_of(spec) for spec in cheap[:: max(1, len(cheap) // 6)])
+        if f is not None
     ]
     coarse: list[str] = []
     each = 0.0
     if sample:
-        sampled = json.dumps([frames[f] for f in sample], separators=(",", ":"))
+        sampled = json.dumps([computed.frames[f] for f in sample], separators=(",", ":"))
         each = len(gzip.compress(sampled.encode(), 6)) / len(sample)
 
     def over(stride: int) -> bool:
-        rows = [r for name in table for r in kept(table[name], stride)]
-        return len(rows) * each > BUDGET or sum(cost(spec) for _, spec in rows) > WORK
+        rows = [r for name in table for r in _kept(table[name], stride, computed.built_raw)]
+        return len(rows) * each > BUDGET or sum(computed.cost(spec) for _, spec in rows) > WORK
 
     stride = 1
     while stride < len(everything) and over(stride):
         stride *= 2
     if stride > 1:
         for name, rows in table.items():
-            if len(rows) > 2 and len(kept(rows, stride)) < len(rows):
-                table[name] = kept(rows, stride)
+            if len(rows) > 2 and len(_kept(rows, stride, computed.built_raw)) < len(rows):
+                table[name] = _kept(rows, stride, computed.built_raw)
                 exact[name] = False
                 coarse.append(name)
     # Even their ends cost too much: the costliest controls wait for the engine.
-    while table and sum(cost(spec) for rows in table.values() for _, spec in rows) > WORK:
-        dropped = max(table, key=lambda n: sum(cost(spec) for _, spec in table[n]))
+    while table and sum(computed.cost(s) for rows in table.values() for _, s in rows) > WORK:
+        dropped = max(table, key=lambda n: sum(computed.cost(spec) for _, spec in table[n]))
         del table[dropped]
         if dropped not in coarse:
             coarse.append(dropped)
-    if not table:
-        return None
-    numbered = {name: [(p, frame_of(spec)) for p, spec in rows] for name, rows in table.items()}
+    return coarse
+
+
+def _fit_budget(
+    numbered: dict[str, list[tuple[Any, int | None]]],
+    frames: list[dict],
+    exact: dict[str, bool],
+    coarse: list[str],
+) -> tuple[str, int] | None:
+    """The keyframes document within its byte budgets: the control with most positions
+    thinned first, a control whose two positions are too many dropped (it waits for the
+    engine). Returns its text and gzipped size, or None when no control is left."""
     while True:
         text = _document(numbered, frames, exact)
         size = len(gzip.compress(text.encode(), 6))
         if size <= BUDGET and len(text) <= RAW_BUDGET:
-            break
+            return text, size
         thinner = {name: _thinned(rows) for name, rows in numbered.items()}
         shrinking = [n for n in numbered if len(thinner[n]) < len(numbered[n])]
         if not shrinking:
-            # Even two positions are too many: the costliest control waits for the engine.
             dropped = max(numbered, key=lambda n: _weight(numbered[n], frames))
             del numbered[dropped]
             if dropped not in coarse:
@@ -334,8 +386,6 @@ def keyframes(
         numbered[name], exact[name] = thinner[name], False
         if name not in coarse:
             coarse.append(name)
-    first = _first_document(numbered, frames) if size > FIRST_BUDGET else ""
-    return Keyframes(text, size, len(frames), tuple(coarse), first)
 
 
 def _first_document(numbered: dict[str, list[tuple[Any, int | None]]], frames: list[dict]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,13 +13,36 @@ from typing import Any
 
 import yaml
 
+from engine.schema import Field, flag, suggest
+
 from .errors import ContentError
 from .yamlmap import error_line, error_message, key_lines, load
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 FENCE = re.compile(r"^(`{3,}|~{3,})")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FRONT_KEYS = ("title", "date", "updated", "summary", "tags", "draft", "slug", "image", "functions")
+# An article's front matter, one row per key: its default, the values it allows and what
+# it means. The dates, the slug and the functions have checks of their own below.
+FRONT: dict[str, Field] = {
+    "title": Field(None, lambda v: isinstance(v, str) and bool(v.strip()), "text", "required"),
+    "date": Field(None, lambda v: True, "a date written YYYY-MM-DD", "required; newest first"),
+    "updated": Field(None, lambda v: True, "a date written YYYY-MM-DD", "shown beside the date"),
+    "summary": Field("", lambda v: isinstance(v, str), "text", "the index, feed and previews"),
+    "tags": Field(
+        [],
+        lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v),
+        "a list of words, e.g. 'tags: [calculus, optimization]'",
+        "each tag gets a page under /tags/",
+    ),
+    "draft": flag(False, "true: built only with --drafts and by serve"),
+    "slug": Field(
+        None, lambda v: True, "lowercase letters, digits and single hyphens", "the address"
+    ),
+    "image": Field(
+        None, lambda v: v is None or isinstance(v, str), "a path or URL", "a link preview's picture"
+    ),
+    "functions": Field(None, lambda v: True, "a mapping of names to formulas", "named functions"),
+}
 # Python-Markdown's inline stage rewrites a whole paragraph for every emphasis, link or
 # formula in it, so its time grows with the square of a paragraph's length (a 245 KB
 # paragraph: 6.5 s; 980 KB: 100 s). These bounds keep any article to seconds.
@@ -313,6 +337,40 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
         text = read_text(path, errors)
         if text is None:
             return None
+    match = _readable(path, text, errors)
+    if match is None:
+        return None
+    body_start = text[: match.end()].count("\n") + 1
+    for line, message in leftovers(text[match.end() :]):
+        errors.append(ContentError(path, body_start + line, message))
+    front = match.group(1)
+    try:
+        meta: Any = load(front) or {}
+        lines = key_lines(front, first_line=2)
+    except yaml.YAMLError as exc:
+        line = error_line(exc, 2)
+        errors.append(
+            ContentError(path, line, f"front matter is not valid YAML: {error_message(exc)}")
+        )
+        return None
+    if not isinstance(meta, dict):
+        errors.append(ContentError(path, 2, "front matter must be 'key: value' lines"))
+        return None
+    before = len(errors)
+    values = _front_matter(path, meta, lines, errors)
+    if len(errors) > before:
+        return None
+    return Source(
+        path=path,
+        body=text[match.end() :],
+        body_line=body_start,
+        meta_lines={k[0]: v for k, v in lines.items() if len(k) == 1},
+        **values,
+    )
+
+
+def _readable(path: Path, text: str, errors: list[ContentError]) -> re.Match | None:
+    """The article's front matter, if the file has some and is within every limit."""
     match = FRONT_MATTER.match(text)
     if not match:
         where = (
@@ -333,7 +391,6 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
             )
         )
         return None
-    body_start = text[: match.end()].count("\n") + 1
     found = NOT_XML.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1
@@ -344,72 +401,53 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
         errors.append(
             ContentError(
                 path,
-                body_start + paragraph[0],
+                text[: match.end()].count("\n") + 1 + paragraph[0],
                 f"this paragraph is {paragraph[1]:,} characters long; at most "
                 f"{MAX_PARAGRAPH_CHARS:,} are allowed (Markdown's time grows with the square "
                 "of a paragraph's length): split it with blank lines",
             )
         )
         return None
-    for line, message in leftovers(text[match.end() :]):
-        errors.append(ContentError(path, body_start + line, message))
-    front = match.group(1)
-    try:
-        meta: Any = load(front) or {}
-        lines = key_lines(front, first_line=2)
-    except yaml.YAMLError as exc:
-        line = error_line(exc, 2)
-        errors.append(
-            ContentError(path, line, f"front matter is not valid YAML: {error_message(exc)}")
-        )
-        return None
-    if not isinstance(meta, dict):
-        errors.append(ContentError(path, 2, "front matter must be 'key: value' lines"))
-        return None
-    before = len(errors)
+    return match
+
+
+def _front_matter(
+    path: Path, meta: dict[str, Any], lines: dict, errors: list[ContentError]
+) -> dict[str, Any]:
+    """The front matter checked against :data:`FRONT`, row by row, as Source's fields."""
 
     def bad(key: str, message: str) -> None:
         errors.append(ContentError(path, lines.get((key,), 2), message))
 
     for key in meta:
-        if key not in FRONT_KEYS:
-            from difflib import get_close_matches
-
-            hint = get_close_matches(str(key), FRONT_KEYS, n=1)
-            bad(
-                key,
-                f"unknown front-matter key {key!r}"
-                + (
-                    f"; did you mean {hint[0]!r}?" if hint else f" (known: {', '.join(FRONT_KEYS)})"
-                ),
-            )
+        if key not in FRONT:
+            hint = suggest(key, FRONT) or f" (known: {', '.join(FRONT)})"
+            bad(key, f"unknown front-matter key {key!r}{hint}")
     for key, value in meta.items():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and not_xml(item):
                 bad(key, f"{key} holds {not_xml(item)} (a YAML escape such as \\x01 makes one)")
     title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        errors.append(
-            ContentError(
-                path,
-                lines.get(("title",), 2),
-                "front matter needs a title, e.g. 'title: Descending a mountain'",
-            )
-        )
-    date = _date(meta.get("date"), "date", bad, required=True)
-    updated = _date(meta.get("updated"), "updated", bad, required=False)
-    tags = meta.get("tags", [])
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.split(",") if t.strip()]
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        bad("tags", "tags must be a list of words, e.g. 'tags: [calculus, optimization]'")
-        tags = []
-    draft = meta.get("draft", False)
-    if not isinstance(draft, bool):
-        bad("draft", "draft must be true or false")
-    summary = meta.get("summary", "")
-    if not isinstance(summary, str):
-        bad("summary", "summary must be text")
+    if not FRONT["title"].check(title):
+        bad("title", "front matter needs a title, e.g. 'title: Descending a mountain'")
+    out: dict[str, Any] = {"title": str(title).strip()}
+    for key in ("summary", "draft", "image", "tags"):
+        value = meta.get(key, FRONT[key].default)
+        if key == "tags" and isinstance(value, str):  # "a, b" for [a, b]
+            value = [t.strip() for t in value.split(",") if t.strip()]
+        problem = FRONT[key].problem(key, value)
+        if problem:
+            bad(key, problem)
+            value = FRONT[key].default
+        out[key] = tuple(value) if key == "tags" else value
+    out["date"] = _date(meta.get("date"), "date", bad, required=True)
+    out["updated"] = _date(meta.get("updated"), "updated", bad, required=False)
+    out["slug"] = _slug(meta, title, path, bad)
+    out["functions"] = _functions(meta.get("functions"), lines, path, errors)
+    return out
+
+
+def _slug(meta: dict[str, Any], title: Any, path: Path, bad: Callable[[str, str], None]) -> str:
     slug = meta.get("slug", slugify(str(title or path.stem)) if "slug" in meta else path.stem)
     if not isinstance(slug, str) or not SLUG.match(slug):
         bad("slug", f"slug {slug!r} must be lowercase letters, digits and single hyphens")
@@ -420,28 +458,7 @@ def read_source(path: Path, errors: list[ContentError], text: str | None = None)
             f"slug {slug!r} is the address of one of the site's own pages "
             f"({', '.join(RESERVED_SLUGS)}); {fix}",
         )
-    image = meta.get("image")
-    if image is not None and not isinstance(image, str):
-        bad("image", "image must be a path or URL")
-    functions = _functions(meta.get("functions"), lines, path, errors)
-    if len(errors) > before:
-        return None
-    body_line = body_start
-    return Source(
-        path=path,
-        title=str(title).strip(),
-        date=date,  # type: ignore[arg-type]
-        slug=str(slug),
-        body=text[match.end() :],
-        body_line=body_line,
-        summary=str(summary),
-        tags=tuple(tags),
-        draft=bool(draft),
-        updated=updated,
-        image=image,
-        meta_lines={k[0]: v for k, v in lines.items() if len(k) == 1},
-        functions=functions,
-    )
+    return str(slug)
 
 
 def _functions(

@@ -133,9 +133,9 @@ def test_a_cell_does_not_get_a_file_linked_from_outside(tmp_path):
 def test_too_much_data_for_the_cells_copy_is_said_as_such(tmp_path, monkeypatch):
     """Cells run on a copy of content/'s files: past its size the build says so (and not
     that the cell was slow)."""
-    import downhill.cells
+    import downhill.kernel_client
 
-    monkeypatch.setattr(downhill.cells, "MAX_DATA_BYTES", 1000)
+    monkeypatch.setattr(downhill.kernel_client, "MAX_DATA_BYTES", 1000)
     content = tmp_path / "content"
     content.mkdir()
     (content / "big.csv").write_text("x\n" * 1000)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from downhill.markdown_stage import MarkdownStage
 from downhill.read import read_source
-from downhill.site import MarkdownStage
 from engine import render_demo
 from engine.descent import descend
 from engine.expr import compile_expression

@@ -114,12 +114,12 @@ def test_drafts_only_with_the_flag(tmp_path):
 
 
 def test_incremental_build_reuses_unchanged_articles(tmp_path, monkeypatch):
-    import downhill.site as site
+    import downhill.markdown_stage as stage
 
     calls = []
-    real = site.MarkdownStage.render
+    real = stage.MarkdownStage.render
     monkeypatch.setattr(
-        site.MarkdownStage, "render", lambda self, s: calls.append(s.slug) or real(self, s)
+        stage.MarkdownStage, "render", lambda self, s: calls.append(s.slug) or real(self, s)
     )
     content = tmp_path / "content"
     content.mkdir()
@@ -298,8 +298,8 @@ def test_cache_keeps_only_the_pages_of_the_last_build(tmp_path):
 def test_articles_with_the_same_demos_share_a_render_process():
     """A process computes a demo's figures and keyframes once for all the articles that
     repeat it: the batches keep such articles together and stay about equal."""
+    from downhill.markdown_stage import balanced_batches
     from downhill.read import Source
-    from downhill.site import balanced_batches
 
     def source(n: int, demo: str | None) -> Source:
         body = "Text.\n" + (f"```demo\nfunction: {demo}\nstart: [1]\n```\n" if demo else "")
@@ -322,7 +322,7 @@ def test_articles_with_the_same_demos_share_a_render_process():
 def test_pages_rendered_by_forked_workers_equal_a_serial_build(tmp_path, monkeypatch):
     """Many articles: Markdown and pages are rendered in worker processes; the site is
     byte for byte the one a single process builds, and every page is kept in the cache."""
-    from downhill import pages, site
+    from downhill import markdown_stage, pages, publish, site
 
     content = tmp_path / "content"
     content.mkdir()
@@ -337,7 +337,7 @@ def test_pages_rendered_by_forked_workers_equal_a_serial_build(tmp_path, monkeyp
     rendered: list[int] = []
     render_pages = pages.render_pages
     monkeypatch.setattr(
-        site,
+        publish,
         "render_pages",
         lambda env, cache, todo: rendered.append(len(todo)) or render_pages(env, cache, todo),
     )
@@ -347,6 +347,7 @@ def test_pages_rendered_by_forked_workers_equal_a_serial_build(tmp_path, monkeyp
     build_site(config)  # nothing changed: every article page is linked from the cache
     assert rendered == [240, 0]
     monkeypatch.setattr(site, "PARALLEL_MIN", 10**6)
+    monkeypatch.setattr(markdown_stage, "PARALLEL_MIN", 10**6)
     monkeypatch.setattr(pages, "PAGES_PER_WORKER", 10**6)
     build_site(BuildConfig(content=content, out=tmp_path / "serial", cache=None))
     assert files_of(tmp_path / "parallel") == files_of(tmp_path / "serial")
