@@ -107,65 +107,14 @@ class DemoFence:
         return html
 
     def render(self, src: str, fence_line: int) -> str:
-        first = fence_line + 1
-        try:
-            raw, lines = load_fence(src, fence_line)
-        except FenceYAMLError as exc:
-            self.errors.append(
-                ContentError(self.path, exc.line, f"demo is not valid YAML: {exc.message}")
-            )
+        read = self._read(src, fence_line)
+        if read is None:
             return ""
-        if not isinstance(raw, dict):
-            self.errors.append(
-                ContentError(
-                    self.path,
-                    fence_line,
-                    "a demo's body must be 'key: value' lines, e.g. 'function: x**2'",
-                )
-            )
+        raw, lines = read
+        checked = self._checked(raw, lines, fence_line)
+        if checked is None:
             return ""
-        for key in ("caption", "title", "labels"):  # text drawn as it is, never Markdown
-            if "{=" in json.dumps(raw.get(key), ensure_ascii=False):
-                self.errors.append(
-                    ContentError(
-                        self.path,
-                        line_of(lines, (key,), fence_line),
-                        f"demo: {key} holds an engine number ({{=…}}), which only the prose "
-                        "fills in; write it in a sentence beside the demo instead",
-                    )
-                )
-                return ""
-        count = len(self.errors)
-        raw = self.runs.expanded(raw)
-        raw = with_file_data(raw, self.path, self.errors, line_of(lines, ("fit", "data"), first))
-        if len(self.errors) > count:
-            return ""
-        try:
-            spec = normalize_spec(raw)
-        except SpecError as exc:
-            for issue in exc.issues:
-                line = line_of(lines, issue.path, fence_line)
-                self.errors.append(ContentError(self.path, line, f"demo: {issue}"))
-            return ""
-        controls, problems = build_controls(raw.get("controls"), spec)
-        for path, message in problems:
-            self.errors.append(
-                ContentError(self.path, line_of(lines, path, fence_line), f"demo: {message}")
-            )
-        if problems:
-            return ""
-        demo_id = str(raw.get("id") or f"demo-{len(self.demos) + 1}")
-        same = next((d for d in self.demos if d.id == demo_id), None)
-        problem = None
-        if same:
-            problem = f"id {demo_id!r} is already the id of the demo at line {same.line}"
-        elif not ID.match(demo_id):
-            problem = f"id {demo_id!r} must be letters, digits, - and _, starting with a letter"
-        if problem:
-            line = line_of(lines, ("id",), fence_line)
-            fix = "give each demo its own id, e.g. 'id: peaks-path'"
-            self.errors.append(ContentError(self.path, line, f"demo: {problem}; {fix}"))
-            return ""
+        raw, spec, controls, demo_id = checked
         result = render_demo(raw)
         problem = end_problem(spec, result)
         if problem:
@@ -180,17 +129,9 @@ class DemoFence:
         demo = Demo(demo_id, raw, result, controls, fence_line, title, chart_titles, name.strip())
         self.demos.append(demo)
         self.runs.add(demo_id, spec, fence_line, raw)
-        frames = None
-        if raw.get("keyframes", True):
-            frames = self.keyframes_of(raw, demo)
+        frames = self.keyframes_of(raw, demo) if raw.get("keyframes", True) else None
         if frames:
-            self.keyframe_bytes += frames.bytes_fetched
-            self.thinned += [[demo_id, *control] for control in frames.thinned()]
-            for name, text in [(frames.name, frames.text), (frames.first_name, frames.first)]:
-                if text:  # the whole file, and the first, coarse one if there is one
-                    self.files[f"{demo_id}.{name}.json"] = name
-                    if self.known.folder is None:
-                        self.texts[name] = text
+            self._keep(demo_id, frames)
         return self.template.render(
             source=src if raw.get("show_source") else None,
             demo=demo,
@@ -201,6 +142,87 @@ class DemoFence:
             spec_json=_script_json(to_json(raw)),
             figures_json=_script_json(to_json(self.shared_once(demo))),
         )
+
+    def _read(self, src: str, fence_line: int) -> tuple[dict[str, Any], dict] | None:
+        """The fence's YAML as a mapping, with no engine number in its drawn text."""
+        try:
+            raw, lines = load_fence(src, fence_line)
+        except FenceYAMLError as exc:
+            self.errors.append(
+                ContentError(self.path, exc.line, f"demo is not valid YAML: {exc.message}")
+            )
+            return None
+        if not isinstance(raw, dict):
+            self.errors.append(
+                ContentError(
+                    self.path,
+                    fence_line,
+                    "a demo's body must be 'key: value' lines, e.g. 'function: x**2'",
+                )
+            )
+            return None
+        for key in ("caption", "title", "labels"):  # text drawn as it is, never Markdown
+            if "{=" in json.dumps(raw.get(key), ensure_ascii=False):
+                self.errors.append(
+                    ContentError(
+                        self.path,
+                        line_of(lines, (key,), fence_line),
+                        f"demo: {key} holds an engine number ({{=…}}), which only the prose "
+                        "fills in; write it in a sentence beside the demo instead",
+                    )
+                )
+                return None
+        return raw, lines
+
+    def _checked(
+        self, raw: dict[str, Any], lines: dict, fence_line: int
+    ) -> tuple[dict[str, Any], dict[str, Any], list[Control], str] | None:
+        """The demo with the article's functions and the author's data filled in, its spec,
+        its controls and its id, each checked (errors at their lines); None if any is wrong."""
+        count = len(self.errors)
+        raw = self.runs.expanded(raw)
+        data_line = line_of(lines, ("fit", "data"), fence_line + 1)
+        raw = with_file_data(raw, self.path, self.errors, data_line)
+        if len(self.errors) > count:
+            return None
+        try:
+            spec = normalize_spec(raw)
+        except SpecError as exc:
+            for issue in exc.issues:
+                line = line_of(lines, issue.path, fence_line)
+                self.errors.append(ContentError(self.path, line, f"demo: {issue}"))
+            return None
+        controls, problems = build_controls(raw.get("controls"), spec)
+        for path, message in problems:
+            self.errors.append(
+                ContentError(self.path, line_of(lines, path, fence_line), f"demo: {message}")
+            )
+        if problems:
+            return None
+        demo_id = str(raw.get("id") or f"demo-{len(self.demos) + 1}")
+        same = next((d for d in self.demos if d.id == demo_id), None)
+        problem = None
+        if same:
+            problem = f"id {demo_id!r} is already the id of the demo at line {same.line}"
+        elif not ID.match(demo_id):
+            problem = f"id {demo_id!r} must be letters, digits, - and _, starting with a letter"
+        if problem:
+            line = line_of(lines, ("id",), fence_line)
+            fix = "give each demo its own id, e.g. 'id: peaks-path'"
+            self.errors.append(ContentError(self.path, line, f"demo: {problem}; {fix}"))
+            return None
+        return raw, spec, controls, demo_id
+
+    def _keep(self, demo_id: str, frames: Keyframes) -> None:
+        """The demo's keyframe files among the article's files (the whole file, and the
+        first, coarse one if there is one)."""
+        self.keyframe_bytes += frames.bytes_fetched
+        self.thinned += [[demo_id, *control] for control in frames.thinned()]
+        for name, text in [(frames.name, frames.text), (frames.first_name, frames.first)]:
+            if text:
+                self.files[f"{demo_id}.{name}.json"] = name
+                if self.known.folder is None:
+                    self.texts[name] = text
 
 
 def end_problem(spec: dict[str, Any], result: dict[str, Any]) -> str | None:

@@ -28,7 +28,7 @@ from engine.exercises import (
     normalize_exercise,
 )
 from engine.expr import parse
-from engine.schema import suggest
+from engine.schema import Field, flag, suggest
 
 from .cell_output import code_html
 from .demos import _script_json as script_json
@@ -39,32 +39,77 @@ from .kernel_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
 from .yamlmap import FenceYAMLError, line_of, load_fence
 
 
-@dataclass(frozen=True)
-class Key:
-    """One key of the fence besides the grading key: what it is (the guide's reference)."""
-
-    meaning: str
-    required: bool = False
+def _hints(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(h, str) for h in value)
+    )
 
 
-KEYS: dict[str, Key] = {
-    "id": Key("the exercise's id: its anchor, and where the reader's progress is kept", True),
-    "prompt": Key("the question, in Markdown (math is typeset when the site is built)", True),
-    "starter": Key("the code the reader starts from (code exercises; a default is given)"),
-    "hints": Key("a list of hints (Markdown), revealed one at a time"),
-    "solution": Key(
+def _seconds(value: Any) -> bool:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and 0 < value <= MAX_TIMEOUT
+
+
+TEXT = "text (use '|' for several lines)"
+# An exercise's keys besides its grading key (engine.exercises.KINDS), one row each: the
+# values it allows and what it means (the guide's table). The grader checks ``tolerance``
+# and ``domain`` itself.
+KEYS: dict[str, Field] = {
+    "id": Field(
+        None,
+        lambda v: isinstance(v, str) and bool(ID.match(v)),
+        "a name such as 'gradient-1' (letters, digits, - and _, starting with a letter)",
+        "the exercise's id: its anchor, and where the reader's progress is kept",
+    ),
+    "prompt": Field(
+        None,
+        lambda v: isinstance(v, str),
+        TEXT,
+        "the question, in Markdown (math is typeset when the site is built)",
+    ),
+    "starter": Field(
+        None,
+        lambda v: v is None or isinstance(v, str),
+        TEXT,
+        "the code the reader starts from (code exercises; a default is given)",
+    ),
+    "hints": Field(
+        [],
+        _hints,
+        "a list of texts (put a hint that holds ': ' in single quotes, or YAML reads it as "
+        "a mapping)",
+        "a list of hints (Markdown), revealed one at a time",
+    ),
+    "solution": Field(
+        None,
+        lambda v: v is None or isinstance(v, str),
+        TEXT,
         "code exercises: the author's code, graded when the site is built; typed answers: "
         "an explanation (Markdown). Hidden until the reader asks for it",
     ),
-    "tolerance": Key("how close a number must be: absolute up to 1, relative above"),
-    "domain": Key(
+    "tolerance": Field(
+        None,
+        lambda v: True,
+        "a number",
+        "how close a number must be: absolute up to 1, relative above",
+    ),
+    "domain": Field(
+        None,
+        lambda v: True,
+        "[lo, hi] or [[x0, x1], [y0, y1]]",
         "where an expression's kinds draw their sample points: [lo, hi] for every coordinate, "
         "or [[x0, x1], [y0, y1]] (default [−2.5, 2.5]); the build fails when fewer than "
-        f"{MIN_POINTS} of the {SAMPLES} points are defined"
+        f"{MIN_POINTS} of the {SAMPLES} points are defined",
     ),
-    "timeout": Key(f"seconds the reader's code may run (default {DEFAULT_TIMEOUT})"),
-    "show_source": Key("print the fence's Markdown source under it (for guides)"),
+    "timeout": Field(
+        DEFAULT_TIMEOUT,
+        _seconds,
+        f"seconds, from 1 to {MAX_TIMEOUT}",
+        f"seconds the reader's code may run (default {DEFAULT_TIMEOUT})",
+    ),
+    "show_source": flag(False, "print the fence's Markdown source under it (for guides)"),
 }
+REQUIRED = ("id", "prompt")
 
 
 def starter_for(exercise: dict[str, Any]) -> str:
@@ -123,27 +168,58 @@ class ExerciseFence:
         def at(*path: str | int) -> int:
             return line_of(lines, path, fence_line)
 
+        checked = self._checked(raw, at, fence_line)
+        if checked is None:
+            return ""
+        exercise, values = checked
+        kind = KINDS[exercise["kind"]]
+        solution = values["solution"]
+        if not kind.typed:
+            if not solution:
+                return self.fail(
+                    fence_line,
+                    "a code exercise needs 'solution:', the code that "
+                    "passes it (the build grades it)",
+                )
+            verdict = self.grade(exercise, solution, values["timeout"], at("solution"))
+            if verdict is None:
+                return ""
+            if not verdict["passed"]:
+                return self.fail(
+                    at("solution"),
+                    f"the solution does not pass its own grading: {verdict['message']}",
+                )
+        self.count += 1
+        return self._html(src, raw, exercise, values)
+
+    def _checked(
+        self, raw: dict[str, Any], at: Callable[..., int], fence_line: int
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The exercise's grading part (engine.exercises.normalize_exercise) and its other
+        keys' values, each checked by its row of KEYS; None (and errors) if any is wrong."""
         allowed = (*KEYS, *KINDS)
         unknown = [k for k in raw if k not in allowed]
         for key in unknown:
             self.fail(at(key), f"unknown key {key!r}{suggest(key, allowed)}")
-        missing = [k for k, spec in KEYS.items() if spec.required and k not in raw]
+        missing = [k for k in REQUIRED if k not in raw]
         for key in missing:
             self.fail(fence_line, f"an exercise needs '{key}:'")
         if unknown or missing:
-            return ""
-        ident = raw["id"]
-        if not isinstance(ident, str) or not ID.match(ident):
-            return self.fail(
-                at("id"),
-                "id must be a name such as 'gradient-1' (letters, "
-                "digits, - and _, starting with a letter)",
-            )
+            return None
+        values = {key: raw.get(key, row.default) for key, row in KEYS.items()}
+        for key, row in KEYS.items():
+            if key in raw and (problem := row.problem(key, raw[key])):
+                self.fail(at(key), problem)
+                return None
+        if isinstance(values["hints"], str):
+            values["hints"] = [values["hints"]]
+        ident = values["id"]
         if ident in self.ids:
-            return self.fail(
+            self.fail(
                 at("id"),
                 f"id {ident!r} is already the id of the exercise at line {self.ids[ident]}",
             )
+            return None
         self.ids[ident] = fence_line
         for key in EXPRESSION_KEYS:
             if key in raw:  # a function defined in the front matter, by its name
@@ -154,67 +230,38 @@ class ExerciseFence:
         try:
             exercise = normalize_exercise(raw)
         except ExerciseError as exc:
-            return self.fail(at(*exc.path), exc.message)
+            self.fail(at(*exc.path), exc.message)
+            return None
         kind = KINDS[exercise["kind"]]
-        texts = {k: raw.get(k) for k in ("prompt", "starter", "solution")}
-        for key, value in texts.items():
-            if value is not None and not isinstance(value, str):
-                return self.fail(at(key), f"{key} must be text (use '|' for several lines)")
-        hints = raw.get("hints", [])
-        if isinstance(hints, str):
-            hints = [hints]
-        if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-            return self.fail(
-                at("hints"),
-                "hints must be a list of texts (put a hint that holds ': ' in single quotes, or "
-                "YAML reads it as a mapping)",
-            )
-        timeout = raw.get("timeout", DEFAULT_TIMEOUT)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not (0 < timeout <= MAX_TIMEOUT)
-        ):
-            return self.fail(at("timeout"), f"timeout must be seconds, from 1 to {MAX_TIMEOUT}")
-        if kind.typed and raw.get("starter") is not None:
-            return self.fail(
+        if kind.typed and values["starter"] is not None:
+            self.fail(
                 at("starter"),
-                f"a {kind.key} exercise is answered by typing "
-                f"{kind.asks}, not code: remove starter",
+                f"a {kind.key} exercise is answered by typing {kind.asks}, not code: remove "
+                "starter",
             )
-        solution = texts["solution"]
-        if not kind.typed:
-            if not solution:
-                return self.fail(
-                    fence_line,
-                    "a code exercise needs 'solution:', the code that "
-                    "passes it (the build grades it)",
-                )
-            verdict = self.grade(exercise, solution, timeout, at("solution"))
-            if verdict is None:
-                return ""
-            if not verdict["passed"]:
-                return self.fail(
-                    at("solution"),
-                    f"the solution does not pass its own grading: {verdict['message']}",
-                )
-        self.count += 1
-        starter = (texts["starter"] or starter_for(exercise)).rstrip("\n")
+            return None
+        return exercise, values
 
+    def _html(
+        self, src: str, raw: dict[str, Any], exercise: dict[str, Any], values: dict[str, Any]
+    ) -> str:
+        kind = KINDS[exercise["kind"]]
+        solution = values["solution"]
+        starter = (values["starter"] or starter_for(exercise)).rstrip("\n")
         data = {
             "exercise": exercise,
             "starter": starter,
-            "timeout": timeout,
+            "timeout": values["timeout"],
             "typed": kind.typed,
-            "hints": len(hints),
+            "hints": len(values["hints"]),
         }
         return self.env.get_template("exercise.html").render(
-            id=ident,
+            id=values["id"],
             number=self.count,
             kind=kind,
-            prompt=self.markdown(texts["prompt"] or ""),
+            prompt=self.markdown(values["prompt"] or ""),
             starter_html=None if kind.typed else code_html(starter),
-            hints=[self.markdown(h) for h in hints],
+            hints=[self.markdown(h) for h in values["hints"]],
             solution_html=(
                 code_html(solution.rstrip("\n"))
                 if solution and not kind.typed
