@@ -23,26 +23,21 @@ from __future__ import annotations
 import html
 import math
 import re
-import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import markdown
-from markdown.inlinepatterns import InlineProcessor
-from markdown.util import AtomicString
-
 from engine import SpecError, normalize_spec
 from engine.keys import NUMBERS as SPEC_NUMBER_TABLE
 from engine.keys import RUN_KEYS
-from engine.names import RUN_WORDS, STATUS_WORDS, settings_of
+from engine.names import RUN_WORDS, STATUS_WORDS
 from engine.runs import trajectories
-from engine.schema import suggest
+from engine.schema import Field, flag, is_whole, suggest, text
 from engine.trajectory import Trajectory
 
 from .errors import ContentError
-from .fences import FenceLocator, TextLocator, guarded, source_shown
+from .fences import FenceLocator, guarded, source_shown
 from .yamlmap import FenceYAMLError, line_of, load_fence
 
 
@@ -84,20 +79,36 @@ COLUMNS: dict[str, Column] = {
     "step": Column(f"|{_X} − {_X1}|", f"‖({_X}, {_Y}) − ({_X1}, {_Y1})‖", _step),
 }
 # The quantities a sentence can quote: a column's value at one iterate, or the step count.
+NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, digits, - _
+ID = re.compile(f"^{NAME}$")
+FENCE_ID = re.compile(rf"^id:[ \t]*['\"]?({NAME})['\"]?[ \t]*$", re.MULTILINE)  # in YAML
 NUMBERS = ("x", "y", "f", "gradient", "grad_norm", "step", "steps")
 # A demo's settings a sentence can quote ({=id.lr}); steps is the run's (steps taken).
 SPEC_NUMBERS = tuple(k for k in SPEC_NUMBER_TABLE if k not in NUMBERS)
-TABLE_KEYS = (
-    "columns",
-    "rows",
-    "precision",
-    "format",
-    "labels",
-    "from",
-    "caption",
-    "id",
-    "show_source",
-)
+# An iterates fence's own keys, one row each (the run's keys are the demo's: engine.keys).
+# Columns, rows, formats and labels are checked against the run below.
+TABLE: dict[str, Field] = {
+    "columns": Field(None, lambda v: True, "a list of columns", "the table's columns"),
+    "rows": Field("all", lambda v: True, "all, or {first, every, last}", "the rows shown"),
+    "precision": Field(
+        4,
+        lambda v: is_whole(v) and 0 <= v <= 12,
+        "a number of decimals from 0 to 12",
+        "decimals of every number",
+    ),
+    "format": Field({}, lambda v: True, "a mapping of columns to formats", "a column's format"),
+    "labels": Field({}, lambda v: True, "a mapping of columns to text", "a column's heading"),
+    "from": Field(None, lambda v: True, "a demo's id", "the demo whose run the table shows"),
+    "caption": text("a caption above the table"),
+    "id": Field(
+        None,
+        lambda v: v is None or (isinstance(v, str) and bool(ID.match(v))),
+        "letters, digits, - and _, starting with a letter",
+        "the table's name in prose numbers",
+    ),
+    "show_source": flag(False, "print the fence's Markdown source under it (for guides)"),
+}
+TABLE_KEYS = tuple(TABLE)
 ROW_KEYS = ("first", "every", "last")
 DEFAULT_COLUMNS = ("k", "x", "gradient", "f")
 FIT_COLUMNS = ("k", "x", "y", "f")
@@ -244,72 +255,110 @@ class IteratesFence:
         def at(*path: str | int) -> int:
             return line_of(lines, tuple(path), fence_line)
 
+        found = self._run(raw, at)
+        if found is None:
+            return ""
+        spec, demo_keys = found
+        fitting = spec["fit"] is not None  # the run's point is (w, b), its height the loss
+        columns = self._columns(raw, len(spec["start"]), fitting, at)
+        if columns is None or not self._formats(raw, columns, fitting, at):
+            return ""
+        for key, row in TABLE.items():
+            if key in raw and (problem := row.problem(key, raw[key])):
+                self.fail(at(key), problem)
+                return ""
+        run = trajectories(spec)[0]
+        shown = self.rows(raw.get("rows", "all"), run.steps, at)
+        if shown is None:
+            return ""
+        if "id" in raw:
+            if raw["id"] in self.runs.specs:
+                self.fail(at("id"), f"id {raw['id']!r} is already used on this page")
+                return ""
+            self.runs.add(raw["id"], spec, fence_line, demo_keys)
+        precision = raw.get("precision", TABLE["precision"].default)
+        table = self.table(raw, run, columns, shown, precision, len(spec["start"]), spec)
+        return table + (source_shown("iterates", src) if raw.get("show_source") else "")
+
+    def _run(
+        self, raw: dict[str, Any], at: Callable[..., int]
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The run the table shows: its demo keys (the fence's own, or a demo's ``from``
+        with the fence's on top), normalized; one optimizer, and a path."""
         run_keys = (*RUN_KEYS, "path")  # (path: none is said to leave a table no run)
         for name in raw:
-            if name not in TABLE_KEYS and name not in run_keys:
-                every = (*run_keys, *TABLE_KEYS)
+            if name not in TABLE and name not in run_keys:
+                every = (*run_keys, *TABLE)
                 self.fail(
                     at(name),
                     f"unknown key {name!r}{suggest(str(name), every)} (an iterates fence takes "
                     f"the run's keys: {', '.join(run_keys)}; and the table's: "
-                    f"{', '.join(TABLE_KEYS)})",
+                    f"{', '.join(TABLE)})",
                 )
-                return ""
-        demo_keys = self.runs.expanded({k: v for k, v in raw.items() if k not in TABLE_KEYS})
+                return None
+        demo_keys = self.runs.expanded({k: v for k, v in raw.items() if k not in TABLE})
         if "from" in raw:  # a demo's run, with this fence's keys on top
             try:
                 based = self.runs.based_on(raw["from"], demo_keys, "table")
             except LookupError as exc:
                 self.fail(at("from"), f"from: {exc}")
-                return ""
+                return None
             if based is None:
-                return ""  # that demo's own error says what is wrong
+                return None  # that demo's own error says what is wrong
             demo_keys = based
         try:
             spec = normalize_spec(demo_keys)
         except SpecError as exc:
             for issue in exc.issues:
                 self.fail(at(*issue.path), str(issue))
-            return ""
+            return None
         if len(spec["optimizer"]) != 1:
             self.fail(at("optimizer"), "a table shows one run: name one optimizer")
-            return ""
-        dim = len(spec["start"])
-        fitting = spec["fit"] is not None  # the run's point is (w, b), its height the loss
+            return None
+        if spec["path"] == "none":
+            self.fail(at("path"), "a table of iterates shows a run; path: none has none")
+            return None
+        return spec, demo_keys
+
+    def _columns(
+        self, raw: dict[str, Any], dim: int, fitting: bool, at: Callable[..., int]
+    ) -> list[str] | None:
+        """The table's columns, each one the run has (a fit's w, b and loss by x, y, f)."""
         columns = raw.get("columns", list(FIT_COLUMNS if fitting else DEFAULT_COLUMNS))
         if not isinstance(columns, list) or not columns:
             self.fail(at("columns"), f"columns must be a list of: {', '.join(COLUMNS)}")
-            return ""
+            return None
         columns = list(columns)
         for i, name in enumerate(columns):
             columns[i], problem = fit_name(name, fitting)
+            name = columns[i]
+            if problem is None and name not in COLUMNS:
+                problem = (
+                    f"unknown column {name!r}{suggest(name, COLUMNS)}; "
+                    f"the columns are {', '.join(COLUMNS)}"
+                )
+            elif problem is None and dim == 1 and name == "y":
+                problem = "a function of x alone has no y column"
+            elif problem is None and fitting and name in ("gradient", "grad_norm"):
+                problem = (
+                    "a line fit's runs record no gradients; show k, w (or x), b (or y), "
+                    "point, loss (or f) or step"
+                )
             if problem:
                 self.fail(at("columns", i), problem)
-                return ""
-            name = columns[i]
-            if name not in COLUMNS:
-                self.fail(
-                    at("columns", i),
-                    f"unknown column {name!r}{suggest(name, COLUMNS)}; "
-                    f"the columns are {', '.join(COLUMNS)}",
-                )
-                return ""
-            if dim == 1 and name == "y":
-                self.fail(at("columns", i), "a function of x alone has no y column")
-                return ""
-            if fitting and name in ("gradient", "grad_norm"):
-                self.fail(
-                    at("columns", i),
-                    "a line fit's runs record no gradients; show k, w (or x), b (or y), "
-                    "point, loss (or f) or step",
-                )
-                return ""
-        formats = raw.get("format", {})
-        labels = raw.get("labels", {})
-        for key, table in (("format", formats), ("labels", labels)):
+                return None
+        return columns
+
+    def _formats(
+        self, raw: dict[str, Any], columns: list[str], fitting: bool, at: Callable[..., int]
+    ) -> bool:
+        """``format`` and ``labels``: text per column of the table (a fit's w for x), each
+        format one Python can use."""
+        for key in ("format", "labels"):
+            table = raw.get(key, {})
             if not isinstance(table, dict):
                 self.fail(at(key), f"{key} maps columns to values, e.g. {{x: .3e}}")
-                return ""
+                return False
             for name, value in list(table.items()):
                 if fitting and name in FIT_NAMES:  # format: {w: .3f} is x's
                     table[FIT_NAMES[name]] = table.pop(name)
@@ -320,11 +369,11 @@ class IteratesFence:
                         f"{key}: {name!r} is not one of this table's "
                         f"columns ({', '.join(columns)}){suggest(name, columns)}",
                     )
-                    return ""
+                    return False
                 if not isinstance(value, str):
                     self.fail(at(key, name), f"{key}.{name} must be text, e.g. '.3e'")
-                    return ""
-        for name, wanted in formats.items():
+                    return False
+        for name, wanted in raw.get("format", {}).items():
             try:
                 formatted(1.5, wanted)
             except ValueError as exc:
@@ -333,32 +382,8 @@ class IteratesFence:
                     f"format.{name}: bad format {wanted!r} ({exc}); "
                     "e.g. .3g (significant digits), .2e (scientific) or .4f (decimals)",
                 )
-                return ""
-        precision = raw.get("precision", 4)
-        if (
-            not isinstance(precision, int)
-            or isinstance(precision, bool)
-            or not 0 <= precision <= 12
-        ):
-            self.fail(at("precision"), "precision is a number of decimals from 0 to 12")
-            return ""
-        if spec["path"] == "none":
-            self.fail(at("path"), "a table of iterates shows a run; path: none has none")
-            return ""
-        run = trajectories(spec)[0]
-        shown = self.rows(raw.get("rows", "all"), run.steps, at)
-        if shown is None:
-            return ""
-        if "id" in raw:
-            if not isinstance(raw["id"], str) or not ID.match(raw["id"]):
-                self.fail(at("id"), "id must start with a letter: letters, digits, - and _")
-                return ""
-            if raw["id"] in self.runs.specs:
-                self.fail(at("id"), f"id {raw['id']!r} is already used on this page")
-                return ""
-            self.runs.add(raw["id"], spec, fence_line, demo_keys)
-        table = self.table(raw, run, columns, shown, precision, dim, spec, fence_line)
-        return table + (source_shown("iterates", src) if raw.get("show_source") else "")
+                return False
+        return True
 
     def rows(self, rows: Any, steps: int, at: Callable[..., int]) -> list[int] | None:
         """The iterates to show: all, or the first n, every m-th and the last l."""
@@ -391,7 +416,6 @@ class IteratesFence:
         precision: int,
         dim: int,
         spec: dict[str, Any],
-        line: int,
     ) -> str:
         formats, labels = raw.get("format", {}), raw.get("labels", {})
         if spec["fit"] is not None:
@@ -442,200 +466,3 @@ class IteratesFence:
             f"<thead><tr>{''.join(heading(n) for n in columns)}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>"
         )
-
-
-MAX_FORMAT_DIGITS = 40  # {=…:999999999f} would put a gigabyte of spaces into the page
-NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, digits, - _
-ID = re.compile(f"^{NAME}$")
-FENCE_ID = re.compile(rf"^id:[ \t]*['\"]?({NAME})['\"]?[ \t]*$", re.MULTILINE)  # in YAML
-NUMBER = re.compile(
-    r"\{=(?P<id>" + NAME + r")(?:@(?P<optimizer>[\w-]+))?\.(?P<quantity>\w+)"
-    r"(?:\[(?P<index>-?\d+)\])?(?::(?P<format>[^{}\s]+))?\}"
-)
-
-
-class EngineNumbers(InlineProcessor):
-    """``{=id.quantity[k]:format}``: one number of a run on the page, as the engine has it."""
-
-    def __init__(self, article: ArticleNumbers) -> None:
-        super().__init__(NUMBER.pattern)
-        self.article = article
-
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element | str, int, int]:
-        text = self.article.number(m)
-        if text is None:
-            return "", m.start(0), m.end(0)
-        span = etree.Element("span", {"class": "engine-number", "title": "computed by the engine"})
-        span.text = AtomicString(text)
-        return span, m.start(0), m.end(0)
-
-
-class ArticleNumbers:
-    """Where the inline numbers of the article being converted come from and go wrong."""
-
-    def __init__(self) -> None:
-        self.path = Path()
-        self.source = TextLocator()
-        self.runs = Runs()
-        self.errors: list[ContentError] = []
-
-    def start(self, path: Path, body: str, first_line: int, runs: Runs, errors: list) -> None:
-        self.path, self.source = path, TextLocator(body, first_line)
-        self.runs, self.errors = runs, errors
-
-    def number(self, m: re.Match[str]) -> str | None:
-        line = self.source.line_of(m.group(0))
-
-        def fail(message: str) -> None:
-            self.errors.append(ContentError(self.path, line, f"{m.group(0)}: {message}"))
-
-        run_id, quantity = m.group("id"), m.group("quantity")
-        if run_id in self.runs.failed:
-            return None  # its fence's own error says what is wrong; one error, not two
-        if run_id not in self.runs.specs:
-            known = ", ".join(sorted(self.runs.specs)) or "none"
-            fail(
-                f"no demo or iterates fence with id {run_id!r} on this page"
-                f"{suggest(run_id, self.runs.specs)} (ids here: {known})"
-            )
-            return None
-        spec, wanted = self.runs.specs[run_id][0], m.group("optimizer")
-        if wanted is not None and wanted not in spec["optimizer"]:
-            fail(f"{run_id} has no {wanted!r} run; its runs are {', '.join(spec['optimizer'])}")
-            return None
-        if quantity in SPEC_NUMBERS and not m.group("index"):
-            value = settings_of(spec, wanted).get(quantity) if wanted else spec.get(quantity)
-            if value is None:
-                fail(f"{run_id} leaves {quantity} to the optimizer's default; set it to quote it")
-                return None
-            return self.format(float(value), m.group("format") or "g", fail)
-        quantity, problem = fit_name(quantity, spec.get("fit") is not None)
-        if problem:
-            fail(problem)
-            return None
-        if quantity not in NUMBERS:
-            every = (*NUMBERS, *FIT_NAMES, *SPEC_NUMBERS)
-            fail(
-                f"unknown quantity {quantity!r}{suggest(quantity, every)}; use a run's "
-                f"{', '.join(NUMBERS)} (a line fit's w, b and loss too), or a setting: "
-                f"{', '.join(SPEC_NUMBERS)}"
-            )
-            return None
-        runs = self.runs.of(run_id)
-        if not runs:
-            fail(f"{run_id} draws its function alone (path: none): it has no run to quote")
-            return None
-        names = [r.optimizer for r in runs]
-        if wanted is None and len(runs) > 1:
-            fail(f"{run_id} has several runs; name one, e.g. {{={run_id}@{names[0]}.{quantity}}}")
-            return None
-        run = runs[names.index(wanted)] if wanted else runs[0]
-        wanted_format = m.group("format") or ""
-        digits = re.findall(r"\d+", wanted_format)
-        if any(len(d) > 3 or int(d) > MAX_FORMAT_DIGITS for d in digits):
-            fail(f"a format's width and precision are at most {MAX_FORMAT_DIGITS}, e.g. :.2f")
-            return None
-        if quantity == "steps":
-            return self.format(run.steps, wanted_format or "d", fail)
-        text = m.group("index") or "-1"
-        if len(text.lstrip("-")) > 6:  # (int() of 4,300 digits or more raises ValueError)
-            fail(f"{run_id} has iterates 0 to {run.steps}; there is no iterate {text[:12]}…")
-            return None
-        index = int(text)
-        k = index + run.steps + 1 if index < 0 else index
-        if not 0 <= k <= run.steps:
-            fail(f"{run_id} has iterates 0 to {run.steps}; there is no iterate {index}")
-            return None
-        dim = len(run.points[0])
-        if quantity == "y" and dim == 1:
-            fail("a function of x alone has no y")
-            return None
-        if quantity == "gradient" and dim == 2:
-            fail("a gradient in two dimensions is two numbers; quote grad_norm, or use a table")
-            return None
-        if quantity in ("gradient", "grad_norm") and len(run.gradients) <= k:
-            fail(
-                f"{run_id}'s runs record no gradients (a line fit's loss is not a function of "
-                "the plot's x); quote x, y, f or step"
-            )
-            return None
-        value = COLUMNS[quantity].value(run, k)
-        if value is None:
-            fail("the start has no step before it; quote step from iterate 1 on")
-            return None
-        return self.format(float(value), wanted_format or ".4g", fail)
-
-    def in_formula(self, tex: str) -> str:
-        """``tex`` with each ``{=…}`` number typeset as TeX (``1.5\\times 10^{-3}``); a
-        malformed one is an error at its line, as in prose."""
-
-        def number(m: re.Match[str]) -> str:
-            text = self.number(m)
-            return "" if text is None else "{" + formatted_tex(text) + "}"
-
-        filled = NUMBER.sub(number, tex)
-        for m in MALFORMED.finditer(filled):
-            self.errors.append(
-                ContentError(self.path, self.source.line_of(m.group(0)), malformed(m.group(0)))
-            )
-        return filled
-
-    def format(self, value: float, wanted: str, fail: Callable[[str], None]) -> str | None:
-        try:
-            return formatted(value, wanted)
-        except ValueError as exc:
-            fail(f"bad format {wanted!r} ({exc}); e.g. :.2f or :.3g")
-            return None
-
-
-# Anything that starts like a number but is not one: ``{= d.x}``, ``{=d.x[1.5]}``, ``{=d.x:{0}}``.
-MALFORMED = re.compile(r"\{=[^\n{}]{0,80}(?:\{[^\n{}]{0,20}\})?[^\n{}]{0,20}\}?")
-
-
-class MalformedNumbers(InlineProcessor):
-    """A ``{=`` that the number pattern did not take is a mistake, never text."""
-
-    def __init__(self, article: ArticleNumbers) -> None:
-        super().__init__(MALFORMED.pattern)
-        self.article = article
-
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:
-        article = self.article
-        line = article.source.line_of(m.group(0))
-        article.errors.append(ContentError(article.path, line, malformed(m.group(0))))
-        return "", m.start(0), m.end(0)
-
-
-def malformed(text: str) -> str:
-    return (
-        f"{text}: not a number from the engine; write {{=ID.QUANTITY}}, "
-        "{=ID.QUANTITY[K]} or {=ID.QUANTITY[K]:FORMAT} with no spaces, K a whole "
-        "number, e.g. {=descent.x[15]:.2f}"
-    )
-
-
-def formatted_tex(text: str) -> str:
-    """A number as :func:`formatted` wrote it (the author's format kept: digits, commas, %),
-    as TeX writes it in a formula (engine.expr.tex_number writes a float of its own)."""
-    text = text.replace("−", "-")
-    if text.lstrip("-") == "∞":
-        return text.replace("∞", "\\infty")
-    found = re.fullmatch(r"(.*?)[eE]([+-]?\d+)(%?)", text)
-    if found and re.search(r"\d", found.group(1)):
-        mantissa, exponent, percent = found.groups()
-        power = f"{formatted_tex(mantissa)}\\times 10^{{{int(exponent)}}}"
-        return power + ("\\%" if percent else "")
-    if not re.fullmatch(r"[-+ ]*[\d.,_]*%?", text):
-        return f"\\text{{{text}}}"  # nan, or a format of the author's own
-    return text.replace(",", "{,}").replace("%", "\\%").replace("_", "\\_")
-
-
-class EngineNumbersExtension(markdown.Extension):
-    def __init__(self, article: ArticleNumbers) -> None:
-        super().__init__()
-        self.article = article
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        # Before the link and emphasis patterns, so nothing inside the braces is touched.
-        md.inlinePatterns.register(EngineNumbers(self.article), "engine-numbers", 185)
-        md.inlinePatterns.register(MalformedNumbers(self.article), "malformed-numbers", 184)

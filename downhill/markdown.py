@@ -13,9 +13,9 @@ from typing import Any
 import markdown
 
 from .alerts import AlertsExtension
-from .iterates import ArticleNumbers, EngineNumbersExtension
 from .links import InternalLinksExtension
 from .mathjax import ArticleMath, MathExtension
+from .prose_numbers import ArticleNumbers, EngineNumbersExtension
 from .typography import TypographyExtension
 
 Formatter = Callable[..., str]

@@ -20,11 +20,12 @@ from .demos import DemoFence
 from .errors import ContentError
 from .exercises import ExerciseFence
 from .fences import MAY_RUN, FenceLocator, fence_sites
-from .iterates import ArticleNumbers, IteratesFence, Runs
+from .iterates import IteratesFence, Runs
 from .keyframes import KeyframeStore
 from .markdown import make_markdown
 from .mathjax import ArticleMath
 from .page_ids import clashes, owners
+from .prose_numbers import ArticleNumbers
 from .read import Source
 from .render import make_environment
 

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from downhill.cache import Cache
 from downhill.controls import Control, build_controls
 from downhill.errors import ContentError
-from downhill.iterates import ArticleNumbers, EngineNumbersExtension, Runs
+from downhill.iterates import Runs
 from downhill.keyframes import slider_positions, spec_value
 from downhill.mathjax import MathJax, typeset
+from downhill.prose_numbers import ArticleNumbers, EngineNumbersExtension
 from engine import normalize_spec
 from engine.keys import NUMBERS
 

@@ -108,7 +108,7 @@ def test_a_two_dimensional_table(tmp_path):
     [
         ("columns: [k, x, slope]", 14, "unknown column 'slope'"),
         ("columns: [k, y]", 13, "a function of x alone has no y column"),
-        ("precision: 40", 11, "precision is a number of decimals from 0 to 12"),
+        ("precision: 40", 11, "precision must be a number of decimals from 0 to 12, got 40"),
         ("rows: {first: 0}", 11, "rows.first must be a whole number ≥ 1"),
         ("rows: some", 11, "rows is 'all' or a mapping of first, every and last"),
         ("optimizer: [gd, adam]", 11, "a table shows one run: name one optimizer"),
