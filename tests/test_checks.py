@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from downhill.checks import CheckFence, agrees
+from downhill.checks import CheckFence
 from downhill.errors import ContentError
 from downhill.fences import FenceLocator
+from engine.exercises import agrees
 
 
 def check(src: str) -> tuple[str, list[str]]:
