@@ -57,61 +57,74 @@ def cell_controls(
         value = bound[name][0]
         label = str(spec.get("label", name))
         if "options" in spec:
-            options = spec["options"]
-            if not isinstance(options, list) or len(options) < 2:
-                bad((*where, "options"), f"a select for {name} needs at least two options")
-                continue
-            texts = {str(o): o for o in options}
-            if len(texts) < len(options):
-                same = next(o for o in options if [str(p) for p in options].count(str(o)) > 1)
-                twins = ", ".join(repr(o) for o in options if str(o) == str(same))
-                bad(
-                    (*where, "options"),
-                    f"options {twins} read the same in the select; keep one, or make them "
-                    "distinct (a text in quotes is a text: '1' and 1 differ in the code but "
-                    "not on the page)",
+            texts = _select_options(name, spec["options"], value, where, bad)
+            if texts is not None:
+                choices[name] = texts
+                controls.append(
+                    Control(name, "select", label, [name], str(value), options=list(texts))
                 )
-                continue
-            if value not in options or type(value) is not type(options[options.index(value)]):
-                bad(
-                    (*where, "options"),
-                    f"the cell's {name} = {value!r} is not among the options; add it",
-                )
-                continue
-            choices[name] = texts
-            controls.append(Control(name, "select", label, [name], str(value), options=list(texts)))
             continue
-        if not _number(value):
-            bad(
-                where,
-                f"{name} = {value!r} is not a number: a slider needs one, a select "
-                "needs 'options:'",
-            )
-            continue
-        lo, hi = spec.get("min"), spec.get("max")
-        if not (_number(lo) and _number(hi)) or lo >= hi:
-            bad(
-                (*where, "min"),
-                f"control {name} needs numbers min < max, got min={lo!r}, max={hi!r}",
-            )
-            continue
-        scale = spec.get("scale", "linear")
-        if scale not in ("linear", "log") or (scale == "log" and lo <= 0):
-            bad((*where, "scale"), "scale must be linear or log (a log slider needs min > 0)")
-            continue
-        if not lo <= value <= hi:
-            bad(
-                where,
-                f"{name} = {value:g} is outside its slider's range {lo:g}..{hi:g}; "
-                "widen the range or change the assignment",
-            )
-            continue
-        step = spec.get("step", 1 if isinstance(value, int) else "any")
-        if step != "any" and not (_number(step) and step > 0):
-            bad((*where, "step"), "step must be a positive number")
-            continue
-        controls.append(range_control(name, label, value, lo, hi, step, scale))
+        control = _slider(name, spec, value, label, where, bad)
+        if control is not None:
+            controls.append(control)
     return controls, choices
+
+
+def _select_options(
+    name: str, options: Any, value: Any, where: tuple, bad: Any
+) -> dict[str, Any] | None:
+    """A select's options by the text the page shows, each distinct, the cell's own value
+    among them (of its own type)."""
+    if not isinstance(options, list) or len(options) < 2:
+        bad((*where, "options"), f"a select for {name} needs at least two options")
+        return None
+    texts = {str(o): o for o in options}
+    if len(texts) < len(options):
+        same = next(o for o in options if [str(p) for p in options].count(str(o)) > 1)
+        twins = ", ".join(repr(o) for o in options if str(o) == str(same))
+        bad(
+            (*where, "options"),
+            f"options {twins} read the same in the select; keep one, or make them "
+            "distinct (a text in quotes is a text: '1' and 1 differ in the code but "
+            "not on the page)",
+        )
+        return None
+    if value not in options or type(value) is not type(options[options.index(value)]):
+        bad((*where, "options"), f"the cell's {name} = {value!r} is not among the options; add it")
+        return None
+    return texts
+
+
+def _slider(
+    name: str, spec: dict[str, Any], value: Any, label: str, where: tuple, bad: Any
+) -> Control | None:
+    """A slider from min to max over the cell's own number."""
+    if not _number(value):
+        bad(
+            where,
+            f"{name} = {value!r} is not a number: a slider needs one, a select needs 'options:'",
+        )
+        return None
+    lo, hi = spec.get("min"), spec.get("max")
+    if not (_number(lo) and _number(hi)) or lo >= hi:
+        bad((*where, "min"), f"control {name} needs numbers min < max, got min={lo!r}, max={hi!r}")
+        return None
+    scale = spec.get("scale", "linear")
+    if scale not in ("linear", "log") or (scale == "log" and lo <= 0):
+        bad((*where, "scale"), "scale must be linear or log (a log slider needs min > 0)")
+        return None
+    if not lo <= value <= hi:
+        bad(
+            where,
+            f"{name} = {value:g} is outside its slider's range {lo:g}..{hi:g}; "
+            "widen the range or change the assignment",
+        )
+        return None
+    step = spec.get("step", 1 if isinstance(value, int) else "any")
+    if step != "any" and not (_number(step) and step > 0):
+        bad((*where, "step"), "step must be a positive number")
+        return None
+    return range_control(name, label, value, lo, hi, step, scale)
 
 
 def range_control(

@@ -305,6 +305,13 @@ class CellFence:
             seen[cell.id] = cell
         if not self.cells:
             return
+        self.results = self._results()
+        self._check_results()
+
+    def _results(self) -> list[dict[str, Any] | None]:
+        """Every cell's run: kept in the cache's store under its code (and the cells'
+        environment), else run in the article's kernel, and kept when all ran cleanly."""
+        results: list = []
         key = hashlib.sha256(
             json.dumps(
                 [self.signature, [(c.source, c.options.get("keyframes", True)) for c in self.cells]]
@@ -313,15 +320,18 @@ class CellFence:
         stored = self.keyframes.folder / "cells" / f"{key}.json" if self.keyframes.folder else None
         if stored and stored.exists():
             try:
-                self.results = json.loads(stored.read_text("utf-8"))
+                results = json.loads(stored.read_text("utf-8"))
             except (OSError, ValueError):
-                self.results = []
-        if len(self.results) != len(self.cells):
-            self.results = run_article_cells(self.cells, self.path.parent)
-            if stored and all(
-                r and "output" in r and not r["output"]["error"] for r in self.results
-            ):
-                write_whole(stored, json.dumps(self.results))
+                results = []
+        if len(results) != len(self.cells):
+            results = run_article_cells(self.cells, self.path.parent)
+            if stored and all(r and "output" in r and not r["output"]["error"] for r in results):
+                write_whole(stored, json.dumps(results))
+        return results
+
+    def _check_results(self) -> None:
+        """Each cell's run as the page may show it: within the output limits, and neither
+        refused, timed out nor raised (errors at the cell's line); its figures kept."""
         shown = 0  # bytes of output the article's cells put in the page
         for cell, result in zip(self.cells, self.results, strict=True):
             if result is None:

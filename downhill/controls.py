@@ -193,47 +193,56 @@ def build_controls(
                 (where, f"control {name} must be a mapping like {{min: 0, max: 1, step: 0.01}}")
             )
             continue
-        if name == "play":
-            kind = "play"
-        elif name in selects and options.get("type") != "text":
-            kind = "select"
-        elif name == "function":
-            kind = "text"
-        else:
-            kind = "range"
-        for key in options:
-            if key not in FIELDS[kind]:
-                problems.append(
-                    (
-                        (*where, key),
-                        f"unknown option {key!r} for a {kind} control{_hint(key, FIELDS[kind])}",
-                    )
-                )
-        label = str(options.get("label", name))
-        if kind == "play":
-            interval = options.get("interval", 120)
-            if not _number(interval) or not MIN_INTERVAL <= interval <= MAX_INTERVAL:
-                problems.append(
-                    (
-                        (*where, "interval"),
-                        f"interval must be a number of milliseconds between frames, from "
-                        f"{MIN_INTERVAL} to {MAX_INTERVAL}, got {interval!r}",
-                    )
-                )
-                continue
-            controls.append(Control(name, kind, label or "play", interval=int(interval)))
-        elif kind == "text":
-            controls.append(Control(name, kind, label, ["function"], spec["expression"]))
-        elif kind == "select":
-            control = _select(name, options, spec, label, where, problems)
-            if control:
-                controls.append(control)
-        else:
-            control = _slider(name, options, spec, label, where, problems)
-            if control:
-                controls.append(control)
+        control = _control(name, options, spec, selects, where, problems)
+        if control:
+            controls.append(control)
     problems += _constants_offered(controls)
     return controls, problems
+
+
+def _control(
+    name: str,
+    options: dict[str, Any],
+    spec: dict[str, Any],
+    selects: list[str],
+    where: tuple[str | int, ...],
+    problems: list,
+) -> Control | None:
+    """One control, of the kind its key takes: play, a text box, a select or a slider."""
+    if name == "play":
+        kind = "play"
+    elif name in selects and options.get("type") != "text":
+        kind = "select"
+    elif name == "function":
+        kind = "text"
+    else:
+        kind = "range"
+    for key in options:
+        if key not in FIELDS[kind]:
+            problems.append(
+                (
+                    (*where, key),
+                    f"unknown option {key!r} for a {kind} control{_hint(key, FIELDS[kind])}",
+                )
+            )
+    label = str(options.get("label", name))
+    if kind == "play":
+        interval = options.get("interval", 120)
+        if not _number(interval) or not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+            problems.append(
+                (
+                    (*where, "interval"),
+                    f"interval must be a number of milliseconds between frames, from "
+                    f"{MIN_INTERVAL} to {MAX_INTERVAL}, got {interval!r}",
+                )
+            )
+            return None
+        return Control(name, kind, label or "play", interval=int(interval))
+    if kind == "text":
+        return Control(name, kind, label, ["function"], spec["expression"])
+    if kind == "select":
+        return _select(name, options, spec, label, where, problems)
+    return _slider(name, options, spec, label, where, problems)
 
 
 def _constants_offered(controls: list[Control]) -> list[tuple[tuple[str | int, ...], str]]:
@@ -386,6 +395,19 @@ def schedule_label(value: Any) -> str:
     return value["kind"] + (f", {constants}" if constants else "")
 
 
+def _current(name: str, path: list[str | int], spec: dict[str, Any]) -> Any:
+    """The value a slider starts at: the spec's, or a run's own (``lr.adam``); ε's default
+    where the optimizer's own is left to it."""
+    node: Any = spec
+    key, _, optimizer = name.partition(".")
+    if optimizer in spec.get("per_optimizer", {}):  # lr.adam: that run's own rate
+        node = spec["per_optimizer"][optimizer].get(key)
+    else:
+        for part in path:
+            node = node[part] if node is not None else None
+    return 1e-8 if name == "eps" and node is None else node
+
+
 def _slider(
     name: str,
     options: dict[str, Any],
@@ -395,16 +417,7 @@ def _slider(
     problems: list,
 ) -> Control | None:
     path = spec_path(name)
-    node: Any = spec
-    key, _, optimizer = name.partition(".")
-    if optimizer in spec.get("per_optimizer", {}):  # lr.adam: that run's own rate
-        node = spec["per_optimizer"][optimizer].get(key)
-    else:
-        for part in path:
-            node = node[part] if node is not None else None
-    value = node
-    if name == "eps" and value is None:
-        value = 1e-8
+    value = _current(name, path, spec)
     lo, hi = options.get("min", 0.0), options.get("max", 1.0)
     if not (_number(lo) and _number(hi)) or lo >= hi:
         problems.append(

@@ -17,6 +17,7 @@ from markdown.util import AtomicString
 
 from engine.names import settings_of
 from engine.schema import suggest
+from engine.trajectory import Trajectory
 
 from .errors import ContentError
 from .fences import TextLocator
@@ -114,6 +115,12 @@ class ArticleNumbers:
             fail(f"{run_id} has several runs; name one, e.g. {{={run_id}@{names[0]}.{quantity}}}")
             return None
         run = runs[names.index(wanted)] if wanted else runs[0]
+        return self._of_run(m, run_id, run, quantity, fail)
+
+    def _of_run(
+        self, m: re.Match[str], run_id: str, run: Trajectory, quantity: str, fail: Callable
+    ) -> str | None:
+        """A quantity of one run at the iterate the number names, formatted as it asks."""
         wanted_format = m.group("format") or ""
         digits = re.findall(r"\d+", wanted_format)
         if any(len(d) > 3 or int(d) > MAX_FORMAT_DIGITS for d in digits):

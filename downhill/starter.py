@@ -103,6 +103,17 @@ def _quoted(text: str) -> str:
     return json.dumps(text.strip(), ensure_ascii=False)
 
 
+def index_text(settings: dict[str, str], guide_linked: bool) -> str:
+    """The owner's ``_index.md``: their settings, the navigation and offline reading."""
+    navigation = {"Tags": "/tags/", "Feed": "/feed.xml"}
+    if guide_linked:
+        navigation = {"Guide": "/guide/", **navigation}
+    lines = [f"{k}: {_quoted(v)}" for k, v in settings.items()]
+    lines.append("navigation: {" + ", ".join(f"{k}: {v}" for k, v in navigation.items()) + "}")
+    lines.append("offline: true")
+    return INDEX.format(settings="\n".join(lines), description=settings["description"])
+
+
 def start_blog(
     content: Path,
     title: str,
@@ -141,21 +152,9 @@ def start_blog(
             file=sys.stderr,
         )
         return 1
-    settings = {
-        "title": title,
-        "author": author,
-        "description": description or title,
-        "language": language,
-    }
-    if url:
-        settings["url"] = url
-    navigation = {"Tags": "/tags/", "Feed": "/feed.xml"}
-    if guide == "yes":
-        navigation = {"Guide": "/guide/", **navigation}
-    lines = [f"{k}: {_quoted(v)}" for k, v in settings.items()]
-    lines.append("navigation: {" + ", ".join(f"{k}: {v}" for k, v in navigation.items()) + "}")
-    lines.append("offline: true")
-    text = INDEX.format(settings="\n".join(lines), description=settings["description"])
+    settings = {"title": title, "author": author, "description": description or title}
+    settings |= {"language": language, **({"url": url} if url else {})}
+    text = index_text(settings, guide == "yes")
     errors: list[ContentError] = []
     read_index(index, text, errors)
     if errors:  # (a URL that is not one, a title with a control character)
