@@ -936,14 +936,25 @@ def _hessian_code(expression: Expression) -> types.CodeType:
     return compile(source, "<downhill hessian>", "exec")
 
 
-@lru_cache(maxsize=64)
 def compile_cached(text: str, params: tuple[str, ...] = (), dim: int | None = None) -> Expression:
     """:func:`compile_expression`, done once per text and parameter names.
 
     Expressions are immutable, so the spec check and the figures of every slider move
-    share one parse, differentiation and compilation.
-    """
-    return compile_expression(text, params, dim)
+    share one parse, differentiation and compilation. A text that is refused is refused
+    once too: its error (a derivative too deep is found only after differentiating) is
+    kept and raised again as new."""
+    found = _compiled(text, params, dim)
+    if isinstance(found, ExpressionError):
+        raise ExpressionError(found.message, found.column, found.text)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str, params: tuple[str, ...], dim: int | None) -> Expression | ExpressionError:
+    try:
+        return compile_expression(text, params, dim)
+    except ExpressionError as exc:
+        return exc
 
 
 def evaluate_tree(tree: Node, env: Mapping[str, float]) -> float:
