@@ -150,48 +150,46 @@ def _step_praise(exercise: dict[str, Any]) -> str:
     )
 
 
+def _at_samples(
+    key: str,
+    asks: str,
+    grade: Callable[[dict[str, Any], Any], None],
+    mistakes: str = "",
+    writes: str = "",
+) -> Kind:
+    """A kind whose reader defines a function of the point, compared with the exact result
+    at the sample points."""
+    return Kind(
+        key,
+        asks=asks,
+        writes=writes,
+        graded=SAMPLED,
+        mistakes=mistakes or FUNCTION_MISTAKES,
+        check=_check_expression,
+        grade=grade,
+        praise=_at_points("it matches the exact result"),
+    )
+
+
 SAMPLED = f"the exact result at {SAMPLES} sample points where it is defined"
 FUNCTION_MISTAKES = "a sign, a constant factor, or a wrong component, at a point"
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
-        Kind(
-            "derivative_of",
-            asks="derivative(x)",
-            graded=SAMPLED,
-            mistakes=FUNCTION_MISTAKES,
-            check=_check_expression,
-            grade=grade_derivative,
-            praise=_at_points("it matches the exact result"),
-        ),
-        Kind(
+        _at_samples("derivative_of", "derivative(x)", grade_derivative),
+        _at_samples(
             "gradient_of",
-            asks="gradient(x, y)",
-            graded=SAMPLED,
+            "gradient(x, y)",
+            grade_gradient,
             mistakes="swapped partials, " + FUNCTION_MISTAKES,
-            check=_check_expression,
-            grade=grade_gradient,
-            praise=_at_points("it matches the exact result"),
         ),
-        Kind(
+        _at_samples(
             "hessian_of",
-            asks="hessian(x, y)",
+            "hessian(x, y)",
+            grade_hessian,
             writes="`hessian(x, y)`, returning `[[f_xx, f_xy], [f_yx, f_yy]]`",
-            graded=SAMPLED,
-            mistakes=FUNCTION_MISTAKES,
-            check=_check_expression,
-            grade=grade_hessian,
-            praise=_at_points("it matches the exact result"),
         ),
-        Kind(
-            "value_of",
-            asks="f(x, y)",
-            graded=SAMPLED,
-            mistakes=FUNCTION_MISTAKES,
-            check=_check_expression,
-            grade=grade_value,
-            praise=_at_points("it matches the exact result"),
-        ),
+        _at_samples("value_of", "f(x, y)", grade_value),
         Kind(
             "update",
             asks="step(…), one step of the optimizer",
