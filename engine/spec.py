@@ -84,7 +84,7 @@ def normalize_spec(raw: Mapping[str, Any], *, panel: bool = False) -> dict[str, 
     kind, entry = _subject(raw, spec, bad)
     _place(raw, spec, kind, entry, bad)
     _runs(raw, spec, kind, plain, bad)
-    _views(raw, spec, kind, plain, bad, panel=panel, check_values=not issues)
+    _views(raw, spec, kind, plain, bad, panel=panel, issues=issues)
     spec["controls"] = raw.get("controls", {})
     spec["id"], spec["caption"] = plain["id"], plain["caption"]
     if not issues:
@@ -305,30 +305,25 @@ def _views(
     bad: Bad,
     *,
     panel: bool,
-    check_values: bool,
+    issues: list[SpecIssue],
 ) -> None:
     """What is drawn: the plots, their nested tables, stability, compare's panels, how runs
-    are drawn, titles and labels."""
+    are drawn, titles and labels. ``issues``: the problems found so far."""
     spec["plots"] = _plots(raw, kind, spec["dim"], bad)
     if not panel:
         _read_by_a_chart(raw, spec["plots"], bad)
-    spec["sweep"] = check_mapping(raw.get("sweep"), DEMO_KEYS["sweep"].options or {}, "sweep", bad)
+    for name in ("sweep", "basins", "contours", "scale"):
+        spec[name] = check_mapping(raw.get(name), DEMO_KEYS[name].options or {}, name, bad)
     if spec["sweep"]["min"] >= spec["sweep"]["max"]:
         bad(("sweep", "min"), "sweep.min must be below sweep.max")
-    spec["basins"] = check_mapping(
-        raw.get("basins"), DEMO_KEYS["basins"].options or {}, "basins", bad
-    )
     spec["stability"] = plain["stability"]
     if spec["stability"] and kind == "fit":
         bad(("stability",), "stability needs a function's Hessian; a line fit has none here")
         spec["stability"] = False
-    spec["contours"] = check_mapping(
-        raw.get("contours"), DEMO_KEYS["contours"].options or {}, "contours", bad
-    )
-    spec["scale"] = check_mapping(raw.get("scale"), DEMO_KEYS["scale"].options or {}, "scale", bad)
     spec["aspect"] = plain["aspect"]
-    # The values are checked by normalizing the demo at each, once the demo itself is right.
-    spec["compare"], spec["panels"] = _compare(raw, spec, bad, check_values=check_values)
+    # The values are checked by normalizing the demo at each, once the demo itself is right
+    # (else each panel would repeat the demo's own problems as its value's).
+    spec["compare"], spec["panels"] = _compare(raw, spec, bad, check_values=not issues)
     if "multiples" in spec["plots"] and raw.get("compare") is None:
         bad(("plots",), "multiples needs compare, e.g. 'compare: {lr: [0.01, 0.1, 0.5]}'")
     spec["path"], spec["ends"] = plain["path"], plain["ends"]

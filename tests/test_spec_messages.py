@@ -89,3 +89,18 @@ def test_scale_on_a_race_points_at_its_colour_scale():
             }
         )
     assert "'contours: {scale: log}'" in refused.value.issues[0].message
+
+
+def test_a_demos_own_problem_is_not_repeated_as_each_compared_values():
+    """compare's values are checked only once the demo itself is right: a wrong sweep is one
+    error at sweep, not one more per panel."""
+    with pytest.raises(SpecError) as refused:
+        normalize_spec(
+            {
+                "function": "x**2 + y**2",
+                "plots": ["multiples", "sweep"],
+                "compare": {"lr": [0.1, 0.2]},
+                "sweep": {"min": 2, "max": 1},
+            }
+        )
+    assert [issue.path for issue in refused.value.issues] == [("sweep", "min")]
