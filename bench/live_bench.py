@@ -20,9 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from reader_bench import pct  # noqa: E402
 
 from downhill.site import BuildConfig, build_site  # noqa: E402
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, content_articles, serve_folder  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, content_articles, poll, serve_folder  # noqa: E402
 
 # Moves a demo's controls, each once the last is drawn; returns [ms per move] for the moves
 # after the first (which only leaves the keyframes' states).
@@ -63,37 +66,28 @@ PLAN = """() => window.downhill.demos.map((demo) => ({
 }))"""
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def measure(browser, url: str) -> dict[str, list[float]]:
     """Per plot kind, the repaint times of every demo of the page with two controls."""
     out: dict[str, list[float]] = defaultdict(list)
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.goto(url)
-    for _ in range(600):
-        if page.evaluate("() => !!(window.downhill && window.downhill.demos)"):
-            break
-        page.wait_for_timeout(50)
+    poll(page, "() => !!(window.downhill && window.downhill.demos)")
     plan = page.evaluate(PLAN)
     for index, demo in enumerate(plan):
         usable = [k for k, values in enumerate(demo["controls"]) if len(values) >= 2]
         if len(usable) < 2:
             continue
         page.evaluate(f"() => window.downhill.demos[{index}].el.scrollIntoView()")
-        for _ in range(1200):  # the engine boots once per page: up to a minute
-            state = page.evaluate(f"() => window.downhill.demos[{index}].el.dataset.state")
-            if state in ("ready", "error"):
-                break
-            page.wait_for_timeout(50)
-        if state != "ready":
+        settled = (
+            f"() => {{ const s = window.downhill.demos[{index}].el.dataset.state;"
+            " return ['ready', 'error'].includes(s) && s; }"
+        )
+        if poll(page, settled) != "ready":  # (the engine boots once per page)
             continue
         first, second = usable[0], usable[1]
-        values = [demo["controls"][first][0], *demo["controls"][second][:3]]
-        values = [values[0], *(values[1:] * 2)][:4]
+        # three positions of the second control (a two-option select goes back to the first)
+        values = [demo["controls"][first][0], *(demo["controls"][second] * 2)[:3]]
         times = page.evaluate(MOVES, [index, first, second, values])
         kind = "+".join(demo["plots"]) or "default"
         out[kind] += times

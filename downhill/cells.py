@@ -41,7 +41,7 @@ from engine.cells import (
     figures_of,
     too_large,
 )
-from engine.schema import Field, flag, text
+from engine.schema import Field, flag, is_texts, text
 
 from .cache import write_whole
 from .cell_controls import cell_controls, hint, interact_controls
@@ -51,47 +51,30 @@ from .controls import Control
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceSite, guarded, source_shown
-from .iterates import ID
+from .iterates import identifier
 from .kernel_client import (
     DEFAULT_TIMEOUT,
     MAX_TIMEOUT,
     MEMORY_LIMIT,
     data_files,
     run_article_cells,
+    within_time_limit,
 )
 from .keyframes import Keyframes, KeyframeStore
 from .runnable import browser_problems, packages_needed, pyodide_packages, string_literals
 from .yamlmap import error_line, error_message, key_lines, line_of, load
 
-
-def _timeout(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_TIMEOUT
-    )
-
-
-def _alt(value: Any) -> bool:
-    return isinstance(value, str) or (
-        isinstance(value, list) and all(isinstance(a, str) for a in value)
-    )
-
-
 # A cell's ``#|`` options, one row each: default, allowed values, meaning (the guide's
 # table). ``controls`` has its own table (cell_controls).
 OPTIONS: dict[str, Field] = {
-    "id": Field(
-        None,
-        lambda v: v is None or (isinstance(v, str) and bool(ID.match(v))),
-        "letters, digits, - and _, starting with a letter",
-        "the cell's id: its anchor, and its name in links and errors",
-    ),
+    "id": identifier("the cell's id: its anchor, and its name in links and errors"),
     "caption": text("a caption under the cell (Markdown is not rendered)"),
     "hide_code": flag(False, "show only the output (the reader can still open the code)"),
     "hide_output": flag(False, "run the cell but show no output (its names still count)"),
     "editable": flag(True, "false: the reader cannot edit or run it in the browser"),
     "timeout": Field(
         DEFAULT_TIMEOUT,
-        _timeout,
+        within_time_limit,
         f"a number of seconds above 0, at most {MAX_TIMEOUT}",
         f"seconds the cell may run (at most {MAX_TIMEOUT})",
     ),
@@ -102,7 +85,7 @@ OPTIONS: dict[str, Field] = {
     "show_source": flag(False, "print the cell's Markdown source under it (for guides)"),
     "alt": Field(
         None,
-        lambda v: v is None or _alt(v),
+        lambda v: v is None or is_texts(v),
         "text, or a list of texts (one per figure)",
         "words for screen readers for its figures: one text, or a list (one per figure); "
         "by default from their titles and axis labels",

@@ -28,27 +28,15 @@ from engine.exercises import (
     normalize_exercise,
 )
 from engine.expr import parse
-from engine.schema import Field, flag, suggest
+from engine.schema import Field, flag, is_texts, suggest
 
 from .cell_output import code_html
 from .demos import _script_json as script_json
 from .errors import ContentError
 from .fences import FenceLocator, guarded, source_shown
 from .iterates import ID, Runs
-from .kernel_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel
+from .kernel_client import DEFAULT_TIMEOUT, MAX_TIMEOUT, CellTimeout, Kernel, within_time_limit
 from .yamlmap import FenceYAMLError, line_of, load_fence
-
-
-def _hints(value: Any) -> bool:
-    return isinstance(value, str) or (
-        isinstance(value, list) and all(isinstance(h, str) for h in value)
-    )
-
-
-def _seconds(value: Any) -> bool:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    return number and 0 < value <= MAX_TIMEOUT
-
 
 TEXT = "text (use '|' for several lines)"
 # An exercise's keys besides its grading key (engine.exercises.KINDS), one row each: the
@@ -75,7 +63,7 @@ KEYS: dict[str, Field] = {
     ),
     "hints": Field(
         [],
-        _hints,
+        is_texts,
         "a list of texts (put a hint that holds ': ' in single quotes, or YAML reads it as "
         "a mapping)",
         "a list of hints (Markdown), revealed one at a time",
@@ -103,7 +91,7 @@ KEYS: dict[str, Field] = {
     ),
     "timeout": Field(
         DEFAULT_TIMEOUT,
-        _seconds,
+        within_time_limit,
         f"seconds, from 1 to {MAX_TIMEOUT}",
         f"seconds the reader's code may run (default {DEFAULT_TIMEOUT})",
     ),

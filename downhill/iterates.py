@@ -82,6 +82,18 @@ COLUMNS: dict[str, Column] = {
 NAME = r"[A-Za-z][\w-]*"  # an id of a demo or a table: a letter, then letters, digits, - _
 ID = re.compile(f"^{NAME}$")
 FENCE_ID = re.compile(rf"^id:[ \t]*['\"]?({NAME})['\"]?[ \t]*$", re.MULTILINE)  # in YAML
+
+
+def identifier(meaning: str) -> Field:
+    """An optional id of a fence (a table's, a cell's), in the page's one namespace."""
+    return Field(
+        None,
+        lambda v: v is None or (isinstance(v, str) and bool(ID.match(v))),
+        "letters, digits, - and _, starting with a letter",
+        meaning,
+    )
+
+
 NUMBERS = ("x", "y", "f", "gradient", "grad_norm", "step", "steps")
 # A demo's settings a sentence can quote ({=id.lr}); steps is the run's (steps taken).
 SPEC_NUMBERS = tuple(k for k in SPEC_NUMBER_TABLE if k not in NUMBERS)
@@ -100,12 +112,7 @@ TABLE: dict[str, Field] = {
     "labels": Field({}, lambda v: True, "a mapping of columns to text", "a column's heading"),
     "from": Field(None, lambda v: True, "a demo's id", "the demo whose run the table shows"),
     "caption": text("a caption above the table"),
-    "id": Field(
-        None,
-        lambda v: v is None or (isinstance(v, str) and bool(ID.match(v))),
-        "letters, digits, - and _, starting with a letter",
-        "the table's name in prose numbers",
-    ),
+    "id": identifier("the table's name in prose numbers"),
     "show_source": flag(False, "print the fence's Markdown source under it (for guides)"),
 }
 TABLE_KEYS = tuple(TABLE)

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 30  # seconds a cell may run at build time (and in the browser), unless set
 MAX_TIMEOUT = 300
+
+
+def within_time_limit(value: Any) -> bool:
+    """A time limit an author may give a cell or an exercise: seconds above 0, at most
+    MAX_TIMEOUT."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and 0 < value <= MAX_TIMEOUT
+
+
 MEMORY_LIMIT = 2 << 30  # bytes of address space for an article's cells (numpy needs ~0.5 GiB)
 
 

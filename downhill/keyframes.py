@@ -345,8 +345,9 @@ def _thin_to_work(table: dict[str, Rows], exact: dict[str, bool], computed: _Fra
         stride *= 2
     if stride > 1:
         for name, rows in table.items():
-            if len(rows) > 2 and len(_kept(rows, stride, computed.built_raw)) < len(rows):
-                table[name] = _kept(rows, stride, computed.built_raw)
+            kept = _kept(rows, stride, computed.built_raw)
+            if len(rows) > 2 and len(kept) < len(rows):
+                table[name] = kept
                 exact[name] = False
                 coarse.append(name)
     # Even their ends cost too much: the costliest controls wait for the engine.

@@ -28,6 +28,13 @@ def is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def is_texts(value: Any) -> bool:
+    """A text, or a list of texts (hints, alt texts: one, or one each)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(t, str) for t in value)
+    )
+
+
 def is_range(value: Any) -> bool:
     """``[low, high]`` with low < high."""
     return (
