@@ -8,7 +8,8 @@ from typing import Any
 
 from .drawing import with_legend_room
 from .plots import PLOTS
-from .runs import compute
+from .runs import Runs, computing
+from .slices import Sliced, finish
 from .spec import SpecError, normalize_spec
 from .words import summary
 
@@ -18,8 +19,17 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
 
     Returns ``{"figures": [...], "runs": [...], "summary": str}``, or raises SpecError.
     """
-    spec = normalize_spec(raw_spec)
-    computed = compute(spec)  # spec → runs → figures → words
+    return finish(rendering(normalize_spec(raw_spec)))
+
+
+def rendering(spec: dict[str, Any]) -> Sliced[dict[str, Any]]:
+    """:func:`render_demo` of a normalized spec, its computing in slices (engine.slices)."""
+    computed = yield from computing(spec)  # spec → runs → figures → words
+    return drawn(spec, computed)
+
+
+def drawn(spec: dict[str, Any], computed: Runs) -> dict[str, Any]:
+    """The figures, run summaries and words of computed runs."""
     kinds = [PLOTS[kind] for kind in spec["plots"]]
     figures = [with_legend_room(kind.figure(spec, computed)) for kind in kinds]
     said = [kind.says(spec, computed, f) for kind, f in zip(kinds, figures, strict=True)]
@@ -65,23 +75,33 @@ def render_json(spec_text: str) -> str:
     come back as ``{"error": {"message": ...}}`` for the page to show.
     """
     try:
-        raw = json.loads(spec_text)
-    except (TypeError, ValueError) as exc:
-        return to_json({"error": {"message": f"the spec is not valid JSON: {exc}"}})
+        return to_json({"ok": render_demo(parsed(spec_text))})
+    except Exception as exc:  # failure() says what each kind of exception means
+        return to_json(failure(exc))
+
+
+class NotJson(ValueError):
+    """The worker's text is not JSON."""
+
+
+def parsed(spec_text: str) -> dict[str, Any]:
+    """The raw spec in the worker's JSON text."""
     try:
-        return to_json({"ok": render_demo(raw)})
-    except RecursionError:
-        return to_json({"error": {"message": "this spec is nested too deeply to compute"}})
-    except MemoryError:
-        return to_json({"error": {"message": "this spec needs more memory than there is"}})
-    except SpecError as exc:
-        return to_json(
-            {
-                "error": {
-                    "message": str(exc),
-                    "issues": [{"path": list(i.path), "message": i.message} for i in exc.issues],
-                }
-            }
-        )
-    except Exception as exc:  # a bug in the engine: say so rather than break the worker
-        return to_json({"error": {"message": f"the engine failed: {type(exc).__name__}: {exc}"}})
+        return json.loads(spec_text)
+    except (TypeError, ValueError) as exc:
+        raise NotJson(f"the spec is not valid JSON: {exc}") from exc
+
+
+def failure(exc: Exception) -> dict[str, Any]:
+    """The worker's ``{"error": ...}`` answer for what stopped a render."""
+    if isinstance(exc, NotJson):
+        return {"error": {"message": str(exc)}}
+    if isinstance(exc, RecursionError):
+        return {"error": {"message": "this spec is nested too deeply to compute"}}
+    if isinstance(exc, MemoryError):
+        return {"error": {"message": "this spec needs more memory than there is"}}
+    if isinstance(exc, SpecError):
+        issues = [{"path": list(i.path), "message": i.message} for i in exc.issues]
+        return {"error": {"message": str(exc), "issues": issues}}
+    # a bug in the engine: say so rather than break the worker
+    return {"error": {"message": f"the engine failed: {type(exc).__name__}: {exc}"}}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .optimizers import OPTIMIZERS, Hyper, clipped
 from .schedules import Schedule
+from .slices import Sliced, finish
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def mae_gradient(w: float, b: float, data: Dataset, batch: Sequence[int]) -> tup
 
 LOSSES = {"mse": (mse, mse_gradient), "mae": (mae, mae_gradient)}
 METHODS = ("batch", "minibatch", "stochastic")
+SLICE_POINTS = 20_000  # points a slice of a fit visits (about 10 ms in Pyodide)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,39 @@ def fit_line(
     permutation of the data each epoch, drawn from ``random.Random(seed)``. ``schedule``
     varies the rate from step to step (engine.schedules).
     """
+    return finish(
+        fitting(
+            data,
+            start,
+            loss,
+            method,
+            lr,
+            steps,
+            batch_size,
+            seed,
+            optimizer,
+            hyper,
+            schedule,
+            clip_norm,
+        )
+    )
+
+
+def fitting(
+    data: Dataset,
+    start: Sequence[float],
+    loss: str,
+    method: str,
+    lr: float,
+    steps: int,
+    batch_size: int,
+    seed: int,
+    optimizer: str,
+    hyper: Hyper | None,
+    schedule: Schedule | None,
+    clip_norm: float | None,
+) -> Sliced[Fit]:
+    """:func:`fit_line` in slices of :data:`SLICE_POINTS` points' worth of steps."""
     value, gradient = LOSSES[loss]
     opt = OPTIMIZERS[optimizer]
     h = hyper or Hyper(lr)
@@ -133,6 +168,7 @@ def fit_line(
     state = opt.init(2)
     status = "max_steps"
     scheduled = schedule is not None and not schedule.constant
+    per_slice = max(1, SLICE_POINTS // (len(everything) + size))
     for k in range(steps):
         if scheduled:
             h = dataclasses.replace(h, lr=schedule.rate(base, k))  # type: ignore[union-attr]
@@ -152,6 +188,8 @@ def fit_line(
             break
         params.append((w, b))
         losses.append(current)
+        if (k + 1) % per_slice == 0:
+            yield
     return Fit(params, losses, status)
 
 

@@ -8,13 +8,15 @@ loss landscape. Figures (:mod:`engine.figures`) only draw from it and words
 (:mod:`engine.words`) only say it: neither calls an optimizer.
 
 Samplings are cached by function, params and domain, so a slider that moves only the start
-or the rate does not resample them.
+or the rate does not resample them. :func:`computing` does the same work in slices (a run, a
+row of a basin map or loss landscape, a rate of a sweep, a slice of a fit: engine.slices),
+which the browser's worker may drop part way when a newer request comes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -25,7 +27,7 @@ from .fitting import LOSSES as FIT_LOSSES
 from .fitting import (
     Dataset,
     data_of,
-    fit_line,
+    fitting,
     least_squares,
     standardization,
     synthetic_dataset,
@@ -34,12 +36,13 @@ from .names import settings_of
 from .optimizers import Hyper, symmetric_eigen
 from .plots import PLOTS, panel_kind
 from .schedules import schedule_of
+from .slices import Sliced, SlicedCache, finish
 from .views import (
     DEFAULT_TOL,
     BasinMap,
     Grid,
     SweepPoint,
-    basin_map,
+    basin_rows,
     directional_derivative,
     gradient_field,
     linspace,
@@ -115,11 +118,18 @@ class Runs:
 
 def compute(spec: Spec, kinds: list[str] | None = None) -> Runs:
     """The runs of ``spec`` and what its plot kinds (or ``kinds``) need, computed."""
-    paths = trajectories(spec)
+    return finish(computing(spec, kinds))
+
+
+def computing(spec: Spec, kinds: list[str] | None = None) -> Sliced[Runs]:
+    """:func:`compute` in slices (engine.slices)."""
+    paths = yield from _trajectories(spec)
     found: dict[str, Any] = {}
     needs = (need for kind in kinds or spec["plots"] for need in PLOTS[kind].needs)
     for need in dict.fromkeys(needs):
-        found.update(NEEDS[need](spec, paths))
+        made = NEEDS[need](spec, paths)
+        found.update((yield from made) if isinstance(made, Generator) else made)
+        yield
     return Runs(paths, **found)
 
 
@@ -161,12 +171,9 @@ def _curve(expression: str, params: Params, dim: int, domain: tuple) -> tuple[li
     return xs, [f.value_at(x) for x in xs]
 
 
-@lru_cache(maxsize=8)
-def _basins(
-    expression: str, params: Params, dim: int, domain: tuple, optimizer: str, lr: float, o: tuple
-) -> BasinMap:
-    samples, steps, tol = o
-    return basin_map(_bound(expression, params, dim), domain, samples, optimizer, lr, steps, tol)
+# Basin maps and loss landscapes, kept whole once made: moving the start or the rate keeps them.
+_BASINS: SlicedCache = SlicedCache(8)
+_LANDSCAPES: SlicedCache = SlicedCache(8)
 
 
 # --- runs ------------------------------------------------------------------------------
@@ -178,12 +185,21 @@ def _hyper(spec: Spec) -> dict[str, Any]:
 def trajectories(spec: Spec) -> list[Trajectory]:
     """One run per optimizer named in the spec, in order (a line fit is a run too); none
     when the demo draws its function alone (``path: none``)."""
+    return finish(_trajectories(spec))
+
+
+def _trajectories(spec: Spec) -> Sliced[list[Trajectory]]:
+    """:func:`trajectories`, a run (or a slice of a fit) per slice."""
     if spec["path"] == "none":
         return []
-    if spec["fit"] is not None:
-        return [_fit_run(spec, name) for name in spec["optimizer"]]
-    f = bound_function(spec)
-    return [_run(f, settings_of(spec, name), name) for name in spec["optimizer"]]
+    out = []
+    for name in spec["optimizer"]:
+        if spec["fit"] is not None:
+            out.append((yield from _fit_run(spec, name)))
+        else:
+            out.append(_run(bound_function(spec), settings_of(spec, name), name))
+            yield
+    return out
 
 
 def _run(f: BoundExpression, spec: Spec, optimizer: str) -> Trajectory:
@@ -203,10 +219,10 @@ def _run(f: BoundExpression, spec: Spec, optimizer: str) -> Trajectory:
     )
 
 
-def _fit_run(spec: Spec, optimizer: str) -> Trajectory:
+def _fit_run(spec: Spec, optimizer: str) -> Sliced[Trajectory]:
     spec = settings_of(spec, optimizer)
     fit = spec["fit"]
-    result = fit_line(
+    result = yield from fitting(
         dataset(spec),
         spec["start"],
         fit["loss"],
@@ -242,13 +258,24 @@ def dataset(spec: Spec) -> Dataset:
     return _dataset(fit["points"], fit["w"], fit["b"], fit["noise"], fit["seed"])
 
 
-@lru_cache(maxsize=8)
-def _landscape(data: Dataset, loss: str, domain: tuple, samples: int):
+def _landscape_rows(data: Dataset, loss: str, domain: tuple, samples: int):
+    """The loss over a grid of (w, b), a row of b per slice."""
     value = FIT_LOSSES[loss][0]
     (w0, w1), (b0, b1) = domain
     ws, bs = linspace(w0, w1, samples), linspace(b0, b1, samples)
     everything = range(len(data.xs))
-    return ws, bs, [[value(w, b, data, everything) for w in ws] for b in bs]
+    rows = []
+    for b in bs:
+        rows.append([value(w, b, data, everything) for w in ws])
+        yield
+    return ws, bs, rows
+
+
+def _landscape(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
+    data, loss, domain = dataset(spec), spec["fit"]["loss"], _domain_key(spec)
+    key = (data, loss, domain, GRID_SAMPLES)
+    found = yield from _LANDSCAPES.get(key, lambda: _landscape_rows(*key))
+    return {"landscape": found}
 
 
 def _fit(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
@@ -275,24 +302,25 @@ def _weights(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
 
 
 # --- what each plot kind needs ----------------------------------------------------------
-def _sweep(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
-    """Each optimizer run from the start at every rate of ``sweep``."""
+def _sweep(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
+    """Each optimizer run from the start at every rate of ``sweep``, a rate per slice."""
     o = spec["sweep"]
     rates = log_space(o["min"], o["max"], o["count"])
     f = bound_function(spec)
-    found = {
-        name: lr_sweep(
-            f,
-            spec["start"],
-            rates,
-            name,
-            o["steps"],
-            o["tol"],
-            schedule=schedule_of(spec),
-            **_hyper(spec),
-        )
-        for name in spec["optimizer"]
-    }
+    found: dict[str, list[SweepPoint]] = {name: [] for name in spec["optimizer"]}
+    for name in spec["optimizer"]:
+        for rate in rates:
+            found[name] += lr_sweep(
+                f,
+                spec["start"],
+                [rate],
+                name,
+                o["steps"],
+                o["tol"],
+                schedule=schedule_of(spec),
+                **_hyper(spec),
+            )
+            yield
     return {"rates": rates, "sweep": found}
 
 
@@ -330,20 +358,22 @@ def _directional(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
     return {"directional": Directional(angles, values, angle, at, gradient)}
 
 
-def _panels(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _panels(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
     """Small multiples: each panel's demo computed as its own, for the kind it draws."""
     kind = panel_kind(spec)
-    return {"panel_kind": kind, "panels": [compute(v, [kind]) for v in spec["panels"]]}
+    panels = []
+    for variant in spec["panels"]:
+        panels.append((yield from computing(variant, [kind])))
+    return {"panel_kind": kind, "panels": panels}
 
 
-def _basin_map(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _basin_map(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
     o = spec["basins"]
-    found = _basins(
-        *_key(spec),
-        _domain_key(spec),
-        spec["optimizer"][0],
-        spec["lr"],
-        (o["samples"], o["steps"], o["tol"]),
+    domain, optimizer, lr = _domain_key(spec), spec["optimizer"][0], spec["lr"]
+    key = (*_key(spec), domain, optimizer, lr, o["samples"], o["steps"], o["tol"])
+    f = bound_function(spec)
+    found = yield from _BASINS.get(
+        key, lambda: basin_rows(f, domain, o["samples"], optimizer, lr, o["steps"], o["tol"])
     )
     return {"basins": found}
 
@@ -360,8 +390,9 @@ def _stability(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
     return {"curvature": curvature(spec, paths) if spec["stability"] else None}
 
 
-# What a plot kind may need (``PlotKind.needs``), each computed by one function.
-NEEDS: dict[str, Callable[[Spec, list[Trajectory]], dict[str, Any]]] = {
+# What a plot kind may need (``PlotKind.needs``), each computed by one function (a
+# generator function when its work comes in slices).
+NEEDS: dict[str, Callable[[Spec, list[Trajectory]], Any]] = {
     "curve": lambda spec, _: {"curve": _curve(*_key(spec), _domain_key(spec))},
     "grid": lambda spec, _: {"grid": grid(spec)},
     "surface": lambda spec, _: {"surface": grid(spec, SURFACE_SAMPLES)},
@@ -372,8 +403,6 @@ NEEDS: dict[str, Callable[[Spec, list[Trajectory]], dict[str, Any]]] = {
     "directional": _directional,
     "panels": _panels,
     "fit": _fit,
-    "landscape": lambda spec, _: {
-        "landscape": _landscape(dataset(spec), spec["fit"]["loss"], _domain_key(spec), GRID_SAMPLES)
-    },
+    "landscape": _landscape,
     "weights": _weights,
 }

@@ -9,6 +9,7 @@ from typing import Any
 
 from .descent import descend
 from .expr import BoundExpression
+from .slices import Sliced, finish
 from .trajectory import CONVERGED, DIVERGED, LEFT_DOMAIN, SINGULAR, UNDEFINED, Trajectory
 
 Box = Sequence[Sequence[float]]
@@ -142,6 +143,20 @@ def basin_map(
     A run counts when it converged (or ended with ‖∇f‖ small); end points closer than 2% of
     the domain's diagonal are one minimum. Minima are numbered by increasing f.
     """
+    return finish(basin_rows(f, domain, samples, optimizer, lr, steps, tol, **hyper))
+
+
+def basin_rows(
+    f: BoundExpression,
+    domain: Box,
+    samples: int,
+    optimizer: str,
+    lr: float,
+    steps: int,
+    tol: float,
+    **hyper: float,
+) -> Sliced[BasinMap]:
+    """:func:`basin_map` a row of starts per slice (engine.slices)."""
     (x0, x1), (y0, y1) = domain
     xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
     radius = 0.02 * math.hypot(x1 - x0, y1 - y0)
@@ -176,6 +191,7 @@ def basin_map(
                     label = len(centres) - 1
             row.append((label, t.steps))
         raw.append(row)
+        yield
     points = [(sx / n, sy / n) for sx, sy, n in centres]
     values = [f.value(p) for p in points]
     order = sorted(range(len(points)), key=lambda k: values[k])

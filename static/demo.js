@@ -52,7 +52,8 @@ export class Demo {
     this.inputs = [...element.querySelectorAll(".demo-controls [data-path]")];
     this.play = element.querySelector(".control-play");
     this.latest = 0; // sequence number of the newest request
-    this.inFlight = false;
+    this.inFlight = false; // request `sent` is not answered yet
+    this.sent = 0;
     this.pending = false;
     this.frame = null; // null: whole paths; a number: paths revealed up to that step
     this.timer = null;
@@ -129,6 +130,7 @@ export class Demo {
     this.engine.start().then(
       () => {
         this.setState("ready", "Interactive: every change is recomputed by the engine.");
+        this.engine.warm(this.id, this.initialSpec);
         this.send();
       },
       (err) => this.setState("error", `The interactive engine could not load (${err.message}). ` +
@@ -152,6 +154,8 @@ export class Demo {
     if (!found) return false;
     this.latest += 1; // an answer still in flight for an older state is not drawn
     this.pending = false;
+    this.engine.drop(this.id); // nor is its refinement computed
+    this.refining(false);
     this.keyframeSeq = this.latest;
     this.showFrame(found.frame);
     this.el.dispatchEvent(new CustomEvent("downhill:drawn", { detail: { seq: this.latest } }));
@@ -216,16 +220,24 @@ export class Demo {
     if (this.el.dataset.state === "ready") this.send();
   }
 
-  /** Latest wins: at most one request in flight; only the newest spec is ever sent next. */
+  /** Latest wins: at most one request in flight (until its first answer: the worker drops
+   * a refinement when a newer request comes); only the newest spec is ever sent next. */
   send() {
     if (this.inFlight || !this.pending || this.el.dataset.state !== "ready") return;
     this.pending = false;
     this.inFlight = true;
+    this.sent = this.latest;
     this.engine.render(this.id, this.latest, this.spec);
   }
 
+  /** Mark the demo as showing a first look that is still being refined (or not). */
+  refining(still) {
+    if (still) this.el.dataset.refining = "";
+    else delete this.el.dataset.refining;
+  }
+
   receive(message) {
-    this.inFlight = false;
+    if (message.type !== "result" || message.seq === this.sent) this.inFlight = false;
     if (message.type === "timeout") {
       this.setState("error", "The engine took too long on this setting and was restarted.");
       return;
@@ -256,7 +268,9 @@ export class Demo {
         this.draw();
         this.summary.textContent = message.ok.summary;
       }
-      this.el.dispatchEvent(new CustomEvent("downhill:drawn", { detail: { seq: message.seq } }));
+      this.refining(message.final === false);
+      const detail = { seq: message.seq, final: message.final !== false };
+      this.el.dispatchEvent(new CustomEvent("downhill:drawn", { detail }));
     }
     this.send();
   }
@@ -344,6 +358,7 @@ export class Demo {
     this.figures = this.initialFigures;
     this.charts.forEach((chart) => chart.classList.remove("demo-stale"));
     this.engine.forget(this.id);
+    this.refining(false);
     this.latest += 1; // results still in flight are now stale
     this.pending = false;
     this.summary.textContent = this.initialSummary;

@@ -89,8 +89,9 @@ export class Engine extends WorkerClient {
 
   message(data) {
     if (data.type === "result") {
-      clearTimeout(this.timers.get(data.demo));
-      this.pending.delete(data.demo);
+      // a first look (final: false) leaves the request pending: its whole answer follows
+      const answered = this.pending.get(data.demo)?.[0] === data.seq;
+      if (answered && data.final !== false) this.settle(data.demo);
       this.listeners.get(data.demo)?.(data);
     } else if (data.type === "broken") this.restart(null); // Python died in the worker
   }
@@ -112,8 +113,28 @@ export class Engine extends WorkerClient {
     for (const [demo, [seq, spec]] of lost) this.render(demo, seq, spec);
   }
 
+  settle(demo) {
+    clearTimeout(this.timers.get(demo));
+    this.timers.delete(demo);
+    this.pending.delete(demo);
+  }
+
+  /** The demo went back to its static figures: the worker drops its work and last figures. */
   forget(demo) {
+    this.settle(demo);
     this.worker?.postMessage({ type: "forget", demo });
+  }
+
+  /** Compute a demo's own state when the worker has nothing else to do (static/worker.js). */
+  warm(demo, spec) {
+    this.worker?.postMessage({ type: "warm", demo, spec: clone(spec) });
+  }
+
+  /** The demo's state is drawn without the worker (a keyframe): its work left is dropped. */
+  drop(demo) {
+    if (!this.pending.has(demo)) return;
+    this.settle(demo);
+    this.worker?.postMessage({ type: "drop", demo });
   }
 
   /** Send a spec, (re)starting the worker if it was stopped; a failed start is an answer. */

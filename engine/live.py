@@ -1,0 +1,98 @@
+"""Live answers for the browser's worker: a heavy demo's first look, then its whole answer.
+
+A reader moving a control should see the chart answer at once. :func:`answers` is the
+worker's call: for a demo whose whole answer is more work than :data:`LOOK_UNITS`, it first
+answers a coarser version of it (:func:`first_look`: fewer starts of a basin map, fewer
+rates of a sweep, the first steps of the runs), whose summary says the chart is still
+refining; then the whole answer, which is :func:`engine.api.render_demo`'s. Between slices of
+the work it yields None: there the worker reads its messages, and drops the rest of the work
+when a newer request for the same demo has come.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .api import failure, parsed, rendering, to_json
+from .budget import BASE_SIZE, costs, expression_size
+from .spec import normalize_spec
+
+LOOK_UNITS = 25_000  # the work a first look may take: about 40 ms of Pyodide on 2 cores
+FIT_WEIGHT = 0.1  # a fit's unit is one point's loss: about a tenth of an evaluation of f
+MIN_STEPS, MIN_SAMPLES, MIN_RATES = 10, 8, 5
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """A coarser version of a demo's normalized spec, and what is coarser, in words."""
+
+    spec: dict[str, Any]
+    coarser: list[str]
+
+    def summary(self) -> str:
+        return f"Refining: a first look, with {' and '.join(self.coarser)}…"
+
+
+def heavy_parts(spec: dict[str, Any]) -> dict[str, float]:
+    """The work a first look can lessen, by part: ``steps`` (the runs, panels included),
+    ``basins`` and ``sweep``, in budget units (engine.budget)."""
+    weight = max(1.0, expression_size(spec) / BASE_SIZE) if spec["fit"] is None else FIT_WEIGHT
+    parts: dict[str, float] = {}
+    for cost in costs(spec):
+        part = "steps" if cost.path[0] == "compare" else str(cost.path[0])
+        if part in ("steps", "basins", "sweep"):
+            parts[part] = parts.get(part, 0.0) + cost.evaluations * weight
+    return parts
+
+
+def first_look(spec: dict[str, Any]) -> FirstLook | None:
+    """A coarser spec doing about :data:`LOOK_UNITS` of work, or None if ``spec``'s whole
+    answer is not much more (or nothing of it can be made coarser)."""
+    parts = heavy_parts(spec)
+    total = sum(parts.values())
+    if total <= 2 * LOOK_UNITS:
+        return None
+    share = LOOK_UNITS / total
+    # only the parts that weigh are made coarser
+    weighs = {part for part, units in parts.items() if units > LOOK_UNITS / 4}
+    look, coarser = copy.deepcopy(spec), []
+    steps = max(MIN_STEPS, int(spec["steps"] * share))
+    if "steps" in weighs and steps < spec["steps"] and spec["path"] != "none":
+        look["steps"] = steps
+        for panel in look.get("panels") or []:
+            panel["steps"] = min(panel["steps"], steps)
+        coarser.append(f"the first {steps} of {spec['steps']} steps")
+    if "basins" in weighs:
+        samples = spec["basins"]["samples"]
+        fewer = max(MIN_SAMPLES, int(samples * math.sqrt(share)))
+        if fewer < samples:
+            look["basins"]["samples"] = fewer
+            coarser.append(f"the basin map from {fewer}×{fewer} starts of {samples}×{samples}")
+    if "sweep" in weighs:
+        count = spec["sweep"]["count"]
+        fewer = max(MIN_RATES, int(count * share))
+        if fewer < count:
+            look["sweep"]["count"] = fewer
+            coarser.append(f"{fewer} of the sweep's {count} rates")
+    return FirstLook(look, coarser) if coarser else None
+
+
+def answers(spec_text: str) -> Iterator[str | None]:
+    """The worker's call: None between slices of work, and each answer's JSON when it is
+    ready, as :func:`engine.api.render_json`'s with ``"final"``: a first look (false), for
+    a heavy demo, then the whole answer (true). An error is a final answer; nothing raises."""
+    try:
+        spec = normalize_spec(parsed(spec_text))
+        look = first_look(spec)
+        if look is not None:
+            coarse = yield from rendering(look.spec)
+            coarse["summary"] = look.summary()
+            yield to_json({"ok": coarse, "final": False})
+        whole = yield from rendering(spec)
+        yield to_json({"ok": whole, "final": True})
+    except Exception as exc:  # failure() says what each kind of exception means
+        yield to_json({**failure(exc), "final": True})
