@@ -63,12 +63,26 @@ def drawn_value(value: float) -> float | None:
     return float(f"{value:.6g}") if math.isfinite(value) else None
 
 
+# Runs longer than this are drawn as lines when ``path`` is ``auto``: their marks would merge
+# into a thick line, and each is an element of the page's chart, which took most of a race's
+# repaint (bench/README.md, issue 36).
+MARKED_POINTS = 151
+
+
+def path_mode(spec: dict[str, Any], t: Trajectory) -> str:
+    """How run ``t`` is drawn (Plotly's ``mode``): ``path``, with ``auto`` marking each step
+    of a run of up to 150 steps and drawing a longer run as a line."""
+    if spec["path"] != "auto":
+        return spec["path"]
+    return "lines+markers" if len(t.points) <= MARKED_POINTS else "lines"
+
+
 def path_trace(
     spec: dict[str, Any], t: Trajectory, y_from_values: bool, **extra: Any
 ) -> dict[str, Any]:
     trace = {
         "type": "scatter",
-        "mode": spec["path"],
+        "mode": path_mode(spec, t),
         "name": run_name(spec, t.optimizer),
         "legendgroup": t.optimizer,
         "x": [p[0] for p in t.points],

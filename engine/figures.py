@@ -19,6 +19,7 @@ from .drawing import (
     finite_or_none,
     layout_of,
     note_trace,
+    path_mode,
     path_trace,
     run_line,
     scaled,
@@ -122,7 +123,7 @@ def surface(spec: dict[str, Any], runs: Runs) -> Figure:
         data.append(
             {
                 "type": "scatter3d",
-                "mode": spec["path"],
+                "mode": path_mode(spec, t),
                 "name": run_name(spec, t.optimizer),
                 "legendgroup": t.optimizer,
                 "x": [p[0] for p in t.points],

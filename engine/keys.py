@@ -102,7 +102,7 @@ BASIN_OPTIONS = {
 
 
 ASPECTS = ("auto", "equal")
-PATHS = ("lines+markers", "lines", "markers", "none")
+PATHS = ("auto", "lines+markers", "lines", "markers", "none")
 
 
 def _stability(value: Any) -> bool:
@@ -244,7 +244,10 @@ DEMO_KEYS: dict[str, Key] = {
     "caption": Key("a caption under the charts", value=text()),
     "title": Key("a title over the charts, or one per plot"),
     "labels": Key("axis, colour-bar and panel titles per plot kind; legend names under runs"),
-    "path": Key("how runs are drawn", value=choice(PATHS[0], PATHS)),
+    "path": Key(
+        "how runs are drawn (auto: each step marked up to 150 steps, a line beyond)",
+        value=choice(PATHS[0], PATHS),
+    ),
     "ends": Key("true: mark each run's start and end", value=flag(False)),
     "show_source": Key(
         "print the fence's Markdown source under the charts (for guides)",
