@@ -129,6 +129,9 @@ FRAMES_LIMIT = 35  # seconds more for an interact cell's keyframes (the kernel's
 
 
 MAX_DATA_BYTES = 256 << 20  # of content files copied into the cells' working folder
+# The working folder's name starts with this and the build's process group (see
+# scratch_left_by).
+SCRATCH_PREFIX = "downhill-cells-"
 
 
 class TooMuchData(Exception):
@@ -154,7 +157,8 @@ def data_files(content: Path) -> list[Path]:
 def working_folder(content: Path) -> Iterator[Path]:
     """A scratch folder holding copies of ``content``'s data files, removed afterwards: a
     cell reads them by the same relative paths, and what it writes stays out of content/."""
-    with tempfile.TemporaryDirectory(prefix="downhill-cells-") as scratch:
+    group = os.getpgid(0)
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{group}-") as scratch:
         total = 0
         for path in data_files(content):
             total += path.stat().st_size
@@ -168,6 +172,12 @@ def working_folder(content: Path) -> Iterator[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
         yield Path(scratch)
+
+
+def scratch_left_by(group: int) -> list[Path]:
+    """The working folders of a build whose process group was ``group``: a build killed
+    (as serve stops a rebuild) cannot remove its own, so the one who killed it does."""
+    return sorted(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{group}-*"))
 
 
 def run_article_cells(cells: list[Cell], content: Path) -> list[dict[str, Any]]:

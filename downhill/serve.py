@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .config import ROOT, BuildConfig
+from .kernel_client import scratch_left_by
 
 RELOAD_JS = (Path(__file__).parent / "reload.js").read_text("utf-8")
 
@@ -178,6 +180,8 @@ class Rebuild:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.output.close()
+        for scratch in scratch_left_by(self.process.pid):  # its group: it led a session
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def rebuild_in_child(build_argv: list[str]) -> tuple[int, str]:

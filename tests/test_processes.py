@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from downhill.errors import BuildFailed
+from downhill.kernel_client import SCRATCH_PREFIX
 from downhill.site import BuildConfig, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,15 @@ def left(mark: str, *, within: float = 10.0) -> list[str]:
 
 
 @pytest.fixture
+def scratch(tmp_path, monkeypatch) -> Path:
+    """The temporary folder of the builds this test starts (their cells' working folders)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
+@pytest.fixture
 def mark(monkeypatch):
     value = f"DOWNHILL_TEST_MARK={uuid.uuid4().hex}"
     monkeypatch.setenv("DOWNHILL_TEST_MARK", value.split("=", 1)[1])
@@ -89,7 +99,7 @@ def test_a_timed_out_cell_ends_with_its_children(tmp_path, mark):
     assert left(mark, within=2) == []
 
 
-def test_a_killed_build_takes_its_cells_along(tmp_path, mark):
+def test_a_killed_build_takes_its_cells_along(tmp_path, mark, scratch):
     content = tmp_path / "content"
     content.mkdir()
     (content / "busy.md").write_text(article(CHILDREN + "\nwhile True:\n    pass", timeout=300))
@@ -108,6 +118,9 @@ def test_a_killed_build_takes_its_cells_along(tmp_path, mark):
     os.killpg(build.pid, signal.SIGKILL)  # as serve stops a rebuild
     build.wait()
     assert left(mark) == []
+    # A killed build cannot remove its cells' working folder: the one who killed it finds it
+    # by the build's process group (serve does: tested below).
+    assert [p.name.startswith(f"{SCRATCH_PREFIX}{build.pid}-") for p in scratch.iterdir()] == [True]
 
 
 def free_port() -> int:
@@ -154,7 +167,7 @@ class Serving:
         self.process.wait(timeout=30)
 
 
-def test_serve_ends_a_stopped_rebuilds_kernel_and_its_children(tmp_path, mark):
+def test_serve_ends_a_stopped_rebuilds_kernel_and_its_children(tmp_path, mark, scratch):
     content, out = tmp_path / "content", tmp_path / "site"
     content.mkdir()
     page = content / "busy.md"
@@ -185,6 +198,7 @@ def test_serve_ends_a_stopped_rebuilds_kernel_and_its_children(tmp_path, mark):
     finally:
         serving.stop()
     assert left(mark) == []
+    assert list(scratch.iterdir()) == []  # the stopped rebuilds' working folders went too
 
 
 def test_what_cells_write_stays_out_of_content_and_serve_rebuilds_once(tmp_path, mark):
