@@ -1,12 +1,16 @@
-"""Live answers (issue 36): how long a control takes to repaint its chart from a state no
-keyframe holds, once the engine is ready, per plot kind, in headless Chromium.
+"""Live answers (issue 36): how long each control of every shipped demo and interact cell
+takes to repaint from a state no keyframe holds, once Python is ready, in headless Chromium.
 
-For every demo of every shipped article with two controls or more, a first control is moved
-to another position (so no keyframe holds what follows) and then a second to three
-positions, each once the last is drawn; the time is from the input event to the frame after
-the redraw (``downhill:drawn``). Today the first repaint is the final one: the engine
-answers each move whole.
-Usage: .venv/bin/python bench/live_bench.py
+For every control of a block with two controls or more, another control is moved first (so
+that no keyframe holds what follows), then this one to three positions, each once the last
+is answered whole; a block with one control is moved to three positions of it (demos: with
+keyframes turned off, so the engine answers). A demo's engine answers a heavy state twice, a
+first look then the whole answer (engine.live): the first repaint is the first drawn, the
+final one the whole answer's; each time is from the input event to the frame after it. An
+interact cell answers once, by running the cell again in the cells' worker (or from its
+keyframes, where they hold the state).
+Usage: .venv/bin/python bench/live_bench.py [--moves] [ARTICLE ...] (--moves: each move's
+first/final ms on stderr)
 """
 
 from __future__ import annotations
@@ -24,73 +28,112 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from reader_bench import pct  # noqa: E402
 
+VERBOSE = "--moves" in sys.argv
+SETTLE_MS = 1000  # after a block is ready: the charts coming into view are drawn meanwhile
+
 from downhill.site import BuildConfig, build_site  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, content_articles, poll, serve_folder  # noqa: E402
 
-# Moves a demo's controls, each once the last is drawn; returns [ms per move] for the moves
-# after the first (which only leaves the keyframes' states).
-MOVES = """async ([index, first, second, values]) => {
-  const demo = window.downhill.demos[index];
-  const move = async (input, value) => {
-    const drawn = new Promise((resolve) =>
-      demo.el.addEventListener("downhill:drawn", resolve, { once: true }));
-    const start = performance.now();
-    input.value = value;
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    input.dispatchEvent(new Event("change", { bubbles: true }));
-    await drawn;
-    await new Promise((resolve) => requestAnimationFrame(() => resolve()));
-    return performance.now() - start;
-  };
-  const a = demo.inputs[first], b = demo.inputs[second];
-  await move(a, values[0]);
-  const out = [];
-  for (const value of values.slice(1)) out.push(await move(b, value));
-  return out;
-}"""
-
-# For each demo: its plot kinds and, per control, three values other than its own.
-PLAN = """() => window.downhill.demos.map((demo) => ({
-  plots: demo.spec.plots === undefined ? [] : [].concat(demo.spec.plots),
-  controls: demo.inputs.map((input) => {
+# The blocks with controls: demos and interact cells, each with its kind and, per control,
+# three values other than its own.
+PLAN = """() => {
+  const picks = (input) => {
     if (input.type === "range") {
       const lo = Number(input.min), hi = Number(input.max), now = Number(input.value);
-      const picks = [0.23, 0.61, 0.87].map((f) => lo + f * (hi - lo));
-      return picks.map((v) => String(v)).filter((v) => Number(v) !== now);
+      return [0.23, 0.61, 0.87].map((f) => String(lo + f * (hi - lo)))
+        .filter((v) => Number(v) !== now);
     }
     if (input.tagName === "SELECT") {
       return [...input.options].map((o) => o.value).filter((v) => v !== input.value);
     }
     return [];
-  }),
-}))"""
+  };
+  const demos = window.downhill.demos.map((demo, index) => ({
+    index, cell: false, id: demo.id,
+    kind: [].concat(demo.spec.plots ?? []).join("+") || "default",
+    controls: demo.inputs.map(picks) }));
+  const cells = (window.downhill.cells ?? []).map((cell, index) => ({
+    index, cell: true, id: cell.id, kind: "interact cell", controls: cell.inputs.map(picks) }))
+    .filter((cell) => cell.controls.length);
+  return [...demos, ...cells];
+}"""
+
+# Moves control `which` of a block to each of `values` (after `first`, another control, to
+# its value), each once the last is answered whole; per move [first repaint, final] in ms.
+MOVES = """async ([cell, index, first, which, values]) => {
+  const block = cell ? window.downhill.cells[index] : window.downhill.demos[index];
+  if (!cell) block.framesWhenReady = false;
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  const move = (input, value) => new Promise((resolve) => {
+    const start = performance.now();
+    let firstPaint = null;
+    const timer = setTimeout(() => finish(null), 30000);
+    const finish = (final) => {
+      clearTimeout(timer);
+      block.el.removeEventListener("downhill:drawn", heard);
+      block.el.removeEventListener("downhill:keyframe", heard);
+      resolve(final === null ? null : [firstPaint, final]);
+    };
+    // (a cell answers a state its keyframes hold from them, as "downhill:keyframe")
+    const heard = async (event) => {
+      if (event.type === "downhill:drawn" && event.detail.seq !== block.latest) return;
+      const final = event.detail?.final !== false;
+      await frame();
+      const now = performance.now() - start;
+      firstPaint ??= now;
+      if (final) finish(now);
+    };
+    block.el.addEventListener("downhill:drawn", heard);
+    if (cell) block.el.addEventListener("downhill:keyframe", heard);
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  const out = [];
+  if (first !== null) await move(block.inputs[first[0]], first[1]);
+  for (const value of values) out.push(await move(block.inputs[which], value));
+  return out;
+}"""
+
+READY = """([cell, index]) => {
+  if (cell) return window.downhill.cells[index].runner.settled;
+  const state = window.downhill.demos[index].el.dataset.state;
+  return ["ready", "error"].includes(state) && state;
+}"""
 
 
-def measure(browser, url: str) -> dict[str, list[float]]:
-    """Per plot kind, the repaint times of every demo of the page with two controls."""
-    out: dict[str, list[float]] = defaultdict(list)
+def measure_page(browser, url: str) -> dict[str, list[tuple[float, float]]]:
+    """Per kind, (first, final) repaint times of every control of the page's blocks."""
+    out: dict[str, list[tuple[float, float]]] = defaultdict(list)
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.goto(url)
     poll(page, "() => !!(window.downhill && window.downhill.demos)")
-    plan = page.evaluate(PLAN)
-    for index, demo in enumerate(plan):
-        usable = [k for k, values in enumerate(demo["controls"]) if len(values) >= 2]
-        if len(usable) < 2:
-            continue
-        page.evaluate(f"() => window.downhill.demos[{index}].el.scrollIntoView()")
-        settled = (
-            f"() => {{ const s = window.downhill.demos[{index}].el.dataset.state;"
-            " return ['ready', 'error'].includes(s) && s; }"
+    for block in page.evaluate(PLAN):
+        where = "cells" if block["cell"] else "demos"
+        page.evaluate(
+            f"() => {{ const b = window.downhill.{where}[{block['index']}];"
+            " b.el.scrollIntoView(); b.wake(); }"
         )
-        if poll(page, settled) != "ready":  # (the engine boots once per page)
+        if not poll(page, f"() => ({READY})({json.dumps([block['cell'], block['index']])})", 120):
             continue
-        first, second = usable[0], usable[1]
-        # three positions of the second control (a two-option select goes back to the first)
-        values = [demo["controls"][first][0], *(demo["controls"][second] * 2)[:3]]
-        times = page.evaluate(MOVES, [index, first, second, values])
-        kind = "+".join(demo["plots"]) or "default"
-        out[kind] += times
+        page.wait_for_timeout(SETTLE_MS)  # a reader reaches for a control once it is drawn
+        controls = block["controls"]
+        for which, values in enumerate(controls):
+            others = [k for k, v in enumerate(controls) if k != which and v]
+            first = [others[0], controls[others[0]][0]] if others else None
+            if not values:
+                continue
+            found = page.evaluate(
+                MOVES, [block["cell"], block["index"], first, which, (values * 3)[:3]]
+            )
+            missed = [t for t in found if t is None]
+            if missed:
+                print(f"  {block['id']}: {len(missed)} move(s) not answered", file=sys.stderr)
+            out[block["kind"]] += [tuple(t) for t in found if t is not None]
+            if VERBOSE:
+                shown = " ".join(f"{t[0]:.0f}/{t[1]:.0f}" for t in found if t is not None)
+                print(f"  {block['id']} control {which}: {shown}", file=sys.stderr)
     context.close()
     return out
 
@@ -98,27 +141,42 @@ def measure(browser, url: str) -> dict[str, list[float]]:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    wanted = {a for a in sys.argv[1:] if not a.startswith("--")}
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         build_site(BuildConfig(out=site, cache=None))
         server = serve_folder(site)
         origin = f"http://127.0.0.1:{server.server_address[1]}"
-        times: dict[str, list[float]] = defaultdict(list)
+        times: dict[str, list[tuple[float, float]]] = defaultdict(list)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for path in content_articles():
-                for kind, found in measure(browser, f"{origin}/{path.stem}/").items():
+                if wanted and path.stem not in wanted:
+                    continue
+                for kind, found in measure_page(browser, f"{origin}/{path.stem}/").items():
                     times[kind] += found
                 print(f"  measured {path.stem}", file=sys.stderr)
             browser.close()
         server.shutdown()
-    print("| plot kinds | moves | p50 ms | p95 ms |")
-    print("| --- | --- | --- | --- |")
-    for kind, found in sorted(times.items(), key=lambda kv: -statistics.median(kv[1])):
-        print(f"| {kind} | {len(found)} | {pct(found, 0.5):.0f} | {pct(found, 0.95):.0f} |")
-    everything = [t for found in times.values() for t in found]
-    if everything:
-        print(json.dumps({"moves": len(everything), "p50": pct(everything, 0.5)}))
+    print("| plot kinds | moves | first p50 ms | first p95 ms | final p50 ms | final p95 ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    ranked = sorted(times.items(), key=lambda kv: -statistics.median(t[1] for t in kv[1]))
+    for kind, found in ranked:
+        first, final = [t[0] for t in found], [t[1] for t in found]
+        print(
+            f"| {kind} | {len(found)} | {pct(first, 0.5):.0f} | {pct(first, 0.95):.0f} "
+            f"| {pct(final, 0.5):.0f} | {pct(final, 0.95):.0f} |"
+        )
+    every = [t for found in times.values() for t in found]
+    if every:
+        summary = {
+            "moves": len(every),
+            "first_p50": round(pct([t[0] for t in every], 0.5)),
+            "first_p95": round(pct([t[0] for t in every], 0.95)),
+            "final_p95": round(pct([t[1] for t in every], 0.95)),
+            "final_max": round(max(t[1] for t in every)),
+        }
+        print(json.dumps(summary))
 
 
 if __name__ == "__main__":
