@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from .budget import FULL, Density
 from .drawing import with_legend_room
 from .plots import PLOTS
 from .runs import Runs, computing
@@ -22,9 +23,10 @@ def render_demo(raw_spec: dict[str, Any]) -> dict[str, Any]:
     return finish(rendering(normalize_spec(raw_spec)))
 
 
-def rendering(spec: dict[str, Any]) -> Sliced[dict[str, Any]]:
-    """:func:`render_demo` of a normalized spec, its computing in slices (engine.slices)."""
-    computed = yield from computing(spec)  # spec → runs → figures → words
+def rendering(spec: dict[str, Any], density: Density = FULL) -> Sliced[dict[str, Any]]:
+    """:func:`render_demo` of a normalized spec, its computing in slices (engine.slices);
+    ``density``: how finely its function or loss is sampled (a first look's is coarser)."""
+    computed = yield from computing(spec, density=density)  # spec → runs → figures → words
     return drawn(spec, computed)
 
 

@@ -21,7 +21,19 @@ from typing import Any
 BUDGET = 2_000_000
 BASE_SIZE = 40  # nodes of f, ∂f/∂x and ∂f/∂y that one unit of the budget pays for
 
-CURVE_SAMPLES, GRID_SAMPLES, SURFACE_SAMPLES, FIELD_SAMPLES = 241, 60, 50, 40
+
+@dataclass(frozen=True)
+class Density:
+    """How finely a demo samples its function or a fit's loss: points per side of the
+    contour grid (and loss landscape) and of the surface. A first look (engine.live) takes
+    a coarser one."""
+
+    grid: int = 60
+    surface: int = 50
+
+
+FULL = Density()
+CURVE_SAMPLES, GRID_SAMPLES, SURFACE_SAMPLES, FIELD_SAMPLES = 241, FULL.grid, FULL.surface, 40
 GRID_KINDS = ("contour", "race", "field", "directional")
 
 

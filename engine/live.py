@@ -3,10 +3,11 @@
 A reader moving a control should see the chart answer at once. :func:`answers` is the
 worker's call: for a demo whose whole answer is more work than :data:`LOOK_UNITS`, it first
 answers a coarser version of it (:func:`first_look`: fewer starts of a basin map, fewer
-rates of a sweep, the first steps of the runs), whose summary says the chart is still
-refining; then the whole answer, which is :func:`engine.api.render_demo`'s. Between slices of
-the work it yields None: there the worker reads its messages, and drops the rest of the work
-when a newer request for the same demo has come.
+rates of a sweep, the first steps of the runs, a coarser grid where the function or a fit's
+loss must be sampled afresh), whose summary says the chart is still refining; then the
+whole answer, which is :func:`engine.api.render_demo`'s. Between slices of the work it
+yields None: there the worker reads its messages, and drops the rest of the work when a
+newer request for the same demo has come.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .api import failure, parsed, rendering, to_json
-from .budget import BASE_SIZE, costs, expression_size
+from .budget import BASE_SIZE, FULL, Density, costs, expression_size
+from .runs import unsampled
 from .spec import normalize_spec
 
 LOOK_UNITS = 25_000  # the work a first look may take: about 40 ms of Pyodide on 2 cores
 FIT_WEIGHT = 0.1  # a fit's unit is one point's loss: about a tenth of an evaluation of f
-MIN_STEPS, MIN_SAMPLES, MIN_RATES = 10, 8, 5
+MIN_STEPS, MIN_SAMPLES, MIN_RATES, MIN_GRID = 10, 8, 5, 20
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class FirstLook:
 
     spec: dict[str, Any]
     coarser: list[str]
+    density: Density = FULL
 
     def summary(self) -> str:
         return f"Refining: a first look, with {' and '.join(self.coarser)}…"
@@ -39,13 +42,21 @@ class FirstLook:
 
 def heavy_parts(spec: dict[str, Any]) -> dict[str, float]:
     """The work a first look can lessen, by part: ``steps`` (the runs, panels included),
-    ``basins`` and ``sweep``, in budget units (engine.budget)."""
+    ``basins``, ``sweep`` and ``samples`` (the function's grid and surface, or a fit's loss
+    landscape, when they are not sampled already), in budget units (engine.budget)."""
     weight = max(1.0, expression_size(spec) / BASE_SIZE) if spec["fit"] is None else FIT_WEIGHT
     parts: dict[str, float] = {}
     for cost in costs(spec):
         part = "steps" if cost.path[0] == "compare" else str(cost.path[0])
         if part in ("steps", "basins", "sweep"):
             parts[part] = parts.get(part, 0.0) + cost.evaluations * weight
+    fresh = unsampled(spec)
+    points = {"grid": FULL.grid**2, "surface": FULL.surface**2}
+    samples = sum(points[k] for k in fresh if k in points) * weight
+    if "landscape" in fresh:
+        samples += FULL.grid**2 * spec["fit"]["points"] * FIT_WEIGHT
+    if samples:
+        parts["samples"] = samples
     return parts
 
 
@@ -78,7 +89,20 @@ def first_look(spec: dict[str, Any]) -> FirstLook | None:
         if fewer < count:
             look["sweep"]["count"] = fewer
             coarser.append(f"{fewer} of the sweep's {count} rates")
-    return FirstLook(look, coarser) if coarser else None
+    density = FULL
+    if "samples" in weighs:
+        side = math.sqrt(share)
+        density = Density(
+            max(MIN_GRID, int(FULL.grid * side)), max(MIN_GRID, int(FULL.surface * side))
+        )
+        if density.grid < FULL.grid:
+            what = "the loss landscape" if spec["fit"] is not None else "the function"
+            coarser.append(
+                f"{what} on a {density.grid}×{density.grid} grid of {FULL.grid}×{FULL.grid}"
+            )
+        else:
+            density = FULL
+    return FirstLook(look, coarser, density) if coarser else None
 
 
 def answers(spec_text: str) -> Iterator[str | None]:
@@ -89,7 +113,7 @@ def answers(spec_text: str) -> Iterator[str | None]:
         spec = normalize_spec(parsed(spec_text))
         look = first_look(spec)
         if look is not None:
-            coarse = yield from rendering(look.spec)
+            coarse = yield from rendering(look.spec, look.density)
             coarse["summary"] = look.summary()
             yield to_json({"ok": coarse, "final": False})
         whole = yield from rendering(spec)

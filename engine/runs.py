@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .budget import FULL, Density
 from .descent import Trajectory, descend
 from .expr import BoundExpression, compile_cached
 from .fitting import LOSSES as FIT_LOSSES
@@ -45,10 +46,10 @@ from .views import (
     basin_rows,
     directional_derivative,
     gradient_field,
+    grid_rows,
     linspace,
     log_space,
     lr_sweep,
-    sample_grid,
     settled,
 )
 from .views import Field as Arrows
@@ -57,8 +58,6 @@ Spec = dict[str, Any]
 Params = tuple[tuple[str, float], ...]
 
 CURVE_SAMPLES = 241
-GRID_SAMPLES = 60
-SURFACE_SAMPLES = 50
 ANGLES = 181  # directions a directional-derivative chart samples, 0° to 360°
 
 
@@ -116,21 +115,41 @@ class Runs:
     panels: list[Runs] = field(default_factory=list)
 
 
-def compute(spec: Spec, kinds: list[str] | None = None) -> Runs:
-    """The runs of ``spec`` and what its plot kinds (or ``kinds``) need, computed."""
-    return finish(computing(spec, kinds))
+def compute(spec: Spec, kinds: list[str] | None = None, density: Density = FULL) -> Runs:
+    """The runs of ``spec`` and what its plot kinds (or ``kinds``) need, computed, its
+    function (or loss) sampled as finely as ``density`` says."""
+    return finish(computing(spec, kinds, density))
 
 
-def computing(spec: Spec, kinds: list[str] | None = None) -> Sliced[Runs]:
+def computing(spec: Spec, kinds: list[str] | None = None, density: Density = FULL) -> Sliced[Runs]:
     """:func:`compute` in slices (engine.slices)."""
     paths = yield from _trajectories(spec)
     found: dict[str, Any] = {}
-    needs = (need for kind in kinds or spec["plots"] for need in PLOTS[kind].needs)
-    for need in dict.fromkeys(needs):
-        made = NEEDS[need](spec, paths)
+    for need in dict.fromkeys(_needs(spec, kinds)):
+        made = NEEDS[need](spec, paths, density)
         found.update((yield from made) if isinstance(made, Generator) else made)
         yield
     return Runs(paths, **found)
+
+
+def _needs(spec: Spec, kinds: list[str] | None) -> list[str]:
+    return [need for kind in kinds or spec["plots"] for need in PLOTS[kind].needs]
+
+
+def unsampled(spec: Spec, density: Density = FULL) -> list[str]:
+    """What of ``grid``, ``surface`` and ``landscape`` computing ``spec`` would sample
+    afresh: its needs that no earlier demo or move has already sampled."""
+    needs = set(_needs(spec, None))
+    if "panels" in needs:
+        needs |= set(PLOTS[panel_kind(spec)].needs)
+    found = []
+    if "grid" in needs and _grid_key(spec, density.grid) not in _GRIDS.found:
+        found.append("grid")
+    if "surface" in needs and _grid_key(spec, density.surface) not in _GRIDS.found:
+        found.append("surface")
+    if "landscape" in needs and _landscape_key(spec, density) not in _LANDSCAPES.found:
+        found.append("landscape")
+    return found
 
 
 # --- the function, bound and sampled ---------------------------------------------------
@@ -153,13 +172,23 @@ def bound_function(spec: Spec) -> BoundExpression:
     return _bound(*_key(spec))
 
 
-@lru_cache(maxsize=16)
-def _grid(expression: str, params: Params, dim: int, domain: tuple, samples: int) -> Grid:
-    return sample_grid(_bound(expression, params, dim), domain, samples)
+# Samplings kept whole once made: moving the start or the rate keeps them.
+_GRIDS: SlicedCache = SlicedCache(16)
+_BASINS: SlicedCache = SlicedCache(8)
+_LANDSCAPES: SlicedCache = SlicedCache(8)
 
 
-def grid(spec: Spec, samples: int = GRID_SAMPLES) -> Grid:
-    return _grid(*_key(spec), _domain_key(spec), samples)
+def _grid_key(spec: Spec, samples: int) -> tuple:
+    return (*_key(spec), _domain_key(spec), samples)
+
+
+def grid(spec: Spec, samples: int = FULL.grid) -> Grid:
+    return finish(_sampled(spec, samples))
+
+
+def _sampled(spec: Spec, samples: int) -> Sliced[Grid]:
+    f, domain = bound_function(spec), _domain_key(spec)
+    return _GRIDS.get(_grid_key(spec, samples), lambda: grid_rows(f, domain, samples))
 
 
 @lru_cache(maxsize=16)
@@ -169,11 +198,6 @@ def _curve(expression: str, params: Params, dim: int, domain: tuple) -> tuple[li
     ((lo, hi),) = domain
     xs = linspace(lo, hi, CURVE_SAMPLES)
     return xs, [f.value_at(x) for x in xs]
-
-
-# Basin maps and loss landscapes, kept whole once made: moving the start or the rate keeps them.
-_BASINS: SlicedCache = SlicedCache(8)
-_LANDSCAPES: SlicedCache = SlicedCache(8)
 
 
 # --- runs ------------------------------------------------------------------------------
@@ -271,14 +295,17 @@ def _landscape_rows(data: Dataset, loss: str, domain: tuple, samples: int):
     return ws, bs, rows
 
 
-def _landscape(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
-    data, loss, domain = dataset(spec), spec["fit"]["loss"], _domain_key(spec)
-    key = (data, loss, domain, GRID_SAMPLES)
+def _landscape_key(spec: Spec, density: Density) -> tuple:
+    return dataset(spec), spec["fit"]["loss"], _domain_key(spec), density.grid
+
+
+def _landscape(spec: Spec, paths: list[Trajectory], density: Density) -> Sliced[dict[str, Any]]:
+    key = _landscape_key(spec, density)
     found = yield from _LANDSCAPES.get(key, lambda: _landscape_rows(*key))
     return {"landscape": found}
 
 
-def _fit(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _fit(spec: Spec, paths: list[Trajectory], density: Density) -> dict[str, Any]:
     data = dataset(spec)
     fit = spec["fit"]
     shifted = None
@@ -287,7 +314,7 @@ def _fit(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
     return {"fit": Fit(data, least_squares(data), shifted)}
 
 
-def _weights(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _weights(spec: Spec, paths: list[Trajectory], density: Density) -> dict[str, Any]:
     """MSE and MAE against the weight alone, the intercept held at its least-squares value."""
     data = dataset(spec)
     _, b_best = least_squares(data)
@@ -302,7 +329,11 @@ def _weights(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
 
 
 # --- what each plot kind needs ----------------------------------------------------------
-def _sweep(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
+def _as(name: str, work: Sliced[Any]) -> Sliced[dict[str, Any]]:
+    return {name: (yield from work)}
+
+
+def _sweep(spec: Spec, paths: list[Trajectory], density: Density) -> Sliced[dict[str, Any]]:
     """Each optimizer run from the start at every rate of ``sweep``, a rate per slice."""
     o = spec["sweep"]
     rates = log_space(o["min"], o["max"], o["count"])
@@ -348,7 +379,7 @@ def end_converged(spec: Spec, paths: list[Trajectory]) -> bool:
     return bool(paths) and settled(paths[0], spec["tol"] or DEFAULT_TOL)
 
 
-def _directional(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _directional(spec: Spec, paths: list[Trajectory], density: Density) -> dict[str, Any]:
     f = bound_function(spec)
     angles = linspace(0.0, 360.0, ANGLES)
     angle = spec["angle"] % 360.0
@@ -358,16 +389,16 @@ def _directional(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
     return {"directional": Directional(angles, values, angle, at, gradient)}
 
 
-def _panels(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
+def _panels(spec: Spec, paths: list[Trajectory], density: Density) -> Sliced[dict[str, Any]]:
     """Small multiples: each panel's demo computed as its own, for the kind it draws."""
     kind = panel_kind(spec)
     panels = []
     for variant in spec["panels"]:
-        panels.append((yield from computing(variant, [kind])))
+        panels.append((yield from computing(variant, [kind], density)))
     return {"panel_kind": kind, "panels": panels}
 
 
-def _basin_map(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
+def _basin_map(spec: Spec, paths: list[Trajectory], density: Density) -> Sliced[dict[str, Any]]:
     o = spec["basins"]
     domain, optimizer, lr = _domain_key(spec), spec["optimizer"][0], spec["lr"]
     key = (*_key(spec), domain, optimizer, lr, o["samples"], o["steps"], o["tol"])
@@ -378,7 +409,7 @@ def _basin_map(spec: Spec, paths: list[Trajectory]) -> Sliced[dict[str, Any]]:
     return {"basins": found}
 
 
-def _arrows(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _arrows(spec: Spec, paths: list[Trajectory], density: Density) -> dict[str, Any]:
     f = bound_function(spec)
     field_ = gradient_field(
         f, spec["domain"], spec["arrows"], descent=not spec["ascent"], length=spec["arrow_length"]
@@ -386,16 +417,16 @@ def _arrows(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
     return {"arrows": field_}
 
 
-def _stability(spec: Spec, paths: list[Trajectory]) -> dict[str, Any]:
+def _stability(spec: Spec, paths: list[Trajectory], density: Density) -> dict[str, Any]:
     return {"curvature": curvature(spec, paths) if spec["stability"] else None}
 
 
 # What a plot kind may need (``PlotKind.needs``), each computed by one function (a
 # generator function when its work comes in slices).
-NEEDS: dict[str, Callable[[Spec, list[Trajectory]], Any]] = {
-    "curve": lambda spec, _: {"curve": _curve(*_key(spec), _domain_key(spec))},
-    "grid": lambda spec, _: {"grid": grid(spec)},
-    "surface": lambda spec, _: {"surface": grid(spec, SURFACE_SAMPLES)},
+NEEDS: dict[str, Callable[[Spec, list[Trajectory], Density], Any]] = {
+    "curve": lambda spec, _, __: {"curve": _curve(*_key(spec), _domain_key(spec))},
+    "grid": lambda spec, _, density: _as("grid", _sampled(spec, density.grid)),
+    "surface": lambda spec, _, density: _as("surface", _sampled(spec, density.surface)),
     "arrows": _arrows,
     "basins": _basin_map,
     "sweep": _sweep,

@@ -70,6 +70,19 @@ def test_first_looks_make_coarser_only_what_weighs():
     assert units(normalize_spec(fit))[0] > LOOK_UNITS
 
 
+def test_a_loss_landscape_sampled_afresh_comes_coarser_first_and_a_kept_one_does_not():
+    fit = {"fit": {"points": 500, "noise": 1.25}, "steps": 20, "plots": ["fit", "landscape"]}
+    said = [json.loads(t) for t in answers(json.dumps(fit)) if t is not None]
+    assert [a["final"] for a in said] == [False, True]
+    assert "the loss landscape on a 22×22 grid of 60×60" in said[0]["ok"]["summary"]
+    landscape = said[0]["ok"]["figures"][1]["data"][0]
+    assert len(landscape["x"]) == 22 and len(landscape["z"]) == 22
+    assert said[1]["ok"] == render_demo(fit)
+    # the same data again (another rate): its landscape is kept, and the answer comes whole
+    said = [json.loads(t) for t in answers(json.dumps({**fit, "lr": 0.02})) if t is not None]
+    assert [a["final"] for a in said] == [True]
+
+
 def test_work_dropped_part_way_keeps_nothing_and_slices_compute_the_same():
     spec = normalize_spec({**HEAVY, "lr": 0.0041})
     work = answers(json.dumps({**HEAVY, "lr": 0.0041}))

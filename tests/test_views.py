@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from engine import CATALOGUE, compile_expression, render_demo
+from engine import CATALOGUE, compile_expression, render_demo, runs
 from engine.drawing import RUN_STYLES
 from engine.fitting import fit_line, least_squares, mae_gradient, mse_gradient, synthetic_dataset
 from engine.keys import PLOT_KINDS
 from engine.names import RUN_WORDS
-from engine.runs import _grid, grid, trajectories
+from engine.runs import grid, trajectories
 from engine.spec import SpecError, compare_variant, normalize_spec
-from engine.views import basin_map, directional_derivative, gradient_field, lr_sweep
+from engine.views import basin_map, directional_derivative, gradient_field, grid_rows, lr_sweep
 
 
 @pytest.mark.parametrize("length", [1.0, 2.5])
@@ -138,13 +138,16 @@ def test_every_figure_kind_renders_json_with_paths_named_in_words(kind, plot):
                 assert f"α = {spec['lr']:g}" in trace["name"]
 
 
-def test_grid_is_cached_across_slider_moves():
+def test_grid_is_cached_across_slider_moves(monkeypatch):
     spec = normalize_spec({"function": "peaks"})
     grid(spec)
-    before = _grid.cache_info().hits
+    sampled = []
+    monkeypatch.setattr(runs, "grid_rows", lambda *a: sampled.append(a) or grid_rows(*a))
     render_demo({"function": "peaks", "lr": 0.2})
     render_demo({"function": "peaks", "lr": 0.3, "start": [0.1, 0.2]})
-    assert _grid.cache_info().hits == before + 2
+    assert sampled == []
+    render_demo({"function": "peaks", "lr": 0.3, "domain": [[-3, 3], [-3, 2]]})
+    assert len(sampled) == 1  # a new domain is sampled afresh
 
 
 @pytest.mark.parametrize(
