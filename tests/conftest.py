@@ -66,6 +66,17 @@ def built_and_served(content: Path, out: Path | None = None) -> Iterator[tuple[P
         server.shutdown()
 
 
+@contextmanager
+def article_served(tmp_path_factory, name: str, text: str) -> Iterator[tuple[Path, str]]:
+    """A site of one article, ``name``.md holding ``text``, built and served: (the site's
+    folder, the article's address)."""
+    content = tmp_path_factory.mktemp(name) / "content"
+    content.mkdir()
+    (content / f"{name}.md").write_text(text)
+    with built_and_served(content) as (out, url):
+        yield out, f"{url}/{name}/"
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("built") / "site"

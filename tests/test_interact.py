@@ -25,7 +25,7 @@ from engine.widgets import (
     widget_for,
 )
 
-from .conftest import built_and_served, poll
+from .conftest import article_served, poll
 
 
 @pytest.mark.parametrize(
@@ -165,11 +165,8 @@ interact(draw, lr=FloatSlider(min=0.05, max=0.95, step=0.1, value=0.25, descript
 
 @pytest.fixture(scope="module")
 def interact_site(tmp_path_factory):
-    content = tmp_path_factory.mktemp("interact") / "content"
-    content.mkdir()
-    (content / "interact.md").write_text(ARTICLE)
-    with built_and_served(content) as (out, url):
-        yield out, f"{url}/interact/"
+    with article_served(tmp_path_factory, "interact", ARTICLE) as served:
+        yield served
 
 
 def test_the_page_has_the_control_and_its_keyframes(interact_site):

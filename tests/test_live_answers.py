@@ -15,7 +15,7 @@ from engine.runs import _BASINS, compute
 from engine.slices import finish
 from engine.spec import normalize_spec
 
-from .conftest import built_and_served, poll
+from .conftest import article_served, poll
 
 # A basin map whose every start runs all its steps (nothing is that converged): seconds of
 # Pyodide, so that a move made when its first look is drawn comes long before the refinement
@@ -137,11 +137,8 @@ MOVE = """(value) => {
 
 @pytest.fixture(scope="module")
 def heavy_site(tmp_path_factory):
-    content = tmp_path_factory.mktemp("live") / "content"
-    content.mkdir()
-    (content / "basins.md").write_text(ARTICLE)
-    with built_and_served(content) as (_, url):
-        yield f"{url}/basins/"
+    with article_served(tmp_path_factory, "basins", ARTICLE) as (_, url):
+        yield url
 
 
 def heard(page, seq, final):

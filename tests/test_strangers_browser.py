@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .conftest import built_and_served, poll, press_run
+from .conftest import article_served, poll, press_run
 
 pytestmark = pytest.mark.browser
 
@@ -64,11 +64,8 @@ solution: |
 
 @pytest.fixture(scope="module")
 def strangers_site(tmp_path_factory):
-    content = tmp_path_factory.mktemp("strangers") / "content"
-    content.mkdir()
-    (content / "strangers.md").write_text(ARTICLE)
-    with built_and_served(content) as (_, url):
-        yield f"{url}/strangers/"
+    with article_served(tmp_path_factory, "strangers", ARTICLE) as (_, url):
+        yield url
 
 
 class Counting(http.server.BaseHTTPRequestHandler):
