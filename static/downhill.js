@@ -56,13 +56,14 @@ document.addEventListener("DOMContentLoaded", async () => {
     for (const element of exerciseElements) exercises.push(new Exercise(element, runner, progress));
     progress.show();
   }
-  window.downhill = { demos, engine, cells, exercises, runner }; // for tests and the curious
+  const painter = new Painter();
+  // for tests, benchmarks and the curious
+  window.downhill = { demos, engine, cells, exercises, runner, painter };
   const blocks = [...demos, ...cells];
   const top = comingViewportTop();
   const distance = new Map(blocks.map((block) => [block, distanceFromViewport(block.el, top)]));
   const near = blocks.filter((block) => distance.get(block) <= NEAR_PX)
     .sort((a, b) => distance.get(a) - distance.get(b));
-  const painter = new Painter();
   // Printing shows every chart: draw the rest now (a 3-D one only if its bundle is loaded).
   window.addEventListener("beforeprint", () => {
     for (const block of blocks) if (!painter.painted.has(block)) block.draw().catch(() => {});

@@ -34,6 +34,12 @@ export class Painter {
   constructor() {
     this.queue = Promise.resolve();
     this.painted = new Map(); // block → promise of its 2-D charts drawn
+    this.waiting = 0; // blocks queued and not yet drawn whole
+  }
+
+  /** Whether every block asked for is drawn (for benchmarks: a page at rest). */
+  get idle() {
+    return this.waiting === 0;
   }
 
   /** Queue `block` (once); resolves when its 2-D charts are drawn. */
@@ -44,6 +50,7 @@ export class Painter {
       flatDone = resolve;
     });
     this.painted.set(block, flat);
+    this.waiting += 1;
     this.queue = this.queue.then(async () => {
       await block.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
       await nextTask();
@@ -58,6 +65,8 @@ export class Painter {
       }
       await block.draw("solid").catch(() => {});
       await nextTask();
+    }).finally(() => {
+      this.waiting -= 1;
     });
     return flat;
   }
