@@ -4,6 +4,28 @@
 import { isSolid, loadPlotly3D } from "./figures.js";
 
 export const NEAR_PX = 200; // a block this close to the viewport is drawn (and starts the engine)
+// Drawing a block a screen ahead waits until the reader has not touched a control for this
+// long: a 3-D chart's first drawing is over a second of the page's time on a slow machine,
+// and a slider dragged meanwhile would not answer.
+const QUIET_MS = 1000;
+let lastTouch = -Infinity;
+for (const type of ["pointerdown", "keydown", "input"]) {
+  document.addEventListener(type, () => {
+    lastTouch = performance.now();
+  }, { capture: true, passive: true });
+}
+
+/** Resolves once the reader has not touched a control for QUIET_MS. */
+function quiet() {
+  return new Promise((resolve) => {
+    const check = () => {
+      const left = lastTouch + QUIET_MS - performance.now();
+      if (left <= 0) resolve();
+      else setTimeout(check, left);
+    };
+    check();
+  });
+}
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -74,7 +96,8 @@ export class Painter {
 
 /**
  * Paint each of `blocks` when it comes near the viewport; one that is only a viewport ahead
- * waits for `settled()` (the engine's start-up), so that drawing ahead never slows the boot.
+ * waits for `settled()` (the engine's start-up), so that drawing ahead never slows the boot,
+ * and for a pause in the reader's use of the controls, so that it never slows their answers.
  */
 export function paintOnApproach(blocks, painter, settled) {
   const byElement = new Map(blocks.map((block) => [block.el, block]));
@@ -89,5 +112,5 @@ export function paintOnApproach(blocks, painter, settled) {
     for (const block of blocks) observer.observe(block.el);
   };
   watch(`${NEAR_PX}px`, () => Promise.resolve());
-  watch("100%", settled);
+  watch("100%", () => settled().then(quiet));
 }

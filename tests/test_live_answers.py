@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
 import pytest
 
@@ -191,3 +192,64 @@ def assert_close(shown, built):
     for row_shown, row_built in zip(shown, built, strict=True):
         for a, b in zip(row_shown, row_built, strict=True):
             assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+AHEAD = (
+    """---
+title: Ahead
+date: 2026-12-05
+---
+
+```demo
+id: top
+function: bowl
+lr: 0.1
+controls:
+  lr: {min: 0.05, max: 0.5}
+```
+
+"""
+    + "\n\n".join(["A paragraph between the two demos, so that the second is a screen below."] * 12)
+    + """
+
+```demo
+id: solid
+function: peaks
+plots: [surface]
+```
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def ahead_site(tmp_path_factory):
+    with article_served(tmp_path_factory, "ahead", AHEAD) as (_, url):
+        yield url
+
+
+def test_drawing_ahead_waits_while_the_reader_moves_a_control(page, ahead_site):
+    """A 3-D chart a screen below is drawn ahead only once the reader pauses: its first
+    drawing takes the page's main thread for a second here, and a slider dragged meanwhile
+    would not answer."""
+    page.goto(ahead_site)
+    poll(page, "() => window.downhill && window.downhill.painter")
+    where = page.evaluate(
+        "() => [document.getElementById('solid').getBoundingClientRect().top, innerHeight]"
+    )
+    assert where[1] + 200 < where[0] < 2 * where[1]  # beyond near, within a screen ahead
+    touch = """(k) => { const input = document.querySelector('#top input[name=lr]');
+      input.value = String(-1.2 + 0.1 * (k % 5));
+      input.dispatchEvent(new Event('input', { bubbles: true })); }"""
+    solid_drawn = "() => !!document.querySelector('#solid .demo-chart').data"
+    k, ready_at = 0, None
+    while ready_at is None or time.monotonic() - ready_at < 4:
+        page.evaluate(touch, k)
+        k += 1
+        assert not page.evaluate(solid_drawn), "drawn ahead while the reader moved a control"
+        if ready_at is None and page.evaluate(
+            "() => document.getElementById('top').dataset.state === 'ready'"
+        ):
+            ready_at = time.monotonic()
+        time.sleep(0.2)
+    poll(page, solid_drawn, 60)  # the reader paused: now it is drawn
+    assert page.problems == []
