@@ -40,7 +40,7 @@ SHIPPED = {
     "the-descent-loop-in-code.md": (
         "f5921b96d632295e09a9baf1906e1624c2510ad563c1925dfde359b2931973e2"
     ),
-    "guide.md": "cf4d30d76d0dd33d9960a6b9dd6d4eec2f8d2deaf75edc9d0dfca341851ea782",
+    "guide.md": "88cefac313d66ad65863360fdac5bfda7346d4b91c5558bcb33b7ee1e435324c",
     "momentum-in-a-notebook.ipynb": (
         "e67f575ff74106492300acb2ab7e5fd94850e33acb8cc0ee9fe335a0b2d0aa4c"
     ),

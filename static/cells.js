@@ -143,7 +143,8 @@ export class Cell {
     return drawFigures(this.charts, this.figures, { only });
   }
 
-  fetchKeyframes() {
+  /** The painter drew this cell: fetch its keyframes. */
+  painted() {
     this.frames.fetch();
   }
 

@@ -55,6 +55,8 @@ export class Demo {
     this.inFlight = false; // request `sent` is not answered yet
     this.sent = 0;
     this.pending = false;
+    this.drawn = false; // by the painter (painted)
+    this.warmed = false; // the engine was asked to compute this demo's own state (warm)
     this.frame = null; // null: whole paths; a number: paths revealed up to that step
     this.timer = null;
     // Once the engine is ready, a state the build precomputed is still drawn from its
@@ -91,8 +93,20 @@ export class Demo {
     return this.frames.rank;
   }
 
-  fetchKeyframes() {
+  /** The painter drew this demo: fetch its keyframes, and warm the engine for it. */
+  painted() {
     this.frames.fetch();
+    this.drawn = true;
+    this.warm();
+  }
+
+  /** Once drawn and with the engine ready, have the engine compute this demo's own state
+   * while it has nothing else to do (static/worker.js): the reader's first move is then
+   * answered as fast as the next. Only drawn demos: the others may never be reached. */
+  warm() {
+    if (!this.drawn || this.warmed || this.el.dataset.state !== "ready") return;
+    this.warmed = true;
+    this.engine.warm(this.id, this.initialSpec);
   }
 
   /**
@@ -130,7 +144,7 @@ export class Demo {
     this.engine.start().then(
       () => {
         this.setState("ready", "Interactive: every change is recomputed by the engine.");
-        this.engine.warm(this.id, this.initialSpec);
+        this.warm();
         this.send();
       },
       (err) => this.setState("error", `The interactive engine could not load (${err.message}). ` +

@@ -1,6 +1,7 @@
 // Lazy painting: the blocks (demos and cells) near the reader are drawn first, nearest
 // first, each painted before the next starts; the rest as they come near. A block has
-// `el`, `figures`, `draw(only)`, `fetchKeyframes()` and `solidChartsFailed(err)`.
+// `el`, `figures`, `draw(only)`, `painted()` (called once its 2-D charts are drawn) and
+// `solidChartsFailed(err)`.
 import { isSolid, loadPlotly3D } from "./figures.js";
 
 export const NEAR_PX = 200; // a block this close to the viewport is drawn (and starts the engine)
@@ -77,7 +78,7 @@ export class Painter {
       await block.draw("flat").catch(() => {}); // a chart Plotly cannot draw stays empty
       await nextTask();
       flatDone();
-      block.fetchKeyframes();
+      block.painted();
       if (!block.figures.some(isSolid)) return;
       try {
         await loadPlotly3D();

@@ -24,7 +24,7 @@ from .conftest import article_served, poll
 HEAVY = {
     "function": "himmelblau",
     "plots": ["basins"],
-    "basins": {"samples": 64, "steps": 400, "tol": 1e-300},
+    "basins": {"samples": 48, "steps": 400, "tol": 1e-300},
     "lr": 0.004,
 }
 
@@ -33,9 +33,9 @@ def test_a_heavy_demo_answers_a_first_look_then_the_whole_answer():
     spec = normalize_spec(HEAVY)
     look = first_look(spec)
     assert look is not None
-    assert look.spec["basins"]["samples"] < 64 and look.spec["lr"] == spec["lr"]
+    assert look.spec["basins"]["samples"] < 48 and look.spec["lr"] == spec["lr"]
     assert units(look.spec)[0] < units(spec)[0] / 10
-    assert "from 8×8 starts of 64×64" in look.summary()
+    assert "from 8×8 starts of 48×48" in look.summary()
     said = [json.loads(text) for text in answers(json.dumps(HEAVY)) if text is not None]
     assert [a["final"] for a in said] == [False, True]
     assert said[0]["ok"]["summary"].startswith("Refining: a first look, with the basin map")
@@ -106,7 +106,7 @@ date: 2026-12-05
 id: heavy
 function: himmelblau
 plots: [basins]
-basins: {samples: 64, steps: 400, tol: 1e-300}
+basins: {samples: 48, steps: 400, tol: 1e-300}
 lr: 0.004
 keyframes: false
 controls:
@@ -242,7 +242,7 @@ def test_drawing_ahead_waits_while_the_reader_moves_a_control(page, ahead_site):
       input.dispatchEvent(new Event('input', { bubbles: true })); }"""
     solid_drawn = "() => !!document.querySelector('#solid .demo-chart').data"
     k, ready_at = 0, None
-    while ready_at is None or time.monotonic() - ready_at < 4:
+    while ready_at is None or time.monotonic() - ready_at < 2.5:
         page.evaluate(touch, k)
         k += 1
         assert not page.evaluate(solid_drawn), "drawn ahead while the reader moved a control"
