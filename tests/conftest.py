@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import shutil
 import threading
@@ -78,9 +79,18 @@ def article_served(tmp_path_factory, name: str, text: str) -> Iterator[tuple[Pat
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "site"
-    build_site(BuildConfig(out=out, cache=None))
+def built_site(tmp_path_factory, worker_id) -> Path:
+    """The repository's site, built once for the whole run: the first xdist worker to ask
+    builds it where every worker finds it (their temporary folders share a parent, which
+    is this run's own)."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    out = shared / "built-site" / "site"
+    with open(shared / "built-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (out / "build.json").exists():
+            build_site(BuildConfig(out=out, cache=None))
     return out
 
 

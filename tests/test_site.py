@@ -54,6 +54,7 @@ def sub_site(tmp_path_factory):
     server.shutdown()
 
 
+@pytest.mark.xdist_group("sub_site")  # one build of it, on one worker
 def test_every_internal_link_resolves_under_the_base_url(sub_site):
     out, origin = sub_site
     start = f"{origin}/sub/"
@@ -86,6 +87,7 @@ def test_every_internal_link_resolves_under_the_base_url(sub_site):
     assert all(link.startswith(("/sub/", "#", "https://")) for link in parser.links)
 
 
+@pytest.mark.xdist_group("sub_site")  # one build of it, on one worker
 def test_feed_and_sitemap_are_xml_with_absolute_urls(sub_site):
     out, _ = sub_site
     atom = "{http://www.w3.org/2005/Atom}"
