@@ -4,7 +4,9 @@
 // {type: "drop", demo} drops the work left for a demo (and "forget" its last figures too).
 // {type: "warm", demo, spec} computes a demo's own state while nothing else is asked, and
 // answers nothing: the engine's caches (its function compiled and sampled, a fit's loss
-// landscape) and the runtime's own warm-up are then paid before the reader's first move.
+// landscape) and the runtime's own warm-up are then paid before the reader's first move,
+// and the figures it made count as sent (the page drew the build's same figures), so that
+// the first answer leaves out the traces a move does not change, as later ones do.
 // It knows nothing about gradient descent: it steps through engine.live.answers, reading its
 // messages between slices of the work, and leaves out of each reply the traces identical to
 // those it last sent for that demo.
@@ -102,10 +104,18 @@ async function warm(answers, demo, spec) {
     do await nextTask(); while (working > 0);
     if (newest.has(demo)) return;
     work = answers(JSON.stringify(spec));
-    for (let since = performance.now(); !work.next().done;) {
+    let whole = null;
+    for (let since = performance.now(); ;) {
+      const step = work.next();
+      if (step.done) break;
+      if (typeof step.value === "string") whole = step.value;
       if (performance.now() - since < SLICE_MS) continue;
       do await nextTask(); while (working > 0);
       since = performance.now();
+    }
+    const reply = whole && JSON.parse(whole);
+    if (reply?.ok && reply.final && !newest.has(demo) && !lastSent.has(demo)) {
+      withoutRepeats(demo, reply.ok.figures);
     }
   } catch {
     // a warm-up that fails costs nothing: the reader's own request says what is wrong
