@@ -127,11 +127,16 @@ def _size(expression: str, params: tuple[str, ...], dim: int) -> int:
     return distinct_nodes((compiled.tree, *compiled.partials))
 
 
+def expression_weight(spec: dict[str, Any]) -> float:
+    """Budget units per evaluation of the spec's function: 1 up to :data:`BASE_SIZE` nodes
+    (and for a line fit), more for a larger expression."""
+    return max(1.0, expression_size(spec) / BASE_SIZE)
+
+
 def units(spec: dict[str, Any]) -> tuple[int, list[Cost]]:
     """The spec's cost in budget units, and its parts."""
     parts = costs(spec)
-    weight = max(1.0, expression_size(spec) / BASE_SIZE)
-    return int(sum(p.evaluations for p in parts) * weight), parts
+    return int(sum(p.evaluations for p in parts) * expression_weight(spec)), parts
 
 
 def over_budget(spec: dict[str, Any]) -> tuple[tuple[str | int, ...], str] | None:

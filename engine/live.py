@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .api import failure, parsed, rendering, to_json
-from .budget import BASE_SIZE, FULL, Density, costs, expression_size
+from .budget import FULL, Density, costs, expression_weight
 from .runs import unsampled
 from .spec import normalize_spec
 
@@ -44,7 +44,7 @@ def heavy_parts(spec: dict[str, Any]) -> dict[str, float]:
     """The work a first look can lessen, by part: ``steps`` (the runs, panels included),
     ``basins``, ``sweep`` and ``samples`` (the function's grid and surface, or a fit's loss
     landscape, when they are not sampled already), in budget units (engine.budget)."""
-    weight = max(1.0, expression_size(spec) / BASE_SIZE) if spec["fit"] is None else FIT_WEIGHT
+    weight = expression_weight(spec) if spec["fit"] is None else FIT_WEIGHT
     parts: dict[str, float] = {}
     for cost in costs(spec):
         part = "steps" if cost.path[0] == "compare" else str(cost.path[0])
@@ -89,19 +89,12 @@ def first_look(spec: dict[str, Any]) -> FirstLook | None:
         if fewer < count:
             look["sweep"]["count"] = fewer
             coarser.append(f"{fewer} of the sweep's {count} rates")
-    density = FULL
-    if "samples" in weighs:
-        side = math.sqrt(share)
-        density = Density(
-            max(MIN_GRID, int(FULL.grid * side)), max(MIN_GRID, int(FULL.surface * side))
-        )
-        if density.grid < FULL.grid:
-            what = "the loss landscape" if spec["fit"] is not None else "the function"
-            coarser.append(
-                f"{what} on a {density.grid}×{density.grid} grid of {FULL.grid}×{FULL.grid}"
-            )
-        else:
-            density = FULL
+    density, side = FULL, math.sqrt(share)
+    grid = max(MIN_GRID, int(FULL.grid * side))
+    if "samples" in weighs and grid < FULL.grid:
+        density = Density(grid, max(MIN_GRID, int(FULL.surface * side)))
+        what = "the loss landscape" if spec["fit"] is not None else "the function"
+        coarser.append(f"{what} on a {grid}×{grid} grid of {FULL.grid}×{FULL.grid}")
     return FirstLook(look, coarser, density) if coarser else None
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .budget import FULL, Density
+from .budget import CURVE_SAMPLES, FULL, Density
 from .descent import Trajectory, descend
 from .expr import BoundExpression, compile_cached
 from .fitting import LOSSES as FIT_LOSSES
@@ -49,15 +49,14 @@ from .views import (
     grid_rows,
     linspace,
     log_space,
-    lr_sweep,
     settled,
+    sweep_rates,
 )
 from .views import Field as Arrows
 
 Spec = dict[str, Any]
 Params = tuple[tuple[str, float], ...]
 
-CURVE_SAMPLES = 241
 ANGLES = 181  # directions a directional-derivative chart samples, 0° to 360°
 
 
@@ -216,12 +215,13 @@ def _trajectories(spec: Spec) -> Sliced[list[Trajectory]]:
     """:func:`trajectories`, a run (or a slice of a fit) per slice."""
     if spec["path"] == "none":
         return []
+    f = bound_function(spec) if spec["fit"] is None else None
     out = []
     for name in spec["optimizer"]:
-        if spec["fit"] is not None:
+        if f is None:
             out.append((yield from _fit_run(spec, name)))
         else:
-            out.append(_run(bound_function(spec), settings_of(spec, name), name))
+            out.append(_run(f, settings_of(spec, name), name))
             yield
     return out
 
@@ -338,20 +338,12 @@ def _sweep(spec: Spec, paths: list[Trajectory], density: Density) -> Sliced[dict
     o = spec["sweep"]
     rates = log_space(o["min"], o["max"], o["count"])
     f = bound_function(spec)
-    found: dict[str, list[SweepPoint]] = {name: [] for name in spec["optimizer"]}
+    schedule, hyper = schedule_of(spec), _hyper(spec)
+    found: dict[str, list[SweepPoint]] = {}
     for name in spec["optimizer"]:
-        for rate in rates:
-            found[name] += lr_sweep(
-                f,
-                spec["start"],
-                [rate],
-                name,
-                o["steps"],
-                o["tol"],
-                schedule=schedule_of(spec),
-                **_hyper(spec),
-            )
-            yield
+        found[name] = yield from sweep_rates(
+            f, spec["start"], rates, name, o["steps"], o["tol"], schedule=schedule, **hyper
+        )
     return {"rates": rates, "sweep": found}
 
 

@@ -266,10 +266,24 @@ def lr_sweep(
     alone settling is not enough, since a run bouncing across a valley at the edge of
     stability keeps its height, and a tiny rate crawls, without reaching the minimum.
     """
+    return finish(sweep_rates(f, start, rates, optimizer, steps, tol, **hyper))
+
+
+def sweep_rates(
+    f: BoundExpression,
+    start: Sequence[float],
+    rates: Sequence[float],
+    optimizer: str,
+    steps: int,
+    tol: float,
+    **hyper: Any,
+) -> Sliced[list[SweepPoint]]:
+    """:func:`lr_sweep` a rate per slice (engine.slices)."""
     out = []
     for lr in rates:
         t = descend(f, start, optimizer, lr, steps, grad_tol=settled_below(tol), **hyper)
         out.append(SweepPoint(lr, t.steps, t.status, t.values[-1]))
+        yield
     return out
 
 
