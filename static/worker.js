@@ -55,30 +55,44 @@ function send(demo, seq, text) {
   return reply.final;
 }
 
+/**
+ * Step through `work` (engine.live.answers' generator) until it ends: `heard(text)` gets
+ * each answer and returns true to stop there; after every SLICE_MS of work, `resume()`
+ * waits for its turn and returns false to drop the rest.
+ */
+async function stepThrough(work, heard, resume) {
+  for (let since = performance.now(); ;) {
+    const step = work.next();
+    if (step.done) return;
+    if (typeof step.value === "string" && heard(step.value)) return;
+    if (performance.now() - since < SLICE_MS) continue;
+    if (!(await resume())) return;
+    since = performance.now();
+  }
+}
+
 /** Answer request `seq` of `demo`, slice by slice, until it is answered whole or a newer
  * request for the demo comes; its first look goes before other demos' refinements. */
 async function answer(answers, demo, seq, spec) {
   looking += 1;
   let first = true;
   let work = null;
+  const heard = (text) => {
+    if (send(demo, seq, text)) return true;
+    first = false;
+    looking -= 1;
+    return false;
+  };
+  const resume = async () => {
+    await nextTask();
+    while (!first && looking > 0) await nextTask();
+    return newest.get(demo) === seq;
+  };
   try {
     await nextTask(); // requests queued behind this one: only the newest is worked on
     if (newest.get(demo) !== seq) return;
     work = answers(JSON.stringify(spec));
-    for (let since = performance.now(); ;) {
-      const step = work.next();
-      if (step.done) return;
-      if (typeof step.value === "string") {
-        if (send(demo, seq, step.value)) return;
-        first = false;
-        looking -= 1;
-      }
-      if (performance.now() - since < SLICE_MS) continue;
-      await nextTask();
-      while (!first && looking > 0) await nextTask();
-      if (newest.get(demo) !== seq) return;
-      since = performance.now();
-    }
+    await stepThrough(work, heard, resume);
   } catch (err) {
     // engine.live.answers answers every spec, so this is Python itself failing (a stack
     // overflow in WebAssembly leaves Pyodide unusable): answer, then ask for a fresh worker.
@@ -100,19 +114,20 @@ async function answer(answers, demo, seq, spec) {
  * the reader asked for one of its states already; send nothing. */
 async function warm(answers, demo, spec) {
   let work = null;
-  try {
+  let whole = null;
+  const heard = (text) => {
+    whole = text;
+    return false;
+  };
+  const idle = async () => {
     do await nextTask(); while (working > 0);
+    return true;
+  };
+  try {
+    await idle();
     if (newest.has(demo)) return;
     work = answers(JSON.stringify(spec));
-    let whole = null;
-    for (let since = performance.now(); ;) {
-      const step = work.next();
-      if (step.done) break;
-      if (typeof step.value === "string") whole = step.value;
-      if (performance.now() - since < SLICE_MS) continue;
-      do await nextTask(); while (working > 0);
-      since = performance.now();
-    }
+    await stepThrough(work, heard, idle);
     const reply = whole && JSON.parse(whole);
     if (reply?.ok && reply.final && !newest.has(demo) && !lastSent.has(demo)) {
       withoutRepeats(demo, reply.ok.figures);
