@@ -216,6 +216,10 @@ controls:
 id: solid
 function: peaks
 plots: [surface]
+start: [0.5, -0.5]
+steps: 40
+controls:
+  start.x: {min: -1, max: 1, step: 0.5}
 ```
 """
 )
@@ -252,4 +256,88 @@ def test_drawing_ahead_waits_while_the_reader_moves_a_control(page, ahead_site):
             ready_at = time.monotonic()
         time.sleep(0.2)
     poll(page, solid_drawn, 60)  # the reader paused: now it is drawn
+    assert page.problems == []
+
+
+# What the 3-D chart's surface mesh is now, and what Plotly builds afresh from the same
+# figure in a chart of its own: [kept, fresh], each with the mesh's bounds, vertex count,
+# offset and the sum of each coordinate field.
+MESH = """async () => {
+  const chart = document.querySelector('#solid .demo-chart');
+  const mesh = (div) => {
+    const scene = div._fullLayout.scene._scene;
+    const surface = Object.values(scene.traces).find((t) => t.data.type === 'surface').surface;
+    return { bounds: surface.bounds, vertices: surface._vertexCount, offset: surface.objectOffset,
+      fields: surface._field.map((f) => Array.from(f.data).reduce((a, b) => a + b, 0)) };
+  };
+  const fresh = document.createElement('div');
+  fresh.style.width = chart.clientWidth + 'px';
+  document.body.append(fresh);
+  await window.Plotly3D.newPlot(fresh, JSON.parse(JSON.stringify(chart.data)),
+    JSON.parse(JSON.stringify(chart.layout)));
+  const both = [mesh(chart), mesh(fresh)];
+  window.Plotly3D.purge(fresh);
+  fresh.remove();
+  return both;
+}"""
+
+# Counts the times the chart's surface mesh is built (gl-surface3d's update).
+COUNT_BUILDS = """() => {
+  const scene = document.querySelector('#solid .demo-chart')._fullLayout.scene._scene;
+  const surface = Object.values(scene.traces).find((t) => t.data.type === 'surface').surface;
+  const update = surface.update.bind(surface);
+  window.__builds = 0;
+  surface.update = (options) => { window.__builds += 1; return update(options); };
+}"""
+
+
+def mesh_numbers(mesh):
+    return [*mesh["bounds"][0], *mesh["bounds"][1], *mesh["offset"], *mesh["fields"]]
+
+
+def assert_same_mesh(kept, fresh):
+    assert kept["vertices"] == fresh["vertices"]
+    for a, b in zip(mesh_numbers(kept), mesh_numbers(fresh), strict=True):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def assert_same_place(rebuilt, fresh):
+    """Plotly's own update of a drawn surface keeps the widest values it has seen as its
+    offset (a fresh chart starts from none), so a rebuilt mesh and a fresh one agree on
+    where the surface is (its bounds, in float32), not on their offsets."""
+    assert rebuilt["vertices"] == fresh["vertices"]
+    for corner, fresh_corner in zip(rebuilt["bounds"], fresh["bounds"], strict=True):
+        for a, b in zip(corner, fresh_corner, strict=True):
+            assert math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def test_a_surface_keeps_its_mesh_while_only_its_path_moves(page, ahead_site):
+    """Plotly rebuilds every 3-D trace on each redraw; the page keeps a surface's mesh while
+    what it is made from is unchanged, and the kept mesh is the one Plotly builds afresh."""
+    page.goto(ahead_site)
+    page.evaluate("() => document.getElementById('solid').scrollIntoView()")
+    chart = "document.querySelector('#solid .demo-chart')"
+    poll(page, f"() => !!{chart}._fullLayout?.scene?._scene", 60)
+    # drawn at the screen's pixel ratio (1 here), not Plotly's 2
+    widths = page.evaluate(f"() => [{chart}.querySelector('canvas').width, {chart}.clientWidth]")
+    assert widths[0] == widths[1] > 0
+    page.evaluate(COUNT_BUILDS)
+
+    # a move answered by a keyframe: only the path changes
+    page.evaluate(
+        """() => { const input = document.querySelector('#solid input[name="start.x"]');
+        input.value = '1'; input.dispatchEvent(new Event('input', { bubbles: true })); }"""
+    )
+    poll(page, f"() => {chart}.data[1].x[0] === 1", 60)
+    assert page.evaluate("() => window.__builds") == 0
+    assert_same_mesh(*page.evaluate(MESH))
+
+    # a path reaching below the surface changes the scene's scale: the mesh is rebuilt
+    page.evaluate(
+        f"""async () => {{ const chart = {chart};
+        const path = {{ ...chart.data[1], z: chart.data[1].z.map((z) => z - 5) }};
+        await window.Plotly3D.react(chart, [chart.data[0], path], chart.layout); }}"""
+    )
+    assert page.evaluate("() => window.__builds") == 1
+    assert_same_place(*page.evaluate(MESH))
     assert page.problems == []
