@@ -9,6 +9,7 @@
 // -3d), so the builder publishes it like the pinned npm bundles: its version is Plotly's,
 // and the same inputs give the same bytes.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -19,6 +20,25 @@ const BUNDLES = {
   "2d": ["scatter", "contour", "heatmap"],
   "3d": ["surface", "scatter3d"],
 };
+// Plotly refines a surface of fewer than 120 points a side by linear interpolation until it
+// has at least that many (src/traces/surface/convert.js, refineData): a 50×50 grid becomes
+// 200×200, the same shape in sixteen times the triangles. Drawn in software, as WebGL is on
+// a machine without a GPU, those were 70 of a 3-D frame's 105 ms, and the mesh's making
+// most of a move's JavaScript; the shapes and colours look the same. So Downhill's 3-D
+// bundle draws a surface from the points it is given. The patch must apply: a Plotly that
+// no longer has this line fails the build, not the charts.
+const SURFACE_AS_GIVEN = {
+  name: "surface-as-given",
+  setup(build) {
+    build.onLoad({ filter: /traces[\\/]surface[\\/]convert\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      const patched = source.replace("this.refineData = true;", "this.refineData = false;");
+      if (patched === source) throw new Error(`${args.path}: refineData's default not found`);
+      return { contents: patched, loader: "js" };
+    });
+  },
+};
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const modules = join(root, "node_modules");
 const plotly = JSON.parse(readFileSync(join(modules, "plotly.js", "package.json"), "utf8"));
@@ -43,6 +63,7 @@ for (const [name, traces] of Object.entries(BUNDLES)) {
     alias: { stream: "stream-browserify" },
     loader: { ".css": "empty" }, // maplibre's stylesheet, for map traces only
     legalComments: "inline",
+    plugins: name === "3d" ? [SURFACE_AS_GIVEN] : [],
     write: false,
     logLevel: "warning",
   });

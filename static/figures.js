@@ -76,47 +76,6 @@ export function pathLength(figures) {
 }
 
 /**
- * What a 3-D surface's mesh is made from: its trace as given (the same object while the
- * figure keeps it), the scene's scale (from every trace's bounds) and axis types, and the
- * contour levels the scene highlights.
- */
-function meshSource(scene, fullTrace) {
-  const input = fullTrace._input;
-  const flat = Object.fromEntries(Object.entries(input).filter(([, v]) => !Array.isArray(v)));
-  return [input, input.x, input.y, input.z, JSON.stringify(flat), scene.dataScale.join(),
-    ["xaxis", "yaxis", "zaxis"].map((axis) => scene.fullSceneLayout[axis].type).join(),
-    JSON.stringify(scene.contourLevels)];
-}
-
-const sameSource = (a, b) => a.length === b.length && a.every((part, i) => part === b[i]);
-
-/**
- * Plotly rebuilds every 3-D trace's mesh on each `react`, though a move of a control mostly
- * changes only the paths on a surface: each surface of `chart` keeps its mesh while what
- * it is made from is unchanged (30–80 ms a move drawn in software). Plotly's trace objects
- * are its internals (scene.traces, each with update(fullTrace)): without them, nothing
- * changes.
- */
-function keepUnchangedSurfaces(chart) {
-  const scene = chart._fullLayout?.scene?._scene;
-  for (const trace of Object.values(scene?.traces ?? {})) {
-    if (trace.data?.type !== "surface" || trace.keepsMesh || !trace.data._input) continue;
-    const rebuild = trace.update.bind(trace);
-    let built = meshSource(scene, trace.data);
-    trace.update = (fullTrace) => {
-      const source = meshSource(scene, fullTrace);
-      if (sameSource(source, built)) {
-        trace.data = fullTrace; // for hover labels, as Plotly's own update sets it
-        return;
-      }
-      built = source;
-      rebuild(fullTrace);
-    };
-    trace.keepsMesh = true;
-  }
-}
-
-/**
  * Draw `figures` into `charts` (one element each); with `only`, just the flat (2-D) or
  * just the solid (3-D) ones; with a `frame`, paths revealed up to it. Resolves when Plotly
  * has drawn them.
@@ -130,8 +89,7 @@ export function drawFigures(charts, figures, { only = null, frame = null } = {})
     if (!charts[i] || !plotly) return;
     try {
       const layout = themed(fitted(shown.layout, isNarrow(charts[i])));
-      const drawing = plotly.react(charts[i], shown.data, layout, PLOT_CONFIG);
-      drawn.push(isSolid(figure) ? drawing.then(() => keepUnchangedSurfaces(charts[i])) : drawing);
+      drawn.push(plotly.react(charts[i], shown.data, layout, PLOT_CONFIG));
     } catch (err) {
       drawn.push(Promise.reject(err));
     }
