@@ -28,10 +28,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from reader_bench import (  # noqa: E402
-    PHONES,
+    SLOW_4G,
     TIMELINE,
     cold_load,
     gzip_bytes,
+    link_of,
     load_until_first_chart,
     phone_page,
     progress,
@@ -150,7 +151,7 @@ def keyframe_answers(browser, url: str) -> list[float]:
 
 def phone_answer(browser, origin: str, folder: Path) -> dict:
     """Slow 4G: the interact cell touched right after the first chart; ms to its answer."""
-    context, page = phone_page(browser, PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"])
+    context, page = phone_page(browser, SLOW_4G)
     page.add_init_script(
         TIMELINE
         + """
@@ -189,7 +190,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             if "--phone" in sys.argv:
-                gzipped = serve_gzipped(site)
+                gzipped = serve_gzipped(site, link=link_of(SLOW_4G))
                 runs = [
                     phone_answer(browser, f"http://127.0.0.1:{gzipped.server_address[1]}", site)
                     for _ in range(3)

@@ -24,7 +24,9 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -184,6 +186,7 @@ PHONES = {
     "4G (4x CPU, 9 Mbps, 85 ms)": (4, 9e6, 85),
     "slow 4G (4x CPU, 1.6 Mbps, 150 ms)": (4, 1.6e6, 150),
 }
+SLOW_4G = PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"]
 PHONE_TIMELINE = (
     TIMELINE
     + """
@@ -199,8 +202,11 @@ document.addEventListener("downhill:drawn", () => {
 
 
 def phone_page(browser, profile: tuple | None, service_workers: str = "allow"):
-    """A fresh context and page as a phone: 390×844 touch, with ``profile`` (CPU slowdown,
-    bits per second, latency in ms) emulated through Chromium's DevTools protocol."""
+    """A fresh context and page as a phone: 390×844 touch, its CPU slowed by ``profile``'s
+    factor through Chromium's DevTools protocol. The profile's network is the server's
+    (``serve_gzipped(..., link=link_of(profile))``): Chromium's own network emulation
+    holds back the page and its workers but not its service worker, whose fetches (the
+    runtime's, once it is in control) then went at full speed."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
@@ -209,20 +215,40 @@ def phone_page(browser, profile: tuple | None, service_workers: str = "allow"):
     )
     page = context.new_page()
     if profile:
-        cpu, bits, latency = profile
         cdp = context.new_cdp_session(page)
-        cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
-        cdp.send("Network.enable")
-        cdp.send(
-            "Network.emulateNetworkConditions",
-            {
-                "offline": False,
-                "latency": latency,
-                "downloadThroughput": bits / 8,
-                "uploadThroughput": bits / 8,
-            },
-        )
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": profile[0]})
     return context, page
+
+
+@dataclass
+class Link:
+    """One emulated network link, shared by every request the server answers (a page's, its
+    workers' and its service worker's): each response waits ``latency_ms``, then its bytes
+    go out in turn, a chunk at a time, at ``bits_per_s`` for all of them together."""
+
+    bits_per_s: float
+    latency_ms: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    free_at: float = 0.0  # when the link has sent every chunk given to it so far
+
+    CHUNK = 4096  # 20 ms on slow 4G: concurrent responses share the link finely enough
+
+    def wait(self) -> None:
+        time.sleep(self.latency_ms / 1000)
+
+    def send(self, out, body: bytes) -> None:
+        for start in range(0, len(body), self.CHUNK):
+            chunk = body[start : start + self.CHUNK]
+            with self.lock:
+                due = max(time.monotonic(), self.free_at) + len(chunk) * 8 / self.bits_per_s
+                self.free_at = due
+            time.sleep(max(0.0, due - time.monotonic()))
+            out.write(chunk)
+
+
+def link_of(profile: tuple | None) -> Link | None:
+    """The network of a phone profile (CPU factor, bits per second, latency in ms)."""
+    return Link(profile[1], profile[2]) if profile else None
 
 
 def load_until_first_chart(page, url: str) -> tuple[list[tuple[float, str]], float]:
@@ -277,8 +303,9 @@ def is_runtime(url: str) -> bool:
     )
 
 
-def serve_gzipped(folder: Path, max_age: int | None = None):
-    """The site as GitHub Pages serves it: compressed (gzip) for a client that accepts it.
+def serve_gzipped(folder: Path, max_age: int | None = None, link: Link | None = None):
+    """The site as GitHub Pages serves it: compressed (gzip) for a client that accepts it,
+    over ``link`` if given (every response waits its latency; every body shares its rate).
     Python's own file server sends every byte as is, which on an emulated slow link makes
     the 9.6 MB WebAssembly take a minute that a reader never waits. With ``max_age``, as
     Pages' caching too: ``Cache-Control: max-age`` (600 there), ``Last-Modified``, and 304
@@ -286,7 +313,6 @@ def serve_gzipped(folder: Path, max_age: int | None = None):
     ``server.down[0]`` is true it answers nothing (the reader's network is gone)."""
     import email.utils
     import http.server
-    import threading
 
     from downhill.serve import SiteHandler
 
@@ -299,6 +325,8 @@ def serve_gzipped(folder: Path, max_age: int | None = None):
             if down[0]:
                 self.close_connection = True
                 return
+            if link:
+                link.wait()
             path = folder / self.path.split("?")[0].lstrip("/")
             if path.is_dir():
                 path = path / "index.html"
@@ -322,7 +350,10 @@ def serve_gzipped(folder: Path, max_age: int | None = None):
                 self.send_header("Cache-Control", f"max-age={max_age}")
                 self.send_header("Last-Modified", modified)
             self.end_headers()
-            self.wfile.write(body)
+            if link:
+                link.send(self.wfile, body)
+            else:
+                self.wfile.write(body)
             sent[0] += len(body)
 
     handler = lambda *a, **k: Gzipped(*a, directory=str(folder), **k)  # noqa: E731
@@ -337,11 +368,7 @@ def second_article(browser, origin: str, server, offline_reading: bool) -> dict:
     """On slow 4G: read first-descent until its engine is ready, then open
     gradient-points-uphill: its engine-ready time and the bytes the server sent for it;
     then, with the network off, open it again: its first chart and engine ready (or not)."""
-    context, page = phone_page(
-        browser,
-        PHONES["slow 4G (4x CPU, 1.6 Mbps, 150 ms)"],
-        "allow" if offline_reading else "block",
-    )
+    context, page = phone_page(browser, SLOW_4G, "allow" if offline_reading else "block")
     page.add_init_script(PHONE_TIMELINE)
 
     def until_ready(url: str, limit_s: float = 300) -> dict:
@@ -386,7 +413,7 @@ def repeat_table(browser, folder: Path) -> None:
     print("| HTTP cache | offline reading | engine ready | bytes sent | offline: chart, ready |")
     print("| --- | --- | --- | --- | --- |")
     for label, max_age in (("fresh (max-age=600)", 600), ("stale (the next day)", 0)):
-        server = serve_gzipped(folder, max_age)
+        server = serve_gzipped(folder, max_age, link_of(SLOW_4G))
         origin = f"http://127.0.0.1:{server.server_address[1]}"
         for offline_reading in (False, True):
             runs = [second_article(browser, origin, server, offline_reading) for _ in range(3)]
@@ -405,7 +432,7 @@ def repeat_table(browser, folder: Path) -> None:
         server.shutdown()
 
 
-def phone_table(browser, origin: str, folder: Path) -> None:
+def phone_table(browser, folder: Path) -> None:
     """The phone profiles side by side, on the 2-D article (median of three loads)."""
     print("phone (390x844 touch), first-descent, median of 3 cold loads:")
     print(
@@ -417,7 +444,10 @@ def phone_table(browser, origin: str, folder: Path) -> None:
     for label, profile in PHONES.items():
         if wanted and not any(word in label for word in wanted):
             continue
+        server = serve_gzipped(folder, link=link_of(profile))
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
         runs = [phone_load(browser, origin + "/first-descent/", profile, folder) for _ in range(3)]
+        server.shutdown()
         progress(f"phone {label}: {[round(r['ready']) for r in runs]} ms ready")
         m = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(
@@ -522,9 +552,7 @@ def main() -> None:
             browser.close()
             return
         if "--phone" in sys.argv:  # only the phone table, served compressed
-            gzipped = serve_gzipped(site)
-            phone_table(browser, f"http://127.0.0.1:{gzipped.server_address[1]}", site)
-            gzipped.shutdown()
+            phone_table(browser, site)
             browser.close()
             return
         # Interleaved rounds, so that every page sees the machine in the same state (its
