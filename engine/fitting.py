@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .optimizers import OPTIMIZERS, Hyper, clipped
 from .schedules import Schedule
-from .slices import Sliced, finish
+from .slices import Sliced, finished
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class Fit:
     status: str
 
 
-def fit_line(
+def fitting(
     data: Dataset,
     start: Sequence[float] = (0.0, 0.0),
     loss: str = "mse",
@@ -115,46 +115,14 @@ def fit_line(
     hyper: Hyper | None = None,
     schedule: Schedule | None = None,
     clip_norm: float | None = None,
-) -> Fit:
+) -> Sliced[Fit]:
     """Descend on the loss with full batches, shuffled mini-batches, or single samples.
 
     One step is one update. Mini-batches and stochastic samples walk through a fresh
     permutation of the data each epoch, drawn from ``random.Random(seed)``. ``schedule``
-    varies the rate from step to step (engine.schedules).
+    varies the rate from step to step (engine.schedules). :data:`SLICE_POINTS` points' worth
+    of steps per slice (engine.slices).
     """
-    return finish(
-        fitting(
-            data,
-            start,
-            loss,
-            method,
-            lr,
-            steps,
-            batch_size,
-            seed,
-            optimizer,
-            hyper,
-            schedule,
-            clip_norm,
-        )
-    )
-
-
-def fitting(
-    data: Dataset,
-    start: Sequence[float],
-    loss: str,
-    method: str,
-    lr: float,
-    steps: int,
-    batch_size: int,
-    seed: int,
-    optimizer: str,
-    hyper: Hyper | None,
-    schedule: Schedule | None,
-    clip_norm: float | None,
-) -> Sliced[Fit]:
-    """:func:`fit_line` in slices of :data:`SLICE_POINTS` points' worth of steps."""
     value, gradient = LOSSES[loss]
     opt = OPTIMIZERS[optimizer]
     h = hyper or Hyper(lr)
@@ -191,6 +159,9 @@ def fitting(
         if (k + 1) % per_slice == 0:
             yield
     return Fit(params, losses, status)
+
+
+fit_line = finished(fitting)
 
 
 def least_squares(data: Dataset) -> tuple[float, float]:

@@ -37,7 +37,7 @@ from .names import settings_of
 from .optimizers import Hyper, symmetric_eigen
 from .plots import PLOTS, panel_kind
 from .schedules import schedule_of
-from .slices import Sliced, SlicedCache, finish
+from .slices import Sliced, SlicedCache, finish, finished
 from .views import (
     DEFAULT_TOL,
     BasinMap,
@@ -114,21 +114,19 @@ class Runs:
     panels: list[Runs] = field(default_factory=list)
 
 
-def compute(spec: Spec, kinds: list[str] | None = None, density: Density = FULL) -> Runs:
-    """The runs of ``spec`` and what its plot kinds (or ``kinds``) need, computed, its
-    function (or loss) sampled as finely as ``density`` says."""
-    return finish(computing(spec, kinds, density))
-
-
 def computing(spec: Spec, kinds: list[str] | None = None, density: Density = FULL) -> Sliced[Runs]:
-    """:func:`compute` in slices (engine.slices)."""
-    paths = yield from _trajectories(spec)
+    """The runs of ``spec`` and what its plot kinds (or ``kinds``) need, computed, its
+    function (or loss) sampled as finely as ``density`` says; in slices (engine.slices)."""
+    paths = yield from running(spec)
     found: dict[str, Any] = {}
     for need in dict.fromkeys(_needs(spec, kinds)):
         made = NEEDS[need](spec, paths, density)
         found.update((yield from made) if isinstance(made, Generator) else made)
         yield
     return Runs(paths, **found)
+
+
+compute = finished(computing)
 
 
 def _needs(spec: Spec, kinds: list[str] | None) -> list[str]:
@@ -205,14 +203,10 @@ def _hyper(spec: Spec) -> dict[str, Any]:
     return {k: spec[k] for k in keys}
 
 
-def trajectories(spec: Spec) -> list[Trajectory]:
+def running(spec: Spec) -> Sliced[list[Trajectory]]:
     """One run per optimizer named in the spec, in order (a line fit is a run too); none
-    when the demo draws its function alone (``path: none``)."""
-    return finish(_trajectories(spec))
-
-
-def _trajectories(spec: Spec) -> Sliced[list[Trajectory]]:
-    """:func:`trajectories`, a run (or a slice of a fit) per slice."""
+    when the demo draws its function alone (``path: none``). A run (or a slice of a fit) per
+    slice (engine.slices)."""
     if spec["path"] == "none":
         return []
     f = bound_function(spec) if spec["fit"] is None else None
@@ -224,6 +218,9 @@ def _trajectories(spec: Spec) -> Sliced[list[Trajectory]]:
             out.append(_run(f, settings_of(spec, name), name))
             yield
     return out
+
+
+trajectories = finished(running)
 
 
 def _run(f: BoundExpression, spec: Spec, optimizer: str) -> Trajectory:

@@ -3,16 +3,19 @@
 Each ``yield`` is a place where the browser's worker may stop to read its messages and drop
 the rest of the work if a newer request came (engine.live); the generator's return value is
 the result. :func:`finish` runs one through at once, as the builder and tests do, so both
-paths compute with the same code.
+paths compute with the same code; :func:`finished` makes the function that does so from the
+generator function (``basin_map = finished(basin_rows)``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Hashable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 Sliced = Generator[None, None, T]
 
 
@@ -23,6 +26,17 @@ def finish(work: Sliced[T]) -> T:
             next(work)
         except StopIteration as done:
             return done.value
+
+
+def finished(work: Callable[P, Sliced[T]]) -> Callable[P, T]:
+    """``work`` (a generator function) as a function of the same parameters that runs all
+    its slices and returns its result."""
+
+    @functools.wraps(work)
+    def whole(*args: P.args, **kwargs: P.kwargs) -> T:
+        return finish(work(*args, **kwargs))
+
+    return whole
 
 
 class SlicedCache:

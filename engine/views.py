@@ -9,7 +9,7 @@ from typing import Any
 
 from .descent import descend
 from .expr import BoundExpression
-from .slices import Sliced, finish
+from .slices import Sliced, finished
 from .trajectory import CONVERGED, DIVERGED, LEFT_DOMAIN, SINGULAR, UNDEFINED, Trajectory
 
 Box = Sequence[Sequence[float]]
@@ -44,12 +44,9 @@ class Grid:
     z: list[list[float]]
 
 
-def sample_grid(f: BoundExpression, domain: Box, samples: int) -> Grid:
-    return finish(grid_rows(f, domain, samples))
-
-
 def grid_rows(f: BoundExpression, domain: Box, samples: int) -> Sliced[Grid]:
-    """:func:`sample_grid` ten rows per slice (engine.slices)."""
+    """f on a ``samples`` × ``samples`` grid over ``domain``, ten rows per slice
+    (engine.slices)."""
     (x0, x1), (y0, y1) = domain
     xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
     value = f.value_at
@@ -59,6 +56,9 @@ def grid_rows(f: BoundExpression, domain: Box, samples: int) -> Sliced[Grid]:
         if len(z) % 10 == 0:
             yield
     return Grid(xs, ys, z)
+
+
+sample_grid = finished(grid_rows)
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ class BasinMap:
     values: list[float]
 
 
-def basin_map(
+def basin_rows(
     f: BoundExpression,
     domain: Box,
     samples: int = 40,
@@ -147,26 +147,13 @@ def basin_map(
     steps: int = 500,
     tol: float = 1e-8,
     **hyper: float,
-) -> BasinMap:
+) -> Sliced[BasinMap]:
     """Run a descent from every grid point and cluster the end points into minima.
 
     A run counts when it converged (or ended with ‖∇f‖ small); end points closer than 2% of
-    the domain's diagonal are one minimum. Minima are numbered by increasing f.
+    the domain's diagonal are one minimum. Minima are numbered by increasing f. A row of
+    starts per slice (engine.slices).
     """
-    return finish(basin_rows(f, domain, samples, optimizer, lr, steps, tol, **hyper))
-
-
-def basin_rows(
-    f: BoundExpression,
-    domain: Box,
-    samples: int,
-    optimizer: str,
-    lr: float,
-    steps: int,
-    tol: float,
-    **hyper: float,
-) -> Sliced[BasinMap]:
-    """:func:`basin_map` a row of starts per slice (engine.slices)."""
     (x0, x1), (y0, y1) = domain
     xs, ys = linspace(x0, x1, samples), linspace(y0, y1, samples)
     radius = 0.02 * math.hypot(x1 - x0, y1 - y0)
@@ -211,6 +198,9 @@ def basin_rows(
     return BasinMap(xs, ys, labels, counts, [points[k] for k in order], [values[k] for k in order])
 
 
+basin_map = finished(basin_rows)
+
+
 def _is_minimum(f: BoundExpression, point: Sequence[float], probe: float) -> bool:
     """No point at distance ``probe`` along an axis is lower than ``point``."""
     here = f.value(point)
@@ -251,7 +241,7 @@ def ended_settled(status: str, grad_norm: float | None, tol: float) -> bool:
     return status not in BROKEN and grad_norm is not None and grad_norm < settled_below(tol)
 
 
-def lr_sweep(
+def sweep_rates(
     f: BoundExpression,
     start: Sequence[float],
     rates: Sequence[float],
@@ -259,32 +249,23 @@ def lr_sweep(
     steps: int = 500,
     tol: float = 1e-8,
     **hyper: Any,
-) -> list[SweepPoint]:
+) -> Sliced[list[SweepPoint]]:
     """Steps to converge (or the status it ended with) for each learning rate.
 
     A rate converges when its run reaches a point where ‖∇f‖ < √tol (:func:`settled`): f
     alone settling is not enough, since a run bouncing across a valley at the edge of
-    stability keeps its height, and a tiny rate crawls, without reaching the minimum.
+    stability keeps its height, and a tiny rate crawls, without reaching the minimum. A rate
+    per slice (engine.slices).
     """
-    return finish(sweep_rates(f, start, rates, optimizer, steps, tol, **hyper))
-
-
-def sweep_rates(
-    f: BoundExpression,
-    start: Sequence[float],
-    rates: Sequence[float],
-    optimizer: str,
-    steps: int,
-    tol: float,
-    **hyper: Any,
-) -> Sliced[list[SweepPoint]]:
-    """:func:`lr_sweep` a rate per slice (engine.slices)."""
     out = []
     for lr in rates:
         t = descend(f, start, optimizer, lr, steps, grad_tol=settled_below(tol), **hyper)
         out.append(SweepPoint(lr, t.steps, t.status, t.values[-1]))
         yield
     return out
+
+
+lr_sweep = finished(sweep_rates)
 
 
 def log_space(lo: float, hi: float, count: int) -> list[float]:
