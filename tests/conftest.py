@@ -201,11 +201,16 @@ def open_empty_editor(page, block: str, edit: str) -> None:
     page.keyboard.press("Delete")
 
 
-# Every chart drawn in a colour scheme: its tick labels in the dark axis colour, or not.
-DRAWN_IN = """(dark) => [...document.querySelectorAll('.demo-chart')].every((chart) => {
+# The charts not drawn in a colour scheme (their tick labels not in its axis colour), by
+# their block's id and place in it: none once every chart is.
+NOT_DRAWN_IN = """(dark) => [...document.querySelectorAll('.demo-chart')].filter((chart) => {
   const tick = chart.querySelector('.xtick text');  // a 3-D chart draws its ticks in WebGL
-  return !tick || (getComputedStyle(tick).fill === 'rgb(216, 216, 216)') === dark;
+  return tick && (getComputedStyle(tick).fill === 'rgb(216, 216, 216)') !== dark;
+}).map((chart) => {
+  const block = chart.closest('.demo, .cell');
+  return `${block?.id} chart ${[...block.querySelectorAll('.demo-chart')].indexOf(chart)}`;
 })"""
+DRAWN_IN = f"(dark) => ({NOT_DRAWN_IN})(dark).length === 0"
 
 
 def switch_scheme(page, scheme: str) -> None:
@@ -219,7 +224,9 @@ def switch_scheme(page, scheme: str) -> None:
     dark = scheme == "dark"
     deadline = time.monotonic() + 60
     while not page.evaluate(DRAWN_IN, dark):
-        assert time.monotonic() < deadline, f"the charts were not redrawn in the {scheme} scheme"
+        assert time.monotonic() < deadline, (
+            f"not redrawn in the {scheme} scheme: {page.evaluate(NOT_DRAWN_IN, dark)}"
+        )
         time.sleep(0.05)
 
 
